@@ -1,0 +1,1 @@
+"""Conversation core: channels, NLU, dialogue policy and the conversation store."""

@@ -1,0 +1,147 @@
+"""The HTTP application: builds the product from settings and maps domain errors to statuses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+
+import yaml
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from bot.channels import rest, web
+from bot.channels.body import read_json
+from bot.config import Settings
+from bot.db import Database
+from bot.engine import Engine, InvalidMessage
+from bot.nlu.parser import NLU, Thresholds
+from bot.policy import Policy
+from bot.runtime import Runtime, ServiceUnavailable
+from bot.store import conversation_dict, find, transcript
+from knowledge_base.store import load_files, published, seed
+
+log = logging.getLogger("triage")
+
+# Offered when nothing matched: the questions customers ask most.
+SUGGESTIONS = (
+    "shipping_dispatch_time",
+    "order_where_is_my_order",
+    "refund_processing_time",
+    "pay_cod_remittance_overdue",
+)
+
+
+def load_responses() -> dict[str, dict[str, str]]:
+    raw = (resources.files("bot") / "responses.yaml").read_text(encoding="utf-8")
+    return dict(yaml.safe_load(raw))
+
+
+def build_engine(settings: Settings) -> Engine:
+    """Everything one instance needs: schema migrated, KB seeded, NLU trained."""
+    db = Database(settings.database_url)
+    db.migrate()
+    with db.session() as session:
+        added = seed(session, load_files())
+        entries = published(session)
+    if added:
+        log.info("knowledge base: %d entries loaded from the bundled data files", added)
+    thresholds = Thresholds(answer=settings.answer_threshold, clarify=settings.clarify_threshold)
+    nlu = NLU.build(entries, thresholds)
+    policy = Policy(nlu.entries, load_responses(), thresholds, SUGGESTIONS)
+    return Engine(db, Runtime(settings.redis_url), nlu, policy, max_chars=settings.max_message_chars)
+
+
+class ParseRequest(BaseModel):
+    text: str = Field(max_length=20000)
+
+
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    on_ready: Callable[[], None] | None = None,
+) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        built = engine or await run_in_threadpool(build_engine, settings)
+        app.state.engine = built
+        app.state.runtime = built.runtime
+        if on_ready is not None:
+            on_ready()
+        yield
+        built.runtime.close()
+        built.db.engine.dispose()
+
+    app = FastAPI(title="Triage assistant", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.include_router(rest.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
+
+    @app.exception_handler(InvalidMessage)
+    async def invalid_message(_: Request, exc: InvalidMessage) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(ServiceUnavailable)
+    async def unavailable(_: Request, exc: ServiceUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": f"{exc}; nothing was saved, please retry"}, status_code=503)
+
+    @app.exception_handler(OperationalError)
+    async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc)
+        return JSONResponse({"detail": "the database is unavailable; nothing was saved, please retry"}, status_code=503)
+
+    @app.get("/health")
+    async def health(request: Request) -> JSONResponse:
+        eng: Engine = request.app.state.engine
+
+        def check() -> dict[str, Any]:
+            try:
+                with eng.db.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                database = "ok"
+            except SQLAlchemyError:
+                database = "unavailable"
+            return {"database": database, "redis": "ok" if eng.runtime.ping() else "unavailable"}
+
+        checks = await run_in_threadpool(check)
+        ok = all(v == "ok" for v in checks.values())
+        body = {
+            "status": "ok" if ok else "degraded",
+            **checks,
+            "mode": "embedded" if settings.embedded else "production",
+            "kb_entries": len(eng.nlu.entries),
+        }
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @app.post("/model/parse")
+    async def parse(request: Request) -> dict[str, Any]:
+        body = await read_json(request, ParseRequest, settings.max_body_bytes)
+        return request.app.state.engine.nlu.parse(body.text).as_dict()
+
+    @app.get("/conversations/{sender_id}")
+    async def conversation(request: Request, sender_id: str) -> dict[str, Any]:
+        eng: Engine = request.app.state.engine
+
+        def load() -> dict[str, Any] | None:
+            with eng.db.session() as session:
+                conv = find(session, sender_id=sender_id)
+                if conv is None:
+                    return None
+                return conversation_dict(conv, transcript(session, conversation_id=conv.id))
+
+        found = await run_in_threadpool(load)
+        if found is None:
+            raise HTTPException(404, f"no conversation with sender {sender_id!r}")
+        return found
+
+    return app

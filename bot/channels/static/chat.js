@@ -1,0 +1,590 @@
+/* 优选生活 YouXuan Life — customer web chat client.
+ *
+ * Plain browser JavaScript, no build step, no external assets.
+ * Server contract:
+ *   GET  /conversations/{sender}      history (404 = new conversation)
+ *   POST /webhooks/rest/webhook        send a message, reply = list of bot messages
+ *   WS   /ws/chat/{sender}             server push (agent / system / bot messages)
+ *
+ * Every piece of server or user text is inserted with textContent / text nodes,
+ * never innerHTML.
+ */
+(function () {
+  "use strict";
+
+  var MAX_LEN = 2000;
+  var SENDER_KEY = "triage_sender";
+  var REQUEST_TIMEOUT_MS = 30000;
+  var BACKOFF_MAX_MS = 15000;
+
+  var TEXT = {
+    welcome: "您好，我是优选生活智能客服小优，请问有什么可以帮您？\n" +
+             "Hi, I'm the YouXuan Life assistant. How can I help you today?",
+    networkError: "网络异常，请重试 / Network error, please retry",
+    historyError: "历史消息加载失败 / Couldn't load earlier messages",
+    requestFailed: "发送失败，请重试 / Message not sent, please retry",
+    notSent: "未发送 / Not sent",
+    tooLong: "消息过长，最多 2000 字 / Message too long (max 2000 characters)",
+    agent: "人工客服",
+    connecting: "连接中…",
+    online: "在线",
+    reconnecting: "重连中…",
+    offline: "离线，重连中…"
+  };
+
+  var STARTERS = [
+    "下单后多久发货",
+    "我的订单到哪了",
+    "货款什么时候到账",
+    "How do I return an item?"
+  ];
+
+  // ---------------------------------------------------------------- elements
+  var $messages, $scroller, $input, $send, $form, $counter, $typing, $banner, $status;
+
+  // ---------------------------------------------------------------- state
+  var sender = null;
+  var inFlight = false;
+  var composing = false;
+  var ws = null;
+  var wsAttempt = 0;
+  var wsTimer = null;
+  var wsEverOpened = false;
+
+  // ---------------------------------------------------------------- identity
+  function randomHex(nBytes) {
+    var bytes = new Uint8Array(nBytes);
+    var c = window.crypto || window.msCrypto;
+    if (c && c.getRandomValues) {
+      c.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < nBytes; i++) bytes[i] = Math.floor(Math.random() * 256);
+    }
+    var out = "";
+    for (var j = 0; j < bytes.length; j++) out += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
+    return out;
+  }
+
+  function getSender() {
+    var id = null;
+    try { id = window.localStorage.getItem(SENDER_KEY); } catch (e) { /* storage blocked */ }
+    if (!id) {
+      id = "web-" + randomHex(8); // 8 bytes = 16 hex chars
+      try { window.localStorage.setItem(SENDER_KEY, id); } catch (e) { /* keep in memory */ }
+    }
+    return id;
+  }
+
+  // ---------------------------------------------------------------- helpers
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function pad2(n) { return (n < 10 ? "0" : "") + n; }
+
+  function parseDate(value) {
+    if (!value) return new Date();
+    var s = String(value);
+    // A timestamp without zone information is taken to be UTC (server clock).
+    if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) s += "Z";
+    var d = new Date(s);
+    return isNaN(d.getTime()) ? null : d;
+  }
+
+  function formatTime(d) {
+    if (!d) return "";
+    var now = new Date();
+    var hm = pad2(d.getHours()) + ":" + pad2(d.getMinutes());
+    if (d.toDateString() === now.toDateString()) return hm;
+    var md = pad2(d.getMonth() + 1) + "-" + pad2(d.getDate());
+    if (d.getFullYear() === now.getFullYear()) return md + " " + hm;
+    return d.getFullYear() + "-" + md + " " + hm;
+  }
+
+  // Append text to a node, turning http(s) URLs into safe links (text nodes only).
+  var URL_RE = /\bhttps?:\/\/[^\s<>"'（）。，；！？、]+/g;
+  function appendLinkified(parent, text) {
+    var str = String(text);
+    var last = 0;
+    var m;
+    URL_RE.lastIndex = 0;
+    while ((m = URL_RE.exec(str)) !== null) {
+      var url = m[0].replace(/[.,;:!?)\]]+$/, "");
+      if (!url) continue;
+      if (m.index > last) parent.appendChild(document.createTextNode(str.slice(last, m.index)));
+      var a = el("a", "link", url);
+      a.href = url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer nofollow";
+      parent.appendChild(a);
+      last = m.index + url.length;
+      URL_RE.lastIndex = last;
+    }
+    if (last < str.length) parent.appendChild(document.createTextNode(str.slice(last)));
+  }
+
+  function isNearBottom() {
+    return $scroller.scrollHeight - $scroller.scrollTop - $scroller.clientHeight < 120;
+  }
+
+  function scrollToBottom() {
+    $scroller.scrollTop = $scroller.scrollHeight;
+  }
+
+  // ---------------------------------------------------------------- rendering
+  /**
+   * Render one message row.
+   * opts: {author: customer|bot|agent|system, text, buttons, time (Date), agentName,
+   *        error (bool, system only), chipsEnabled (bool), force (scroll)}
+   */
+  function renderMessage(opts) {
+    var author = opts.author || "bot";
+    if (["customer", "bot", "agent", "system"].indexOf(author) < 0) author = "bot";
+    var stick = opts.force || isNearBottom();
+
+    var row = el("div", "msg " + author);
+    row.setAttribute("data-author", author);
+
+    if (author === "system") {
+      if (opts.error) row.className += " error";
+      row.appendChild(el("span", "notice", opts.text || ""));
+      $messages.appendChild(row);
+      if (stick) scrollToBottom();
+      return row;
+    }
+
+    if (author === "agent") {
+      var label = TEXT.agent + (opts.agentName ? " · " + opts.agentName : "");
+      row.appendChild(el("div", "label", label));
+    }
+
+    var hasText = opts.text !== undefined && opts.text !== null && String(opts.text) !== "";
+    if (hasText) {
+      var bubble = el("div", "bubble");
+      appendLinkified(bubble, opts.text);
+      row.appendChild(bubble);
+    }
+
+    if (opts.image && /^(https?:\/\/|\/)/i.test(String(opts.image))) {
+      var img = el("img", "msg-image");
+      img.src = String(opts.image);
+      img.alt = "";
+      img.loading = "lazy";
+      row.appendChild(img);
+    }
+
+    if (Array.isArray(opts.buttons) && opts.buttons.length) {
+      row.appendChild(renderChips(opts.buttons, opts.chipsEnabled !== false));
+    }
+
+    var t = opts.time === undefined ? new Date() : opts.time;
+    if (t) {
+      var time = el("time", "time", formatTime(t));
+      try { time.setAttribute("datetime", t.toISOString()); } catch (e) { /* ignore */ }
+      row.appendChild(time);
+    }
+
+    if (!row.querySelector(".bubble, .chips, .msg-image")) return null; // nothing to show
+    $messages.appendChild(row);
+    if (stick) scrollToBottom();
+    return row;
+  }
+
+  function renderChips(buttons, enabled) {
+    var group = el("div", "chips");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "快捷回复 / Quick replies");
+    buttons.forEach(function (b) {
+      if (!b) return;
+      var title = b.title !== undefined && b.title !== null ? String(b.title) : String(b.payload || "");
+      var payload = b.payload !== undefined && b.payload !== null ? String(b.payload) : title;
+      if (!title && !payload) return;
+      var chip = el("button", "chip", title || payload);
+      chip.type = "button";
+      chip.setAttribute("data-payload", payload);
+      chip.disabled = !enabled;
+      chip.addEventListener("click", function () {
+        if (chip.disabled || inFlight) return;
+        sendMessage(payload, title || payload, { chip: chip });
+      });
+      group.appendChild(chip);
+    });
+    if (!enabled) group.classList.add("used");
+    return group;
+  }
+
+  function notice(text, isError) {
+    return renderMessage({ author: "system", text: text, error: !!isError, force: true });
+  }
+
+  /** Disable every currently enabled chip; return the list so it can be restored. */
+  function disableActiveChips() {
+    var chips = $messages.querySelectorAll(".chip:not(:disabled)");
+    var list = [];
+    for (var i = 0; i < chips.length; i++) {
+      chips[i].disabled = true;
+      list.push(chips[i]);
+      var g = chips[i].parentNode;
+      if (g && g.classList) g.classList.add("used");
+    }
+    return list;
+  }
+
+  function restoreChips(list) {
+    list.forEach(function (c) {
+      c.disabled = false;
+      c.classList.remove("selected");
+      if (c.parentNode && c.parentNode.classList) c.parentNode.classList.remove("used");
+    });
+  }
+
+  // ---------------------------------------------------------------- handoff banner
+  function setHandoff(on) {
+    $banner.hidden = !on;
+    document.body.classList.toggle("handoff", !!on);
+  }
+
+  function applyCustom(custom) {
+    if (!custom || typeof custom !== "object") return;
+    if (custom.handoff === true) setHandoff(true);
+    if (custom.state === "bot") setHandoff(false);
+  }
+
+  /** Render one item from the webhook reply or a websocket push. */
+  function renderServerItem(item) {
+    if (!item || typeof item !== "object") return;
+    var custom = item.custom && typeof item.custom === "object" ? item.custom : null;
+    var author = "bot";
+    var agentName = null;
+    if (custom) {
+      if (custom.author === "agent") { author = "agent"; agentName = custom.agent_name || null; }
+      else if (custom.author === "system") author = "system";
+    }
+    var text = typeof item.text === "string" ? item.text
+      : (item.text !== undefined && item.text !== null ? String(item.text) : "");
+    if (author === "system") {
+      if (text) notice(text, false);
+    } else {
+      renderMessage({
+        author: author,
+        agentName: agentName,
+        text: text,
+        image: item.image,
+        buttons: item.buttons,
+        chipsEnabled: true,
+        time: new Date()
+      });
+    }
+    applyCustom(custom);
+  }
+
+  // ---------------------------------------------------------------- typing / busy
+  function setBusy(busy) {
+    inFlight = busy;
+    $typing.hidden = !busy;
+    $form.setAttribute("aria-busy", busy ? "true" : "false");
+    updateComposer();
+    if (busy && isNearBottom()) scrollToBottom();
+  }
+
+  // ---------------------------------------------------------------- errors
+  function errorText(status, body) {
+    var detail = body && typeof body === "object" ? body.detail : null;
+    if (typeof detail === "string" && detail.trim()) return detail.trim();
+    if (Array.isArray(detail) && detail.length) {
+      var parts = detail.map(function (d) {
+        if (d && typeof d === "object" && d.msg) return String(d.msg);
+        if (typeof d === "string") return d;
+        return "";
+      }).filter(Boolean);
+      if (parts.length) return parts.join("；");
+    }
+    if (detail && typeof detail === "object" && detail.msg) return String(detail.msg);
+    return TEXT.requestFailed + (status ? " (HTTP " + status + ")" : "");
+  }
+
+  // ---------------------------------------------------------------- sending
+  /**
+   * Send `message` to the bot; `display` is what the customer bubble shows
+   * (the chip title for button clicks). opts.chip = the clicked chip, opts.fromInput = true
+   * when the text came from the textarea.
+   */
+  function sendMessage(message, display, opts) {
+    opts = opts || {};
+    if (inFlight) return false;
+    var msg = String(message || "").trim();
+    if (!msg) return false;
+    if (msg.length > MAX_LEN) { notice(TEXT.tooLong, true); return false; }
+
+    var disabled = disableActiveChips();
+    if (opts.chip) opts.chip.classList.add("selected");
+
+    var bubble = renderMessage({ author: "customer", text: display || msg, time: new Date(), force: true });
+    if (opts.fromInput) {
+      $input.value = "";
+      updateComposer();
+      autosize();
+    }
+    setBusy(true);
+
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
+
+    function fail(text) {
+      if (bubble) {
+        bubble.classList.add("failed");
+        var mark = el("span", "failed-mark", TEXT.notSent);
+        var timeEl = bubble.querySelector(".time");
+        if (timeEl) bubble.insertBefore(mark, timeEl); else bubble.appendChild(mark);
+      }
+      restoreChips(disabled);
+      if (opts.chip) opts.chip.classList.remove("selected");
+      if (opts.fromInput) {
+        // Give the text back so nothing is lost.
+        var current = $input.value;
+        if (!current.trim()) $input.value = msg;
+        else if ((msg + "\n" + current).length <= MAX_LEN) $input.value = msg + "\n" + current;
+        updateComposer();
+        autosize();
+      }
+      notice(text, true);
+    }
+
+    fetch("/webhooks/rest/webhook", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({
+        sender: sender,
+        message: msg,
+        metadata: { channel: "web", locale: navigator.language || "" }
+      }),
+      signal: controller ? controller.signal : undefined
+    }).then(function (res) {
+      return res.text().then(function (raw) {
+        var body = null;
+        try { body = raw ? JSON.parse(raw) : null; } catch (e) { body = null; }
+        return { ok: res.ok, status: res.status, body: body };
+      });
+    }).then(function (r) {
+      if (timer) clearTimeout(timer);
+      setBusy(false);
+      if (!r.ok) { fail(errorText(r.status, r.body)); return; }
+      var items = Array.isArray(r.body) ? r.body : (r.body && typeof r.body === "object" ? [r.body] : []);
+      items.forEach(renderServerItem);
+    }).catch(function () {
+      if (timer) clearTimeout(timer);
+      setBusy(false);
+      fail(TEXT.networkError);
+    }).then(function () {
+      if (opts.fromInput && !isTouch()) $input.focus();
+    });
+    return true;
+  }
+
+  function isTouch() {
+    return window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+  }
+
+  // ---------------------------------------------------------------- composer
+  function updateComposer() {
+    var len = $input.value.length;
+    $counter.textContent = len + "/" + MAX_LEN;
+    $counter.classList.toggle("warn", len >= MAX_LEN * 0.9);
+    $counter.classList.toggle("full", len >= MAX_LEN);
+    $send.disabled = inFlight || !$input.value.trim() || len > MAX_LEN;
+  }
+
+  function autosize() {
+    $input.style.height = "auto";
+    var h = Math.min($input.scrollHeight, 140);
+    $input.style.height = h + "px";
+  }
+
+  function submitFromInput() {
+    if (inFlight) return;
+    var text = $input.value;
+    if (text.length > MAX_LEN) {
+      $input.value = text = text.slice(0, MAX_LEN);
+      updateComposer();
+    }
+    if (!text.trim()) { $input.value = ""; updateComposer(); autosize(); return; }
+    sendMessage(text, text.trim(), { fromInput: true });
+  }
+
+  function bindComposer() {
+    $input.addEventListener("compositionstart", function () { composing = true; });
+    $input.addEventListener("compositionend", function () {
+      // Safari fires the confirming Enter keydown *after* compositionend.
+      setTimeout(function () { composing = false; }, 0);
+    });
+    $input.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter" && e.keyCode !== 13) return;
+      if (e.isComposing || e.keyCode === 229 || composing) return; // IME is confirming a candidate
+      if (e.shiftKey || e.altKey || e.ctrlKey || e.metaKey) return; // newline
+      e.preventDefault();
+      submitFromInput();
+    });
+    $input.addEventListener("input", function () {
+      if ($input.value.length > MAX_LEN) $input.value = $input.value.slice(0, MAX_LEN);
+      updateComposer();
+      autosize();
+    });
+    $form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      submitFromInput();
+    });
+  }
+
+  // ---------------------------------------------------------------- history
+  function showWelcome() {
+    renderMessage({ author: "bot", text: TEXT.welcome, time: new Date() });
+    var buttons = STARTERS.map(function (s) { return { title: s, payload: s }; });
+    var row = renderMessage({ author: "bot", buttons: buttons, time: null });
+    if (row) row.classList.add("starters");
+  }
+
+  function renderHistory(data) {
+    var msgs = Array.isArray(data && data.messages) ? data.messages : [];
+    // Chips stay clickable only if the customer has not written anything after them.
+    var lastCustomer = -1;
+    msgs.forEach(function (m, i) {
+      if (m && (m.author === "customer" || m.direction === "in")) lastCustomer = i;
+    });
+    msgs.forEach(function (m, i) {
+      if (!m || typeof m !== "object") return;
+      var author = m.author || (m.direction === "in" ? "customer" : "bot");
+      var opts = {
+        author: author,
+        text: m.text,
+        buttons: author === "customer" ? null : m.buttons,
+        chipsEnabled: i > lastCustomer,
+        time: parseDate(m.created_at),
+        agentName: m.agent_name || (m.custom && m.custom.agent_name) || null,
+        image: m.image,
+        force: true
+      };
+      if (author === "system") {
+        if (m.text) notice(m.text, false);
+      } else {
+        renderMessage(opts);
+      }
+    });
+    if (!msgs.length) showWelcome();
+    var state = data && data.state;
+    setHandoff(state === "pending_handoff" || state === "human");
+    scrollToBottom();
+  }
+
+  function loadHistory() {
+    return fetch("/conversations/" + encodeURIComponent(sender), {
+      headers: { "Accept": "application/json" }
+    }).then(function (res) {
+      if (res.status === 404) { showWelcome(); return; }
+      if (!res.ok) { showWelcome(); notice(TEXT.historyError, true); return; }
+      return res.json().then(renderHistory, function () { showWelcome(); });
+    }).catch(function () {
+      showWelcome();
+      notice(TEXT.historyError, true);
+    });
+  }
+
+  // ---------------------------------------------------------------- websocket
+  function setStatus(state) {
+    $status.setAttribute("data-state", state);
+    var label = TEXT[state] || "";
+    var t = $status.querySelector(".status-text");
+    if (t) t.textContent = label;
+    $status.title = {
+      connecting: "Connecting…",
+      online: "Online",
+      reconnecting: "Reconnecting…",
+      offline: "Offline, retrying…"
+    }[state] || "";
+  }
+
+  function wsUrl() {
+    var proto = window.location.protocol === "https:" ? "wss:" : "ws:";
+    return proto + "//" + window.location.host + "/ws/chat/" + encodeURIComponent(sender);
+  }
+
+  function connect() {
+    if (wsTimer) { clearTimeout(wsTimer); wsTimer = null; }
+    if (ws && (ws.readyState === 0 || ws.readyState === 1)) return;
+    var sock;
+    try {
+      sock = new WebSocket(wsUrl());
+    } catch (e) {
+      scheduleReconnect();
+      return;
+    }
+    ws = sock;
+    sock.onopen = function () {
+      if (ws !== sock) return;
+      wsAttempt = 0;
+      wsEverOpened = true;
+      setStatus("online");
+    };
+    sock.onmessage = function (ev) {
+      if (ws !== sock) return;
+      if (typeof ev.data !== "string") return; // ignore binary frames
+      var data;
+      try { data = JSON.parse(ev.data); } catch (e) { return; } // ignore non-JSON frames
+      if (Array.isArray(data)) data.forEach(renderServerItem);
+      else if (data && typeof data === "object") renderServerItem(data);
+    };
+    sock.onclose = function () {
+      if (ws !== sock) return;
+      ws = null;
+      scheduleReconnect();
+    };
+    sock.onerror = function () { /* onclose follows */ };
+  }
+
+  function scheduleReconnect() {
+    if (wsTimer) return;
+    var delay = Math.min(1000 * Math.pow(2, wsAttempt), BACKOFF_MAX_MS);
+    wsAttempt++;
+    setStatus(wsEverOpened ? "reconnecting" : (navigator.onLine === false ? "offline" : "connecting"));
+    if (navigator.onLine === false) setStatus("offline");
+    wsTimer = setTimeout(function () { wsTimer = null; connect(); }, delay);
+  }
+
+  function bindConnectivity() {
+    window.addEventListener("online", function () {
+      if (!ws) { wsAttempt = 0; connect(); }
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible" && !ws) { wsAttempt = 0; connect(); }
+    });
+  }
+
+  // ---------------------------------------------------------------- init
+  function init() {
+    $messages = document.getElementById("messages");
+    $scroller = document.getElementById("scroller");
+    $input = document.getElementById("input");
+    $send = document.getElementById("send");
+    $form = document.getElementById("composer");
+    $counter = document.getElementById("counter");
+    $typing = document.getElementById("typing");
+    $banner = document.getElementById("handoff-banner");
+    $status = document.getElementById("status");
+
+    sender = getSender();
+    document.documentElement.setAttribute("data-sender", sender);
+
+    bindComposer();
+    bindConnectivity();
+    updateComposer();
+    setStatus("connecting");
+
+    // Open the socket after history is on screen so pushes land after it.
+    loadHistory().then(connect, connect);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

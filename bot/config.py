@@ -1,0 +1,72 @@
+"""Settings, read once from the environment (or a mapping in tests), with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A setting is present but unusable; the message names it."""
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    answer_threshold: float
+    clarify_threshold: float
+    max_message_chars: int
+    max_body_bytes: int
+
+    @property
+    def embedded(self) -> bool:
+        return self.redis_url is None and self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(str(overrides.get("data_dir") or env.get("TRIAGE_DATA_DIR") or "triage-data")).resolve()
+        database_url = str(
+            overrides.get("database_url") or env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'triage.db'}"
+        )
+        if database_url.startswith("postgres://"):
+            database_url = "postgresql://" + database_url.removeprefix("postgres://")
+        if database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+        redis_url = overrides.get("redis_url", env.get("REDIS_URL") or None)
+        settings = cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            redis_url=str(redis_url) if redis_url else None,
+            answer_threshold=_float(env, "TRIAGE_ANSWER_THRESHOLD", 0.65),
+            clarify_threshold=_float(env, "TRIAGE_CLARIFY_THRESHOLD", 0.3),
+            max_message_chars=_int(env, "TRIAGE_MAX_MESSAGE_CHARS", 2000),
+            max_body_bytes=_int(env, "TRIAGE_MAX_BODY_BYTES", 64 * 1024),
+        )
+        if not 0 < settings.clarify_threshold <= settings.answer_threshold < 1:
+            raise ConfigError("need 0 < TRIAGE_CLARIFY_THRESHOLD <= TRIAGE_ANSWER_THRESHOLD < 1")
+        return settings

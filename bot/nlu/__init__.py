@@ -1,0 +1,1 @@
+"""Natural-language understanding: normalise, detect language, extract entities, match, score anger."""

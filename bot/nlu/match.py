@@ -1,0 +1,204 @@
+"""The matcher: which knowledge-base entry (label) a message means, with a calibrated confidence.
+
+Three views of similarity, each good at something the others miss:
+- a linear SVM over TF-IDF word and character n-grams (generalises across phrasings),
+- the cosine similarity to the nearest stored paraphrase (is this close to anything we know?),
+- rapidfuzz's edit-distance ratio to the nearest paraphrase (typos, near-verbatim asks).
+A logistic calibrator, trained on out-of-fold predictions of the training rows themselves,
+turns them into P(the top label is right). Out-of-scope is that probability under a threshold,
+so one threshold means the same thing for any knowledge base.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from rapidfuzz import fuzz, process
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
+
+from bot.nlu.normalize import normalize
+
+_TOKEN = re.compile(r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _tokens(text: str) -> list[str]:
+    """English words and single Chinese characters: Chinese n-grams then come for free."""
+    return _TOKEN.findall(text)
+
+
+def _vectorizer() -> FeatureUnion:
+    return FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(
+                    tokenizer=_tokens, token_pattern=None, lowercase=False, ngram_range=(1, 2), sublinear_tf=True
+                ),
+            ),
+            ("chars", TfidfVectorizer(analyzer="char_wb", lowercase=False, ngram_range=(2, 4), sublinear_tf=True)),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One ranked label: calibrated confidence and the evidence behind it."""
+
+    label: str
+    confidence: float
+    svm: float
+    nearest: float
+    fuzz: float
+    example: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "label": self.label,
+            "confidence": round(self.confidence, 4),
+            "scores": {"svm": round(self.svm, 4), "nearest": round(self.nearest, 4), "fuzz": round(self.fuzz, 4)},
+            "example": self.example,
+        }
+
+
+@dataclass
+class _Model:
+    vectorizer: FeatureUnion
+    coef: NDArray[np.float32]  # (labels, features)
+    intercept: NDArray[np.float32]
+    rows: sparse.csr_matrix  # training rows, sorted by label
+    row_texts: list[str]
+    starts: NDArray[np.int64]  # first row of each label in `rows`
+
+
+def _fit(texts: Sequence[str], label_idx: NDArray[np.int64], n_labels: int, c: float) -> _Model:
+    order = np.argsort(label_idx, kind="stable")
+    texts = [texts[i] for i in order]
+    label_idx = label_idx[order]
+    vectorizer = _vectorizer()
+    rows = sparse.csr_matrix(vectorizer.fit_transform(texts))
+    present = np.unique(label_idx)
+    coef = np.full((n_labels, rows.shape[1]), 0.0, dtype=np.float32)
+    intercept = np.full(n_labels, -10.0, dtype=np.float32)  # labels absent from a fold never win
+    if len(present) == 1:
+        coef[present[0]] = 0.0
+        intercept[present[0]] = 1.0
+    else:
+        svm = LinearSVC(C=c).fit(rows, label_idx)
+        weights = svm.coef_ if len(present) > 2 else np.vstack([-svm.coef_[0], svm.coef_[0]])
+        bias = svm.intercept_ if len(present) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])
+        coef[present] = weights
+        intercept[present] = bias
+    starts = np.searchsorted(label_idx, np.arange(n_labels))
+    return _Model(vectorizer, coef, intercept, rows, texts, starts)
+
+
+def _evidence(
+    model: _Model, query: str, labels: NDArray[np.int64], vector: sparse.csr_matrix | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Nearest-row cosine and best rapidfuzz ratio (0..1) of `query` within each of `labels`.
+
+    Only the rows of the shortlisted labels are compared: that keeps a query's cost flat
+    however large the knowledge base grows.
+    """
+    n_rows = len(model.row_texts)
+    ends = np.append(model.starts[1:], n_rows)
+    q = vector if vector is not None else sparse.csr_matrix(model.vectorizer.transform([query]))
+    nearest = np.zeros(len(labels))
+    best_fuzz = np.zeros(len(labels))
+    for j, label in enumerate(labels):
+        start, end = int(model.starts[label]), int(ends[label])
+        if start == end:
+            continue
+        cos = (model.rows[start:end] @ q.T).toarray()
+        nearest[j] = float(cos.max()) / 2.0
+        found = process.extractOne(query, model.row_texts[start:end], scorer=fuzz.ratio)
+        best_fuzz[j] = found[1] / 100.0 if found else 0.0
+    return nearest, best_fuzz
+
+
+def _stack(
+    svm: NDArray[np.float64], nearest: NDArray[np.float64], best_fuzz: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    return np.stack([svm, nearest, best_fuzz], axis=-1)
+
+
+class Matcher:
+    """Ranks labels for a message. Build with `Matcher.train(examples)`."""
+
+    def __init__(self, labels: list[str], model: _Model, calibrator: LogisticRegression) -> None:
+        self.labels = labels
+        self._model = model
+        self._calibrator = calibrator
+
+    @classmethod
+    def train(cls, examples: Sequence[tuple[str, str]], *, c: float = 0.5, folds: int = 5, seed: int = 0) -> Matcher:
+        """Fit on (text, label) rows; every label needs at least one row."""
+        if not examples:
+            raise ValueError("cannot train a matcher without examples")
+        texts = [normalize(t) for t, _ in examples]
+        labels = sorted({label for _, label in examples})
+        index = {label: i for i, label in enumerate(labels)}
+        label_idx = np.array([index[label] for _, label in examples], dtype=np.int64)
+        calibrator = cls._fit_calibrator(texts, label_idx, len(labels), c, folds, seed)
+        return cls(labels, _fit(texts, label_idx, len(labels), c), calibrator)
+
+    @staticmethod
+    def _fit_calibrator(
+        texts: list[str], label_idx: NDArray[np.int64], n_labels: int, c: float, folds: int, seed: int
+    ) -> LogisticRegression:
+        """Learn P(top label correct) from out-of-fold predictions of the training rows."""
+        counts = np.bincount(label_idx, minlength=n_labels)
+        k = int(min(folds, max(2, counts.max())))
+        feats: list[NDArray[np.float64]] = []
+        hits: list[NDArray[np.bool_]] = []
+        splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+        # Labels with a single row cannot be stratified; they still land in some fold.
+        strata = np.where(counts[label_idx] >= k, label_idx, -1)
+        for train, held in splitter.split(texts, strata):
+            model = _fit([texts[i] for i in train], label_idx[train], n_labels, c)
+            held_texts = [texts[i] for i in held]
+            q = sparse.csr_matrix(model.vectorizer.transform(held_texts))
+            svm = np.asarray(q @ model.coef.T, dtype=np.float64) + model.intercept
+            top = svm.argmax(axis=1)
+            for j, _i in enumerate(held):
+                label = top[j : j + 1]
+                nearest, best_fuzz = _evidence(model, held_texts[j], label, q[j])
+                feats.append(_stack(svm[j, label], nearest, best_fuzz))
+            hits.append(top == label_idx[held])
+        x = np.vstack(feats)
+        y = np.concatenate(hits)
+        calibrator = LogisticRegression(C=1.0)
+        if y.all() or not y.any():  # degenerate: too few rows to see a mistake
+            x = np.vstack([x, np.zeros((1, 3))])
+            y = np.append(y, not y[0])
+        return calibrator.fit(x, y)
+
+    def rank(self, text: str, k: int = 5) -> list[Candidate]:
+        """The `k` most likely labels for `text`, best first."""
+        query = normalize(text)
+        q = sparse.csr_matrix(self._model.vectorizer.transform([query]))
+        svm = np.asarray(self._model.coef[:, q.indices] @ q.data, dtype=np.float64) + self._model.intercept
+        top = np.argsort(-svm)[:k]
+        nearest, best_fuzz = _evidence(self._model, query, top, q)
+        conf = self._calibrator.predict_proba(_stack(svm[top], nearest, best_fuzz))[:, 1]
+        candidates = [
+            Candidate(self.labels[i], float(p), float(svm[i]), float(n), float(f), self._example(i, query))
+            for i, p, n, f in zip(top, conf, nearest, best_fuzz, strict=True)
+        ]
+        return sorted(candidates, key=lambda cand: -cand.confidence)
+
+    def _example(self, label: int, query: str) -> str:
+        """The stored paraphrase of `label` closest to the query, to show why it matched."""
+        start = int(self._model.starts[label])
+        end = int(self._model.starts[label + 1]) if label + 1 < len(self.labels) else len(self._model.row_texts)
+        found = process.extractOne(query, self._model.row_texts[start:end], scorer=fuzz.ratio)
+        return found[0] if found else ""

@@ -1,0 +1,49 @@
+"""Text normalisation shared by matching, training and evaluation.
+
+Matching sees one canonical form of a message: NFKC (full-width to half-width), Traditional
+to Simplified Chinese, lower case, emoji and punctuation removed, white space folded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import emoji
+import opencc
+
+_T2S = opencc.OpenCC("t2s")
+# Everything that is not a letter, digit or CJK ideograph becomes a space.
+_NON_WORD = re.compile(r"[^\w\u3400-\u4dbf\u4e00-\u9fff]+|_+")
+_SPACES = re.compile(r"\s+")
+# Identifiers say "an order number" to the matcher, never which one: their digits are noise.
+_IDENTIFIERS = (
+    (re.compile(r"yx\d{14}"), " qorderq "),
+    (re.compile(r"(?:sf|zt|yt|jdv?|yxe)\d{10,13}"), " qwaybillq "),
+    (re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)"), " qphoneq "),
+    (re.compile(r"\d{5,}"), " qnumq "),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+def strip_control(text: str) -> str:
+    """Drop control and zero-width characters but keep newlines and tabs."""
+    return _CONTROL.sub("", text)
+
+
+def to_simplified(text: str) -> str:
+    """Convert Traditional Chinese characters to Simplified (OpenCC t2s)."""
+    return str(_T2S.convert(text))
+
+
+@lru_cache(maxsize=4096)
+def normalize(text: str) -> str:
+    """The canonical matching form of `text`."""
+    text = unicodedata.normalize("NFKC", strip_control(text))
+    text = emoji.replace_emoji(text, replace=" ")
+    text = to_simplified(text).lower()
+    for pattern, token in _IDENTIFIERS:
+        text = pattern.sub(token, text)
+    text = _NON_WORD.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()

@@ -1,0 +1,109 @@
+"""The NLU pipeline: one message in, Rasa's parse shape (plus our fields) out. Pure, no I/O."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.nlu.entities import Entity, extract_entities
+from bot.nlu.language import Language, detect_language
+from bot.nlu.match import Candidate, Matcher
+from bot.nlu.sentiment import Sentiment, score_anger
+from knowledge_base.models import Entry
+
+OUT_OF_SCOPE = "out_of_scope"
+# Rasa's button payload syntax: /intent or /intent{"key": "value"}.
+_PAYLOAD = re.compile(r"^/(?P<intent>[\w.-]+)(?P<slots>\{.*\})?$", re.S)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence bands. `answer` is chosen on CLINC150's validation split (see README)."""
+
+    answer: float = 0.65
+    clarify: float = 0.3
+
+
+@dataclass(frozen=True)
+class Parse:
+    """What the NLU understood of one message."""
+
+    text: str
+    language: Language
+    intent: str
+    confidence: float
+    topic: str
+    faq_id: str | None
+    candidates: list[Candidate]
+    entities: list[Entity]
+    sentiment: Sentiment
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Rasa's parse shape, plus language, topic, faq_id and sentiment."""
+        return {
+            "text": self.text,
+            "intent": {"name": self.intent, "confidence": round(self.confidence, 4)},
+            "intent_ranking": [{"name": c.label, "confidence": round(c.confidence, 4)} for c in self.candidates],
+            "entities": [e.as_dict() for e in self.entities],
+            "language": self.language,
+            "topic": self.topic,
+            "faq_id": self.faq_id,
+            "sentiment": self.sentiment.as_dict(),
+        }
+
+
+class NLU:
+    """Parses messages against one knowledge base; build a new one when the entries change."""
+
+    def __init__(self, entries: Sequence[Entry], matcher: Matcher, thresholds: Thresholds | None = None) -> None:
+        self.entries = {e.id: e for e in entries}
+        self.matcher = matcher
+        self.thresholds = thresholds or Thresholds()
+
+    @classmethod
+    def build(cls, entries: Sequence[Entry], thresholds: Thresholds | None = None) -> NLU:
+        examples = [(text, e.id) for e in entries for text in e.examples()]
+        return cls(entries, Matcher.train(examples), thresholds)
+
+    def parse(self, text: str, previous_texts: Sequence[str] = ()) -> Parse:
+        language = detect_language(text)
+        entities = extract_entities(text)
+        sentiment = score_anger(text, previous_texts)
+        if payload := self._payload(text):
+            return payload
+        candidates = self.matcher.rank(text, k=5) if text.strip() else []
+        top = candidates[0] if candidates else None
+        if top is None or top.confidence < self.thresholds.answer:
+            intent, confidence, topic, faq_id = OUT_OF_SCOPE, 1.0 - (top.confidence if top else 0.0), OUT_OF_SCOPE, None
+            if top is not None:
+                confidence = top.confidence  # the best guess's confidence, below the bar
+        else:
+            entry = self.entries[top.label]
+            intent = entry.id if entry.kind == "intent" else "faq"
+            confidence, topic, faq_id = top.confidence, entry.topic, (entry.id if entry.kind == "faq" else None)
+        return Parse(text, language, intent, confidence, topic, faq_id, candidates, entities, sentiment)
+
+    def _payload(self, text: str) -> Parse | None:
+        """A button payload names its entry exactly: no guessing."""
+        m = _PAYLOAD.match(text.strip())
+        if not m:
+            return None
+        try:
+            slots = json.loads(m.group("slots")) if m.group("slots") else {}
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(slots, dict):
+            return None
+        entry_id = str(slots.get("id", "")) if m.group("intent") == "faq" else m.group("intent")
+        entry = self.entries.get(entry_id)
+        if entry is None:
+            return None
+        intent = "faq" if entry.kind == "faq" else entry.id
+        faq_id = entry.id if entry.kind == "faq" else None
+        lang = slots.get("lang")
+        language: Language = lang if lang in ("zh", "en") else "unknown"
+        return Parse(text, language, intent, 1.0, entry.topic, faq_id, [], [], score_anger(""), slots)

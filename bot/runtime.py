@@ -1,0 +1,89 @@
+"""The Redis side of the system: per-conversation locks and pub/sub.
+
+With REDIS_URL set this is a real Redis shared by every instance; embedded, an in-process
+fakeredis server stands in, so the same code paths run in both modes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import fakeredis
+import redis
+import redis.asyncio as aioredis
+from redis.exceptions import LockError
+
+
+class ServiceUnavailable(RuntimeError):
+    """Redis (or the stand-in) did not answer; callers map this to 503."""
+
+
+class Runtime:
+    def __init__(self, redis_url: str | None) -> None:
+        self.redis_url = redis_url
+        if redis_url:
+            self.sync: redis.Redis = redis.Redis.from_url(redis_url, socket_timeout=5)
+            self.aio: aioredis.Redis = aioredis.Redis.from_url(redis_url)
+        else:
+            server = fakeredis.FakeServer()
+            self.sync = fakeredis.FakeRedis(server=server)
+            self.aio = fakeredis.FakeAsyncRedis(server=server)
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.sync.ping())
+        except redis.RedisError:
+            return False
+
+    @contextmanager
+    def lock(self, name: str, timeout: float = 30.0, wait: float = 20.0) -> Iterator[None]:
+        """Serialise work on one conversation across threads and instances."""
+        try:
+            lock = self.sync.lock(f"lock:{name}", timeout=timeout, blocking_timeout=wait)
+            acquired = lock.acquire()
+        except redis.RedisError as exc:
+            raise ServiceUnavailable("the coordination service (Redis) is unavailable") from exc
+        if not acquired:
+            raise ServiceUnavailable(f"conversation {name} is busy, please retry")
+        try:
+            yield
+        finally:
+            # Expired, or Redis gone: either way the lock's timeout frees it.
+            with contextlib.suppress(LockError, redis.RedisError):
+                lock.release()
+
+    def publish(self, channel: str, message: dict[str, Any]) -> None:
+        try:
+            self.sync.publish(channel, json.dumps(message, ensure_ascii=False, default=str))
+        except redis.RedisError as exc:
+            raise ServiceUnavailable("the messaging service (Redis) is unavailable") from exc
+
+    async def subscribe(self, channel: str) -> AsyncIterator[dict[str, Any]]:
+        """Messages published on `channel` from now on, until the caller stops iterating."""
+        pubsub = self.aio.pubsub()
+        await pubsub.subscribe(channel)
+        try:
+            while True:
+                item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if item is None:
+                    continue
+                data = item["data"]
+                yield json.loads(data.decode() if isinstance(data, bytes) else data)
+        finally:
+            await pubsub.unsubscribe(channel)
+            await pubsub.aclose()
+
+    def close(self) -> None:
+        self.sync.close()
+
+
+def customer_channel(sender_id: str) -> str:
+    """Pub/sub channel for messages pushed to one customer's open sockets."""
+    return f"chat:{sender_id}"
+
+
+EVENTS_CHANNEL = "events:conversations"

@@ -1,0 +1,103 @@
+"""The conversation store: every conversation and every message, in the system of record."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from bot.db import Base, JsonType, utcnow
+
+# Conversation states. `pending_handoff`: waiting for a person; `human`: a person owns it.
+BOT, PENDING_HANDOFF, HUMAN, CLOSED = "bot", "pending_handoff", "human", "closed"
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    sender_id: Mapped[str] = mapped_column(String(128), unique=True, index=True)
+    channel: Mapped[str] = mapped_column(String(32), default="rest")
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    state: Mapped[str] = mapped_column(String(24), default=BOT, index=True)
+    fallback_count: Mapped[int] = mapped_column(Integer, default=0)
+    slots: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    handoff_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    handoff_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JsonType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))  # "in" from the customer, "out" to them
+    author: Mapped[str] = mapped_column(String(16))  # customer | bot | agent | system
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JsonType, nullable=True)
+    custom: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    parse: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    topic: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+def get_or_create(session: Session, *, sender_id: str, channel: str) -> Conversation:
+    """The sender's conversation, created on first contact (row-locked where the database can)."""
+    conv = session.scalars(select(Conversation).where(Conversation.sender_id == sender_id).with_for_update()).first()
+    if conv is None:
+        conv = Conversation(sender_id=sender_id, channel=channel, slots={}, meta={})
+        session.add(conv)
+        session.flush()
+    return conv
+
+
+def find(session: Session, *, sender_id: str) -> Conversation | None:
+    return session.scalars(select(Conversation).where(Conversation.sender_id == sender_id)).first()
+
+
+def transcript(session: Session, *, conversation_id: str, limit: int | None = None) -> list[Message]:
+    """Messages oldest first; with `limit`, only the newest `limit` of them."""
+    query = select(Message).where(Message.conversation_id == conversation_id)
+    if limit is None:
+        return list(session.scalars(query.order_by(Message.id)))
+    newest = list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    return newest[::-1]
+
+
+def message_dict(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "direction": m.direction,
+        "author": m.author,
+        "text": m.text,
+        "buttons": m.buttons,
+        "custom": m.custom,
+        "topic": m.topic,
+        "confidence": m.confidence,
+        "language": m.language,
+        "parse": m.parse,
+        "created_at": m.created_at.isoformat() if m.created_at else None,
+    }
+
+
+def conversation_dict(conv: Conversation, messages: list[Message]) -> dict[str, Any]:
+    return {
+        "sender_id": conv.sender_id,
+        "conversation_id": conv.id,
+        "channel": conv.channel,
+        "state": conv.state,
+        "language": conv.language,
+        "handoff_reason": conv.handoff_reason,
+        "handoff_at": conv.handoff_at.isoformat() if conv.handoff_at else None,
+        "slots": conv.slots,
+        "created_at": conv.created_at.isoformat() if conv.created_at else None,
+        "messages": [message_dict(m) for m in messages],
+    }

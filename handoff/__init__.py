@@ -1,0 +1,1 @@
+"""Escalation to people: why a conversation is handed over, the queue and the agents."""

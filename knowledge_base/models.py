@@ -1,0 +1,81 @@
+"""Knowledge-base entries as stored in the system of record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, JsonType, utcnow
+
+KINDS = ("faq", "intent")
+
+
+class KBEntry(Base):
+    """One question the desk answers: an FAQ entry, or a built-in conversational intent."""
+
+    __tablename__ = "kb_entries"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="faq")
+    topic: Mapped[str] = mapped_column(String(40), index=True)
+    tags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    question_zh: Mapped[str] = mapped_column(Text)
+    question_en: Mapped[str] = mapped_column(Text)
+    answer_zh: Mapped[str] = mapped_column(Text)
+    answer_en: Mapped[str] = mapped_column(Text)
+    paraphrases: Mapped[dict[str, list[str]]] = mapped_column(JsonType, default=dict)
+    action: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="published")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A plain, immutable copy of an entry: what NLU and policy work with."""
+
+    id: str
+    kind: str
+    topic: str
+    question: dict[str, str]
+    answer: dict[str, str]
+    paraphrases: dict[str, list[str]]
+    tags: list[str] = field(default_factory=list)
+    action: str | None = None
+
+    def examples(self) -> list[str]:
+        """Every phrasing the matcher learns this entry from."""
+        texts = [self.question.get("zh", ""), self.question.get("en", "")]
+        for lang in ("zh", "en"):
+            texts.extend(self.paraphrases.get(lang, []))
+        return [t for t in dict.fromkeys(str(t) for t in texts) if t.strip()]
+
+    @classmethod
+    def from_row(cls, row: KBEntry) -> Entry:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            topic=row.topic,
+            question={"zh": row.question_zh, "en": row.question_en},
+            answer={"zh": row.answer_zh, "en": row.answer_en},
+            paraphrases={k: list(v) for k, v in (row.paraphrases or {}).items()},
+            tags=list(row.tags or []),
+            action=row.action,
+        )
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], kind: str) -> Entry:
+        return cls(
+            id=str(data["id"]),
+            kind=kind,
+            topic=str(data["topic"]),
+            question={k: str(v) for k, v in data["question"].items()},
+            answer={k: str(v) for k, v in data["answer"].items()},
+            paraphrases={k: [str(p) for p in v] for k, v in data.get("paraphrases", {}).items()},
+            tags=[str(t) for t in data.get("tags", [])],
+            action=data.get("action"),
+        )
