@@ -219,7 +219,12 @@ class _Turn:
         ids = ids or [i for i in self.p.suggestions if i in self.p.entries][:3]
         buttons = [self.p.button(self.p.entries[i], self.lang) for i in ids]
         human = {"title": "转人工" if self.lang == "zh" else "Talk to a person", "payload": "/human_request"}
-        reply = Reply(self.p.say("rephrase", self.lang), [*buttons, human])
+        # A recognisably off-topic ask gets told what the bot does; a garbled one, to rephrase.
+        oos = self.p.entries.get(OUT_OF_SCOPE)
+        top = self.parse.candidates[0] if self.parse.candidates else None
+        off_topic = oos is not None and top is not None and top.label == OUT_OF_SCOPE
+        text = oos.answer[self.lang] if off_topic and oos else self.p.say("rephrase", self.lang)
+        reply = Reply(text, [*buttons, human])
         return self.decision([reply], kind="fallback", fallback_count=misses)
 
     def handoff(self, reason: str, replies: list[Reply], context: dict[str, Any] | None = None) -> Decision:

@@ -77,7 +77,7 @@ class NLU:
             return payload
         candidates = self.matcher.rank(text, k=5) if text.strip() else []
         top = candidates[0] if candidates else None
-        if top is None or top.confidence < self.thresholds.answer:
+        if top is None or top.confidence < self.thresholds.answer or self.entries[top.label].topic == OUT_OF_SCOPE:
             intent, confidence, topic, faq_id = OUT_OF_SCOPE, 1.0 - (top.confidence if top else 0.0), OUT_OF_SCOPE, None
             if top is not None:
                 confidence = top.confidence  # the best guess's confidence, below the bar

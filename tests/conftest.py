@@ -1,0 +1,97 @@
+"""Shared fixtures: one trained NLU per run, a fresh embedded store per test, a chat helper."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.app import SUGGESTIONS, create_app, load_responses
+from bot.config import Settings
+from bot.db import Database
+from bot.engine import Engine
+from bot.nlu.parser import NLU, Thresholds
+from bot.policy import Policy
+from bot.runtime import Runtime
+from knowledge_base.store import load_files, seed
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env({})
+
+
+@pytest.fixture(scope="session")
+def nlu(settings: Settings) -> NLU:
+    thresholds = Thresholds(answer=settings.answer_threshold, clarify=settings.clarify_threshold)
+    return NLU.build(load_files(), thresholds)
+
+
+def make_engine(database_url: str, nlu: NLU, redis_url: str | None = None) -> Engine:
+    db = Database(database_url)
+    db.migrate()
+    with db.session() as session:
+        seed(session, load_files())
+    policy = Policy(nlu.entries, load_responses(), nlu.thresholds, SUGGESTIONS)
+    return Engine(db, Runtime(redis_url), nlu, policy)
+
+
+@pytest.fixture
+def engine(tmp_path: Path, nlu: NLU) -> Engine:
+    return make_engine(f"sqlite:///{tmp_path / 'triage.db'}", nlu)
+
+
+@pytest.fixture
+def client(tmp_path: Path, engine: Engine) -> Iterator[TestClient]:
+    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)
+    with TestClient(app) as c:
+        yield c
+
+
+class Chat:
+    """A customer talking to the bot over the REST channel: `chat.say("…")` returns the replies."""
+
+    def __init__(self, client: TestClient, sender: str) -> None:
+        self.client = client
+        self.sender = sender
+        self.replies: list[dict[str, Any]] = []
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        response = self.client.post("/webhooks/rest/webhook", json={"sender": self.sender, "message": text})
+        assert response.status_code == 200, response.text
+        self.replies = response.json()
+        return self.replies
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r["text"] for r in self.replies)
+
+    @property
+    def in_english(self) -> bool:
+        """The replies contain no Chinese characters."""
+        return bool(self.text) and not re.search(r"[\u4e00-\u9fff]", self.text)
+
+    @property
+    def buttons(self) -> list[dict[str, str]]:
+        return [b for r in self.replies for b in r.get("buttons", [])]
+
+    @property
+    def handed_over(self) -> bool:
+        return any((r.get("custom") or {}).get("handoff") for r in self.replies)
+
+    def state(self) -> dict[str, Any]:
+        response = self.client.get(f"/conversations/{self.sender}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+
+@pytest.fixture
+def chat(client: TestClient) -> Chat:
+    return Chat(client, "customer-1")

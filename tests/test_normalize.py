@@ -1,0 +1,22 @@
+from bot.nlu.normalize import normalize, strip_control
+
+
+def test_full_width_becomes_half_width_and_lower_case() -> None:
+    assert normalize("ＡＢＣ　ｄｅｆ１２３") == "abc def123"
+
+
+def test_traditional_becomes_simplified() -> None:
+    assert normalize("甚麼時候發貨") == "甚么时候发货"
+
+
+def test_punctuation_and_emoji_are_dropped() -> None:
+    assert normalize("退款！！到账了吗？😡😡") == "退款 到账了吗"
+
+
+def test_identifiers_become_placeholders() -> None:
+    text = normalize("YX20261105001234到哪了 SF1398765432101 13812345678")
+    assert text == "qorderq 到哪了 qwaybillq qphoneq"
+
+
+def test_control_characters_are_removed_but_newlines_kept() -> None:
+    assert strip_control("a\x00b\x07c\nd\u200b") == "abc\nd"
