@@ -53,7 +53,7 @@ def build_engine(settings: Settings) -> Engine:
         entries = published(session)
     if added:
         log.info("knowledge base: %d entries loaded from the bundled data files", added)
-    thresholds = Thresholds(answer=settings.answer_threshold, clarify=settings.clarify_threshold)
+    thresholds = Thresholds(oos=settings.oos_threshold, answer=settings.answer_threshold)
     nlu = NLU.build(entries, thresholds)
     policy = Policy(nlu.entries, load_responses(), thresholds, SUGGESTIONS)
     return Engine(db, Runtime(settings.redis_url), nlu, policy, max_chars=settings.max_message_chars)
@@ -72,7 +72,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        built = engine or await run_in_threadpool(build_engine, settings)
+        built: Engine = engine if engine is not None else await run_in_threadpool(build_engine, app.state.settings)
         app.state.engine = built
         app.state.runtime = built.runtime
         if on_ready is not None:

@@ -37,8 +37,8 @@ class Settings:
     data_dir: Path
     database_url: str
     redis_url: str | None
+    oos_threshold: float
     answer_threshold: float
-    clarify_threshold: float
     max_message_chars: int
     max_body_bytes: int
 
@@ -62,11 +62,11 @@ class Settings:
             data_dir=data_dir,
             database_url=database_url,
             redis_url=str(redis_url) if redis_url else None,
-            answer_threshold=_float(env, "TRIAGE_ANSWER_THRESHOLD", 0.65),
-            clarify_threshold=_float(env, "TRIAGE_CLARIFY_THRESHOLD", 0.3),
+            oos_threshold=_float(env, "TRIAGE_OOS_THRESHOLD", 0.3),
+            answer_threshold=_float(env, "TRIAGE_ANSWER_THRESHOLD", 0.5),
             max_message_chars=_int(env, "TRIAGE_MAX_MESSAGE_CHARS", 2000),
             max_body_bytes=_int(env, "TRIAGE_MAX_BODY_BYTES", 64 * 1024),
         )
-        if not 0 < settings.clarify_threshold <= settings.answer_threshold < 1:
-            raise ConfigError("need 0 < TRIAGE_CLARIFY_THRESHOLD <= TRIAGE_ANSWER_THRESHOLD < 1")
+        if not 0 <= settings.oos_threshold <= settings.answer_threshold < 1:
+            raise ConfigError("need 0 <= TRIAGE_OOS_THRESHOLD <= TRIAGE_ANSWER_THRESHOLD < 1")
         return settings

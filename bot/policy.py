@@ -116,8 +116,8 @@ class _Turn:
             entry = self.p.entries[parse.intent]
             return self.handoff(HANDOFF_INTENTS[parse.intent], [Reply(entry.answer[self.lang])])
         if parse.sentiment.angry:
-            entry = self.confident_entry()
-            replies = [self.answer(entry)] if entry is not None and entry.kind == "faq" else []
+            matched = self.confident_entry()
+            replies = [self.answer(matched)] if matched is not None and matched.kind == "faq" else []
             return self.handoff("anger", [*replies, Reply(self.p.say("handoff_anger", self.lang))])
         if self.slots.get("requested_slot") == "order_id":
             decided = self.fill_order_id()
@@ -132,7 +132,7 @@ class _Turn:
         if parse.intent in SMALL_TALK:
             return self.decision([Reply(self.p.entries[parse.intent].answer[self.lang])], kind="answer")
         close = self.close_candidates()
-        if parse.faq_id is not None and len(close) < 2:
+        if parse.faq_id is not None and not close:
             entry = self.p.entries[parse.faq_id]
             if entry.action == ORDER_ACTION:
                 return self.order_status()
@@ -157,21 +157,20 @@ class _Turn:
         return Reply(entry.answer[self.lang], custom={"faq_id": entry.id, "topic": entry.topic})
 
     def close_candidates(self) -> list[Entry]:
-        """Two or three entries a customer plausibly meant, when no single one stands out."""
+        """Entries to offer as "did you mean": rivals of a confident match, or the best guesses
+        when none is confident enough to answer outright. Empty when the answer is clear."""
+        t = self.p.thresholds
         cands = [
             c for c in self.parse.candidates if c.label in self.p.entries and self.p.entries[c.label].kind == "faq"
         ]
-        if not cands:
+        if not cands or cands[0].confidence < t.oos:
             return []
         top = cands[0].confidence
-        if top < self.p.thresholds.clarify:
-            return []
-        if self.parse.faq_id is not None:
-            # Confident, but is a rival almost as likely?
+        if top >= t.answer:
             rivals = [c for c in cands[1:3] if c.confidence >= 0.8 * top]
             picked = [cands[0], *rivals] if rivals else []
         else:
-            picked = [c for c in cands[:3] if c.confidence >= max(self.p.thresholds.clarify, 0.4 * top)]
+            picked = [c for c in cands[:3] if c.confidence >= max(t.oos / 2, 0.4 * top)]
         return [self.p.entries[c.label] for c in picked]
 
     def order_status(self) -> Decision:

@@ -30,7 +30,7 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def nlu(settings: Settings) -> NLU:
-    thresholds = Thresholds(answer=settings.answer_threshold, clarify=settings.clarify_threshold)
+    thresholds = Thresholds(oos=settings.oos_threshold, answer=settings.answer_threshold)
     return NLU.build(load_files(), thresholds)
 
 

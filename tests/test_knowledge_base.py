@@ -9,8 +9,17 @@ from knowledge_base.store import KnowledgeBaseError, load_file, load_files
 from knowledge_base.topics import TOPICS
 
 REQUIRED_TOPICS = {
-    "shipping_speed", "stock", "refund", "payment_arrival", "order_status", "human_request",
-    "complaint", "out_of_scope", "greeting", "goodbye", "thanks",
+    "shipping_speed",
+    "stock",
+    "refund",
+    "payment_arrival",
+    "order_status",
+    "human_request",
+    "complaint",
+    "out_of_scope",
+    "greeting",
+    "goodbye",
+    "thanks",
 }
 
 
@@ -44,6 +53,8 @@ def test_a_malformed_file_names_the_entry_and_field(tmp_path: Path) -> None:
 
 def test_an_unknown_topic_is_rejected(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("- id: x\n  topic: weather\n  question: {zh: a, en: b}\n  answer: {zh: a, en: b}\n", encoding="utf-8")
+    bad.write_text(
+        "- id: x\n  topic: weather\n  question: {zh: a, en: b}\n  answer: {zh: a, en: b}\n", encoding="utf-8"
+    )
     with pytest.raises(KnowledgeBaseError, match="unknown topic 'weather'"):
         load_file(bad)

@@ -5,8 +5,28 @@ import pytest
 from bot.nlu.match import Matcher
 
 ROWS = [
-    *[(t, "dispatch") for t in ["多久发货", "什么时候发货", "啥时候发出", "when will you ship", "how soon do you dispatch", "发货时间"]],
-    *[(t, "refund") for t in ["退款多久到账", "钱什么时候退回来", "refund how long", "when do I get my money back", "退款还没到", "退钱要几天"]],
+    *[
+        (t, "dispatch")
+        for t in [
+            "多久发货",
+            "什么时候发货",
+            "啥时候发出",
+            "when will you ship",
+            "how soon do you dispatch",
+            "发货时间",
+        ]
+    ],
+    *[
+        (t, "refund")
+        for t in [
+            "退款多久到账",
+            "钱什么时候退回来",
+            "refund how long",
+            "when do I get my money back",
+            "退款还没到",
+            "退钱要几天",
+        ]
+    ],
     *[(t, "stock") for t in ["有货吗", "还有库存吗", "is it in stock", "M码还有吗", "sold out?", "什么时候补货"]],
 ]
 
@@ -29,7 +49,7 @@ def test_typos_and_traditional_characters_still_match(matcher: Matcher) -> None:
 
 def test_confidences_are_probabilities_sorted_best_first(matcher: Matcher) -> None:
     ranked = matcher.rank("多久发货", k=3)
-    assert [c.label for c in ranked][0] == "dispatch"
+    assert ranked[0].label == "dispatch"
     assert all(0.0 <= c.confidence <= 1.0 for c in ranked)
     assert ranked == sorted(ranked, key=lambda c: -c.confidence)
 

@@ -43,12 +43,16 @@ def entries_from_rows(rows: Sequence[tuple[str, str]]) -> list[Entry]:
     entries = []
     for label, texts in grouped.items():
         oos = label in OOS_LABELS
-        entries.append(Entry(
-            id=OUT_OF_SCOPE if oos else label, kind="intent" if oos else "faq",
-            topic=OUT_OF_SCOPE if oos else label,
-            question={"zh": texts[0], "en": texts[0]}, answer={"zh": label, "en": label},
-            paraphrases={"zh": texts[1:]},
-        ))
+        entries.append(
+            Entry(
+                id=OUT_OF_SCOPE if oos else label,
+                kind="intent" if oos else "faq",
+                topic=OUT_OF_SCOPE if oos else label,
+                question={"zh": texts[0], "en": texts[0]},
+                answer={"zh": label, "en": label},
+                paraphrases={"zh": texts[1:]},
+            )
+        )
     return entries
 
 
@@ -125,19 +129,25 @@ def main(args: argparse.Namespace) -> int:
 
         entries = load_files()
         by_topic = True
-    threshold = args.threshold if args.threshold is not None else settings.answer_threshold
-    nlu = NLU.build(entries, Thresholds(answer=min(threshold, 0.99), clarify=min(threshold, 0.3)))
+    threshold = args.threshold if args.threshold is not None else settings.oos_threshold
+    nlu = NLU.build(entries, Thresholds(oos=threshold, answer=max(threshold, settings.answer_threshold)))
     build_s = time.perf_counter() - start
     if args.validation:
         threshold = choose_threshold(predict(nlu, read_rows(args.validation), by_topic=by_topic))
+        nlu.thresholds = Thresholds(oos=threshold, answer=max(threshold, settings.answer_threshold))
     test_path = args.test or product_heldout()
     result = predict(nlu, read_rows(test_path), by_topic=by_topic)
     scores = metrics(result.gold, apply_threshold(result, threshold), result.latency_ms)
     in_scope = [(g, b) for g, b in zip(result.gold, result.best, strict=True) if g != OUT_OF_SCOPE]
     # Closed-set top-1: the best label, ignoring the threshold (Recall@1 for FAQ retrieval).
     scores["top1_accuracy"] = sum(g == b for g, b in in_scope) / len(in_scope) if in_scope else None
-    scores.update(threshold=threshold, build_seconds=round(build_s, 1), labels=len(entries),
-                  test=str(test_path), unit="topic" if by_topic else "label")
+    scores.update(
+        threshold=threshold,
+        build_seconds=round(build_s, 1),
+        labels=len(entries),
+        test=str(test_path),
+        unit="topic" if by_topic else "label",
+    )
     for key, value in scores.items():
         print(f"{key:>18}  {_fmt(value)}")
     if args.json:

@@ -21,10 +21,11 @@ _PAYLOAD = re.compile(r"^/(?P<intent>[\w.-]+)(?P<slots>\{.*\})?$", re.S)
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Confidence bands. `answer` is chosen on CLINC150's validation split (see README)."""
+    """Confidence bands: under `oos` nothing matched; from `answer` up the bot answers outright;
+    in between it asks which entry was meant. `oos` is chosen on a validation split (README)."""
 
-    answer: float = 0.65
-    clarify: float = 0.3
+    oos: float = 0.3
+    answer: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class NLU:
             return payload
         candidates = self.matcher.rank(text, k=5) if text.strip() else []
         top = candidates[0] if candidates else None
-        if top is None or top.confidence < self.thresholds.answer or self.entries[top.label].topic == OUT_OF_SCOPE:
+        if top is None or top.confidence < self.thresholds.oos or self.entries[top.label].topic == OUT_OF_SCOPE:
             intent, confidence, topic, faq_id = OUT_OF_SCOPE, 1.0 - (top.confidence if top else 0.0), OUT_OF_SCOPE, None
             if top is not None:
                 confidence = top.confidence  # the best guess's confidence, below the bar
@@ -85,6 +86,9 @@ class NLU:
             entry = self.entries[top.label]
             intent = entry.id if entry.kind == "intent" else "faq"
             confidence, topic, faq_id = top.confidence, entry.topic, (entry.id if entry.kind == "faq" else None)
+        if topic == OUT_OF_SCOPE and sentiment.angry:
+            # Anger about nothing the knowledge base knows is a complaint about the service.
+            intent, topic = "complaint", "complaint"
         return Parse(text, language, intent, confidence, topic, faq_id, candidates, entities, sentiment)
 
     def _payload(self, text: str) -> Parse | None:

@@ -1,0 +1,96 @@
+"""The dialogue policy as a pure function: parse and state in, decision out."""
+
+from __future__ import annotations
+
+from bot.app import load_responses
+from bot.nlu.match import Candidate
+from bot.nlu.parser import NLU, OUT_OF_SCOPE, Parse, Thresholds
+from bot.nlu.sentiment import score_anger
+from bot.policy import Policy, State
+from bot.store import HUMAN, PENDING_HANDOFF
+
+THRESHOLDS = Thresholds(oos=0.3, answer=0.5)
+
+
+def policy(nlu: NLU) -> Policy:
+    return Policy(nlu.entries, load_responses(), THRESHOLDS, ("shipping_dispatch_time",))
+
+
+def parse_with(nlu: NLU, ranked: list[tuple[str, float]], text: str = "…", language: str = "zh") -> Parse:
+    candidates = [Candidate(label, conf, 0.0, 0.0, 0.0, "") for label, conf in ranked]
+    top = ranked[0]
+    entry = nlu.entries[top[0]]
+    confident = top[1] >= THRESHOLDS.oos and entry.topic != OUT_OF_SCOPE
+    return Parse(
+        text=text,
+        language=language,  # type: ignore[arg-type]
+        intent=("faq" if entry.kind == "faq" else entry.id) if confident else OUT_OF_SCOPE,
+        confidence=top[1],
+        topic=entry.topic if confident else OUT_OF_SCOPE,
+        faq_id=entry.id if confident and entry.kind == "faq" else None,
+        candidates=candidates,
+        entities=[],
+        sentiment=score_anger(text),
+    )
+
+
+def test_confident_match_is_answered_in_the_customers_language(nlu: NLU) -> None:
+    decision = policy(nlu).decide(parse_with(nlu, [("shipping_dispatch_time", 0.9)], language="en"), State())
+    assert decision.kind == "answer"
+    assert decision.replies[0].text == nlu.entries["shipping_dispatch_time"].answer["en"]
+    assert decision.language == "en"
+
+
+def test_two_close_entries_ask_did_you_mean_with_buttons(nlu: NLU) -> None:
+    ranked = [("refund_processing_time", 0.7), ("refund_not_received", 0.65), ("greeting", 0.01)]
+    decision = policy(nlu).decide(parse_with(nlu, ranked), State())
+    assert decision.kind == "clarify"
+    assert "猜你想问" in decision.replies[0].text
+    buttons = decision.replies[0].buttons or []
+    assert [b["title"] for b in buttons] == [
+        nlu.entries["refund_processing_time"].question["zh"],
+        nlu.entries["refund_not_received"].question["zh"],
+    ]
+    assert buttons[0]["payload"] == '/faq{"id":"refund_processing_time","lang":"zh"}'
+    assert decision.fallback_count == 0
+
+
+def test_an_unsure_single_guess_is_offered_rather_than_asserted(nlu: NLU) -> None:
+    decision = policy(nlu).decide(parse_with(nlu, [("stock_restock_notice", 0.4)]), State())
+    assert decision.kind == "clarify"
+    assert len(decision.replies[0].buttons or []) == 1
+
+
+def test_a_miss_counts_and_the_second_one_hands_over(nlu: NLU) -> None:
+    p = policy(nlu)
+    miss = parse_with(nlu, [("shipping_dispatch_time", 0.05)])
+    first = p.decide(miss, State())
+    assert first.kind == "fallback" and first.fallback_count == 1 and first.handoff is None
+    second = p.decide(miss, State(fallback_count=1))
+    assert second.kind == "handoff" and second.handoff == "fallback"
+    assert second.replies[-1].custom == {"handoff": True, "reason": "fallback"}
+
+
+def test_an_off_topic_ask_is_told_what_the_bot_can_do(nlu: NLU) -> None:
+    decision = policy(nlu).decide(parse_with(nlu, [(OUT_OF_SCOPE, 0.95)]), State())
+    assert decision.kind == "fallback"
+    assert decision.replies[0].text == nlu.entries[OUT_OF_SCOPE].answer["zh"]
+
+
+def test_anger_hands_over_but_still_answers_a_clear_question(nlu: NLU) -> None:
+    angry = parse_with(nlu, [("shipping_dispatch_time", 0.9)], text="到底什么时候发货！！！垃圾")
+    decision = policy(nlu).decide(angry, State())
+    assert decision.handoff == "anger"
+    assert decision.replies[0].text == nlu.entries["shipping_dispatch_time"].answer["zh"]
+    assert (decision.replies[-1].custom or {})["handoff"] is True
+
+
+def test_nothing_is_said_while_a_human_owns_the_conversation(nlu: NLU) -> None:
+    decision = policy(nlu).decide(parse_with(nlu, [("shipping_dispatch_time", 0.9)]), State(state=HUMAN))
+    assert decision.replies == [] and decision.kind == "silent"
+
+
+def test_a_queued_customer_gets_answers_and_a_reminder_but_no_second_handoff(nlu: NLU) -> None:
+    decision = policy(nlu).decide(parse_with(nlu, [("shipping_dispatch_time", 0.9)]), State(state=PENDING_HANDOFF))
+    assert decision.handoff is None and decision.kind == "queued"
+    assert len(decision.replies) == 2
