@@ -2,6 +2,9 @@
 
 from fastapi.testclient import TestClient
 
+from bot.db import Database
+from bot.engine import Engine
+from bot.runtime import Runtime
 from tests.conftest import Chat
 
 URL = "/webhooks/rest/webhook"
@@ -100,3 +103,25 @@ def test_chat_page_is_served(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "/static/chat.js" in page.text
     assert client.get("/static/chat.js").status_code == 200
+
+
+def test_database_down_is_a_clear_503_and_the_conversation_resumes(chat: Chat, engine: Engine) -> None:
+    working = engine.db
+    engine.db = Database("postgresql+psycopg://nobody@127.0.0.1:1/none")  # nothing listens on port 1
+    response = chat.client.post(URL, json={"sender": chat.sender, "message": "你好"})
+    assert response.status_code == 503
+    assert "nothing was saved" in response.json()["detail"]
+    engine.db = working
+    chat.say("下单后多久发货")
+    assert [m["text"] for m in chat.state()["messages"] if m["direction"] == "in"] == ["下单后多久发货"]
+
+
+def test_redis_down_is_a_clear_503(chat: Chat, engine: Engine) -> None:
+    working = engine.runtime
+    engine.runtime = Runtime("redis://127.0.0.1:1/0")
+    try:
+        response = chat.client.post(URL, json={"sender": chat.sender, "message": "你好"})
+        assert response.status_code == 503
+        assert "Redis" in response.json()["detail"]
+    finally:
+        engine.runtime = working

@@ -1,0 +1,111 @@
+"""A customer in headless Chromium: the chat page, suggestion buttons, handoff, pushed messages."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.engine import Engine, OutboundMessage
+from tests.conftest import IN_CI
+from tests.servers import serve_in_thread
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None and IN_CI:
+    raise RuntimeError("CI must run the browser tests: install Debian's chromium (see .ci/run)")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"),
+]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture
+def site(tmp_path: Path, engine: Engine) -> Iterator[str]:
+    with serve_in_thread(create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)) as base:
+        yield base
+
+
+@pytest.fixture
+def page(site: str, tmp_path: Path) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(site + "/")
+        page.wait_for_selector("#status[data-state=online]", timeout=15000)
+        yield page
+        if os.environ.get("TRIAGE_SCREENSHOTS"):
+            page.screenshot(path=str(Path(os.environ["TRIAGE_SCREENSHOTS"]) / "chat.png"), full_page=True)
+        browser.close()
+
+
+def send(page: object, text: str) -> None:
+    before = page.locator(".msg.bot, .msg.agent").count()  # type: ignore[attr-defined]
+    page.fill("#input", text)  # type: ignore[attr-defined]
+    page.press("#input", "Enter")  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "n => document.querySelectorAll('.msg.bot, .msg.agent').length > n", arg=before, timeout=15000
+    )
+
+
+def last_bot_text(page: object) -> str:
+    return str(page.locator(".msg.bot .bubble").last.inner_text())  # type: ignore[attr-defined]
+
+
+def test_customer_gets_answers_in_their_language_and_a_person_after_two_misses(page: object) -> None:
+    send(page, "下单后多久发货")
+    assert "48小时" in last_bot_text(page)
+    send(page, "is the black one in stock")
+    answer = last_bot_text(page)
+    assert "stock" in answer.lower() and not any("\u4e00" <= ch <= "\u9fff" for ch in answer)
+    send(page, "咕噜咕噜 巴拉巴拉")
+    assert page.locator(".msg.bot").last.locator(".chip").count() >= 2  # type: ignore[attr-defined]
+    send(page, "锟斤拷烫烫烫 zxcv")
+    page.wait_for_selector("#handoff-banner:not([hidden])", timeout=5000)  # type: ignore[attr-defined]
+    assert "人工" in last_bot_text(page)
+
+
+def test_suggestion_button_sends_its_entry_and_shows_its_title(page: object) -> None:
+    send(page, "咕噜咕噜 巴拉巴拉")
+    chip = page.locator(".msg.bot").last.locator(".chip").first  # type: ignore[attr-defined]
+    title = chip.inner_text()
+    before = page.locator(".msg.bot").count()  # type: ignore[attr-defined]
+    chip.click()
+    page.wait_for_function("n => document.querySelectorAll('.msg.bot').length > n", arg=before)  # type: ignore[attr-defined]
+    assert page.locator(".msg.customer .bubble").last.inner_text() == title  # type: ignore[attr-defined]
+    assert "没太明白" not in last_bot_text(page)
+
+
+def test_agent_reply_pushed_later_appears_without_a_reload(page: object, engine: Engine) -> None:
+    send(page, "转人工")
+    sender = page.evaluate("localStorage.getItem('triage_sender')")  # type: ignore[attr-defined]
+    engine.push(
+        sender,
+        OutboundMessage(sender, "您好，我是客服王芳，马上为您查询", custom={"author": "agent", "agent_name": "王芳"}),
+    )
+    page.wait_for_selector(".msg.agent", timeout=10000)  # type: ignore[attr-defined]
+    assert "王芳" in page.locator(".msg.agent").last.inner_text()  # type: ignore[attr-defined]
+
+
+def test_history_survives_a_reload(page: object) -> None:
+    send(page, "下单后多久发货")
+    page.reload()  # type: ignore[attr-defined]
+    page.wait_for_selector(".msg.bot", timeout=10000)  # type: ignore[attr-defined]
+    assert page.locator(".msg.customer .bubble").first.inner_text() == "下单后多久发货"  # type: ignore[attr-defined]
