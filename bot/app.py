@@ -47,10 +47,11 @@ def load_responses() -> dict[str, dict[str, str]]:
 def build_engine(settings: Settings) -> Engine:
     """Everything one instance needs: schema migrated, KB seeded, NLU trained."""
     db = Database(settings.database_url)
-    db.migrate()
-    with db.session() as session:
-        added = seed(session, load_files())
-        entries = published(session)
+    with db.startup_lock():
+        db.migrate()
+        with db.session() as session:
+            added = seed(session, load_files())
+            entries = published(session)
     if added:
         log.info("knowledge base: %d entries loaded from the bundled data files", added)
     thresholds = Thresholds(oos=settings.oos_threshold, answer=settings.answer_threshold)

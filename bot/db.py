@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Engine, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -22,6 +22,9 @@ _NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+_STARTUP_LOCK = 0x7472696167  # "triag": one advisory-lock key for start-up work
 
 
 class Base(DeclarativeBase):
@@ -70,6 +73,20 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def startup_lock(self) -> Iterator[None]:
+        """Serialise start-up work (migrations, seeding) across instances starting together."""
+        if self.engine.dialect.name != "postgresql":
+            yield  # SQLite is embedded: one process
+            return
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _STARTUP_LOCK})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _STARTUP_LOCK})
+                conn.commit()
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -75,8 +76,10 @@ class _Model:
     coef: NDArray[np.float32]  # (labels, features)
     intercept: NDArray[np.float32]
     rows: sparse.csr_matrix  # training rows, sorted by label
+    postings: sparse.csr_matrix  # rows transposed (features x rows): an inverted index
     row_texts: list[str]
     starts: NDArray[np.int64]  # first row of each label in `rows`
+    row_label: NDArray[np.int64]  # label of each row
 
 
 def _fit(texts: Sequence[str], label_idx: NDArray[np.int64], n_labels: int, c: float) -> _Model:
@@ -98,28 +101,33 @@ def _fit(texts: Sequence[str], label_idx: NDArray[np.int64], n_labels: int, c: f
         coef[present] = weights
         intercept[present] = bias
     starts = np.searchsorted(label_idx, np.arange(n_labels))
-    return _Model(vectorizer, coef, intercept, rows, texts, starts)
+    return _Model(vectorizer, coef, intercept, rows, sparse.csr_matrix(rows.T), texts, starts, label_idx)
+
+
+def _cosines(model: _Model, q: sparse.csr_matrix) -> NDArray[np.float64]:
+    """Cosine of the query to every stored row (the two TF-IDF blocks are each unit length).
+
+    Walks only the postings of the query's own features, so the cost follows the query.
+    """
+    return np.asarray((q @ model.postings).todense(), dtype=np.float64).ravel() / 2.0
 
 
 def _evidence(
-    model: _Model, query: str, labels: NDArray[np.int64], vector: sparse.csr_matrix | None = None
+    model: _Model, query: str, labels: NDArray[np.int64], cos: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Nearest-row cosine and best rapidfuzz ratio (0..1) of `query` within each of `labels`.
 
-    Only the rows of the shortlisted labels are compared: that keeps a query's cost flat
+    Only the rows of the shortlisted labels are edit-compared: that keeps a query's cost flat
     however large the knowledge base grows.
     """
-    n_rows = len(model.row_texts)
-    ends = np.append(model.starts[1:], n_rows)
-    q = vector if vector is not None else sparse.csr_matrix(model.vectorizer.transform([query]))
+    ends = np.append(model.starts[1:], len(model.row_texts))
     nearest = np.zeros(len(labels))
     best_fuzz = np.zeros(len(labels))
     for j, label in enumerate(labels):
         start, end = int(model.starts[label]), int(ends[label])
         if start == end:
             continue
-        cos = (model.rows[start:end] @ q.T).toarray()
-        nearest[j] = float(cos.max()) / 2.0
+        nearest[j] = float(cos[start:end].max())
         found = process.extractOne(query, model.row_texts[start:end], scorer=fuzz.ratio)
         best_fuzz[j] = found[1] / 100.0 if found else 0.0
     return nearest, best_fuzz
@@ -131,10 +139,29 @@ def _stack(
     return np.stack([svm, nearest, best_fuzz], axis=-1)
 
 
+class Calibrator(Protocol):
+    def predict_proba(self, x: NDArray[np.float64]) -> NDArray[np.float64]: ...
+
+
+class _PriorCalibrator:
+    """Used when the training rows cannot show a miss (one row per label, or too few rows):
+    a fixed increasing function of the evidence, so ranking and thresholds still make sense."""
+
+    weights = np.array([1.5, 6.0, 3.0])
+    bias = -5.0
+
+    def predict_proba(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        p = 1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias)))
+        return np.stack([1.0 - p, p], axis=-1)
+
+
+_PRIOR = _PriorCalibrator()
+
+
 class Matcher:
     """Ranks labels for a message. Build with `Matcher.train(examples)`."""
 
-    def __init__(self, labels: list[str], model: _Model, calibrator: LogisticRegression) -> None:
+    def __init__(self, labels: list[str], model: _Model, calibrator: Calibrator) -> None:
         self.labels = labels
         self._model = model
         self._calibrator = calibrator
@@ -154,47 +181,58 @@ class Matcher:
     @staticmethod
     def _fit_calibrator(
         texts: list[str], label_idx: NDArray[np.int64], n_labels: int, c: float, folds: int, seed: int
-    ) -> LogisticRegression:
-        """Learn P(top label correct) from out-of-fold predictions of the training rows."""
+    ) -> Calibrator:
+        """Learn P(top label correct) from out-of-fold predictions of the training rows.
+
+        Only rows whose label keeps another row in training are held out: a label's only
+        paraphrase cannot teach anything about recognising it.
+        """
         counts = np.bincount(label_idx, minlength=n_labels)
-        k = int(min(folds, max(2, counts.max())))
+        multi = np.flatnonzero(counts[label_idx] >= 2)
+        single = np.flatnonzero(counts[label_idx] < 2)
+        if len(multi) < 2 * folds:
+            return _PRIOR
         feats: list[NDArray[np.float64]] = []
         hits: list[NDArray[np.bool_]] = []
-        splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-        # Labels with a single row cannot be stratified; they still land in some fold.
-        strata = np.where(counts[label_idx] >= k, label_idx, -1)
-        for train, held in splitter.split(texts, strata):
+        k = int(min(folds, counts.max()))
+        strata = np.where(counts[label_idx[multi]] >= k, label_idx[multi], -1)
+        for train_part, held_part in StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(multi, strata):
+            train = np.concatenate([multi[train_part], single])
+            held = multi[held_part]
             model = _fit([texts[i] for i in train], label_idx[train], n_labels, c)
             held_texts = [texts[i] for i in held]
             q = sparse.csr_matrix(model.vectorizer.transform(held_texts))
             svm = np.asarray(q @ model.coef.T, dtype=np.float64) + model.intercept
             top = svm.argmax(axis=1)
-            for j, _i in enumerate(held):
+            for j in range(len(held)):
                 label = top[j : j + 1]
-                nearest, best_fuzz = _evidence(model, held_texts[j], label, q[j])
+                nearest, best_fuzz = _evidence(model, held_texts[j], label, _cosines(model, q[j]))
                 feats.append(_stack(svm[j, label], nearest, best_fuzz))
             hits.append(top == label_idx[held])
-        x = np.vstack(feats)
         y = np.concatenate(hits)
-        calibrator = LogisticRegression(C=1.0)
-        if y.all() or not y.any():  # degenerate: too few rows to see a mistake
-            x = np.vstack([x, np.zeros((1, 3))])
-            y = np.append(y, not y[0])
-        return calibrator.fit(x, y)
+        if y.all() or not y.any():  # too few rows to see both a hit and a miss
+            return _PRIOR
+        return LogisticRegression(C=1.0).fit(np.vstack(feats), y)
 
     def rank(self, text: str, k: int = 5) -> list[Candidate]:
         """The `k` most likely labels for `text`, best first."""
         query = normalize(text)
         q = sparse.csr_matrix(self._model.vectorizer.transform([query]))
         svm = np.asarray(self._model.coef[:, q.indices] @ q.data, dtype=np.float64) + self._model.intercept
-        top = np.argsort(-svm)[:k]
-        nearest, best_fuzz = _evidence(self._model, query, top, q)
+        # Shortlist: the classifier's best labels plus the labels of the nearest stored rows,
+        # so a label with few paraphrases is still found by plain similarity.
+        cos = _cosines(self._model, q)
+        near_rows = np.argpartition(-cos, min(k, len(cos) - 1))[:k] if len(cos) > k else np.arange(len(cos))
+        top = np.array(
+            list(dict.fromkeys([*np.argsort(-svm)[:k].tolist(), *self._model.row_label[near_rows].tolist()]))
+        )
+        nearest, best_fuzz = _evidence(self._model, query, top, cos)
         conf = self._calibrator.predict_proba(_stack(svm[top], nearest, best_fuzz))[:, 1]
         candidates = [
             Candidate(self.labels[i], float(p), float(svm[i]), float(n), float(f), self._example(i, query))
             for i, p, n, f in zip(top, conf, nearest, best_fuzz, strict=True)
         ]
-        return sorted(candidates, key=lambda cand: -cand.confidence)
+        return sorted(candidates, key=lambda cand: -cand.confidence)[:k]
 
     def _example(self, label: int, query: str) -> str:
         """The stored paraphrase of `label` closest to the query, to show why it matched."""
