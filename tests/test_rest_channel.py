@@ -125,3 +125,11 @@ def test_redis_down_is_a_clear_503(chat: Chat, engine: Engine) -> None:
         assert "Redis" in response.json()["detail"]
     finally:
         engine.runtime = working
+
+
+def test_only_emoji_or_punctuation_is_a_polite_miss_not_an_error(chat: Chat) -> None:
+    chat.say("😀😀？？")
+    assert chat.buttons  # suggestions to pick from
+    assert not chat.handed_over
+    parse = chat.client.post("/model/parse", json={"text": "。。。"}).json()
+    assert parse["intent"]["name"] == "out_of_scope" and parse["intent_ranking"] == []

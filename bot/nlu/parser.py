@@ -11,6 +11,7 @@ from typing import Any
 from bot.nlu.entities import Entity, extract_entities
 from bot.nlu.language import Language, detect_language
 from bot.nlu.match import Candidate, Matcher
+from bot.nlu.normalize import normalize
 from bot.nlu.sentiment import Sentiment, score_anger
 from knowledge_base.models import Entry
 
@@ -76,7 +77,8 @@ class NLU:
         sentiment = score_anger(text, previous_texts)
         if payload := self._payload(text):
             return payload
-        candidates = self.matcher.rank(text, k=5) if text.strip() else []
+        # Nothing left after normalising (only emoji or punctuation): nothing to match.
+        candidates = self.matcher.rank(text, k=5) if normalize(text) else []
         top = candidates[0] if candidates else None
         if top is None or top.confidence < self.thresholds.oos or self.entries[top.label].topic == OUT_OF_SCOPE:
             intent, confidence, topic, faq_id = OUT_OF_SCOPE, 1.0 - (top.confidence if top else 0.0), OUT_OF_SCOPE, None
