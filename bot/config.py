@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 
 class ConfigError(ValueError):
     """A setting is present but unusable; the message names it."""
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _number(env: Mapping[str, str], name: str, default: N, cast: Callable[[str], N]) -> N:
+    """`name` from `env` cast to the default's type; unset or empty means the default."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return float(raw)
+        return cast(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+        kind = "a whole number" if cast is int else "a number"
+        raise ConfigError(f"{name} must be {kind}, got {raw!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -62,10 +57,10 @@ class Settings:
             data_dir=data_dir,
             database_url=database_url,
             redis_url=str(redis_url) if redis_url else None,
-            oos_threshold=_float(env, "TRIAGE_OOS_THRESHOLD", 0.3),
-            answer_threshold=_float(env, "TRIAGE_ANSWER_THRESHOLD", 0.5),
-            max_message_chars=_int(env, "TRIAGE_MAX_MESSAGE_CHARS", 2000),
-            max_body_bytes=_int(env, "TRIAGE_MAX_BODY_BYTES", 64 * 1024),
+            oos_threshold=_number(env, "TRIAGE_OOS_THRESHOLD", 0.3, float),
+            answer_threshold=_number(env, "TRIAGE_ANSWER_THRESHOLD", 0.5, float),
+            max_message_chars=_number(env, "TRIAGE_MAX_MESSAGE_CHARS", 2000, int),
+            max_body_bytes=_number(env, "TRIAGE_MAX_BODY_BYTES", 64 * 1024, int),
         )
         if not 0 <= settings.oos_threshold <= settings.answer_threshold < 1:
             raise ConfigError("need 0 <= TRIAGE_OOS_THRESHOLD <= TRIAGE_ANSWER_THRESHOLD < 1")
