@@ -160,6 +160,9 @@ class _Turn:
         """Entries to offer as "did you mean": rivals of a confident match, or the best guesses
         when none is confident enough to answer outright. Empty when the answer is clear."""
         t = self.p.thresholds
+        everything = self.parse.candidates
+        if everything and everything[0].label == OUT_OF_SCOPE and everything[0].confidence >= t.answer:
+            return []  # clearly off-topic: offering FAQ entries would be noise
         cands = [
             c for c in self.parse.candidates if c.label in self.p.entries and self.p.entries[c.label].kind == "faq"
         ]
@@ -187,21 +190,16 @@ class _Turn:
             return self.order_received(order_id)
         moved_on = self.parse.intent != OUT_OF_SCOPE and self.parse.intent != "deny"
         if moved_on:
-            self.slots.pop("requested_slot", None)
-            self.slots.pop("attempts", None)
+            self.forget_question()
             return None
         attempts = int(self.slots.get("attempts", 0)) + 1
         if attempts >= MAX_SLOT_ATTEMPTS:
-            self.slots.pop("requested_slot", None)
-            self.slots.pop("attempts", None)
             return self.handoff("slot_failed", [Reply(self.p.say("handoff_slot_failed", self.lang))])
         self.slots["attempts"] = attempts
         return self.decision([Reply(self.p.say("ask_order_id_again", self.lang))], kind="ask_slot")
 
     def order_received(self, order_id: str) -> Decision:
         # Order lookups are the action server's job; until it answers, a person checks.
-        self.slots.pop("requested_slot", None)
-        self.slots.pop("attempts", None)
         self.slots["order_id"] = order_id
         text = self.p.say("handoff_order", self.lang, order_id=order_id)
         return self.handoff("order_lookup", [Reply(text)], {"order_id": order_id})
@@ -227,6 +225,7 @@ class _Turn:
         return self.decision([reply], kind="fallback", fallback_count=misses)
 
     def handoff(self, reason: str, replies: list[Reply], context: dict[str, Any] | None = None) -> Decision:
+        self.forget_question()  # a person takes it from here
         marked = [
             *replies[:-1],
             Reply(
@@ -234,6 +233,11 @@ class _Turn:
             ),
         ]
         return self.decision(marked, kind="handoff", handoff=reason, context=context)
+
+    def forget_question(self) -> None:
+        """Drop the slot the bot was asking for, and the count of attempts at it."""
+        self.slots.pop("requested_slot", None)
+        self.slots.pop("attempts", None)
 
     def entity(self, name: str) -> str | None:
         return next((e.value for e in self.parse.entities if e.entity == name), None)

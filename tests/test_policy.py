@@ -94,3 +94,16 @@ def test_a_queued_customer_gets_answers_and_a_reminder_but_no_second_handoff(nlu
     decision = policy(nlu).decide(parse_with(nlu, [("shipping_dispatch_time", 0.9)]), State(state=PENDING_HANDOFF))
     assert decision.handoff is None and decision.kind == "queued"
     assert len(decision.replies) == 2
+
+
+def test_clearly_off_topic_gets_no_did_you_mean(nlu: NLU) -> None:
+    ranked = [(OUT_OF_SCOPE, 0.9), ("shipping_dispatch_time", 0.35)]
+    decision = policy(nlu).decide(parse_with(nlu, ranked), State())
+    assert decision.kind == "fallback"
+
+
+def test_a_handoff_clears_a_pending_question(nlu: NLU) -> None:
+    state = State(slots={"requested_slot": "order_id", "attempts": 1})
+    decision = policy(nlu).decide(parse_with(nlu, [("human_request", 0.95)], text="转人工"), state)
+    assert decision.handoff == "human_request"
+    assert "requested_slot" not in decision.slots
