@@ -102,7 +102,8 @@ def metrics(gold: Sequence[str], predicted: Sequence[str], latency_ms: Sequence[
 
 
 def choose_threshold(p: Predictions, target_oos_recall: float = 0.8) -> float:
-    """Highest in-scope accuracy whose out-of-scope recall clears the target by one standard error.
+    """Highest in-scope accuracy whose out-of-scope recall clears the target by one standard error
+    (on a tie, the highest such threshold: the safest for out-of-scope).
 
     A validation split holds few out-of-scope rows (CLINC150: 100), so a recall measured at
     exactly the target falls short on new data half the time; the one-standard-error margin
@@ -116,8 +117,8 @@ def choose_threshold(p: Predictions, target_oos_recall: float = 0.8) -> float:
         required = target_oos_recall + (target_oos_recall * (1 - target_oos_recall) / n_oos) ** 0.5
         ok = [(th, m) for th, m in scored if (m["oos_recall"] or 0) >= required]
         if ok:
-            return float(max(ok, key=lambda x: (x[1]["in_scope_accuracy"], -x[0]))[0])
-    return float(max(scored, key=lambda x: (x[1]["accuracy"], -x[0]))[0])
+            return float(max(ok, key=lambda x: (x[1]["in_scope_accuracy"], x[0]))[0])
+    return float(max(scored, key=lambda x: (x[1]["accuracy"], x[0]))[0])
 
 
 def product_heldout() -> Path:
