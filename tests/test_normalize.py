@@ -20,3 +20,8 @@ def test_identifiers_become_placeholders() -> None:
 
 def test_control_characters_are_removed_but_newlines_kept() -> None:
     assert strip_control("a\x00b\x07c\nd\u200b") == "abc\nd"
+
+
+def test_cantonese_words_become_the_mandarin_the_knowledge_base_uses() -> None:
+    assert normalize("唔該，而家落單幾時可以收到？") == "请 现在下单什么时候可以收到"
+    assert normalize("寄到香港要幾耐") == "寄到香港要多久"

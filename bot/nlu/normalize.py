@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 import emoji
 import opencc
+import yaml
 
 _T2S = opencc.OpenCC("t2s")
 # Everything that is not a letter, digit or CJK ideograph becomes a space.
@@ -24,6 +26,14 @@ _IDENTIFIERS = (
     (re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)"), " qphoneq "),
     (re.compile(r"\d{5,}"), " qnumq "),
 )
+
+def _load_dialect() -> dict[str, str]:
+    raw = (resources.files("bot") / "nlu" / "dialect.yaml").read_text(encoding="utf-8")
+    return {str(k): str(v) for k, v in (yaml.safe_load(raw) or {}).items()}
+
+
+_DIALECT_WORDS = _load_dialect()
+_DIALECT = re.compile("|".join(re.escape(k) for k in sorted(_DIALECT_WORDS, key=len, reverse=True)))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
@@ -42,7 +52,7 @@ def normalize(text: str) -> str:
     """The canonical matching form of `text`."""
     text = unicodedata.normalize("NFKC", strip_control(text))
     text = emoji.replace_emoji(text, replace=" ")
-    text = to_simplified(text).lower()
+    text = _DIALECT.sub(lambda m: _DIALECT_WORDS[m.group(0)], to_simplified(text)).lower()
     for pattern, token in _IDENTIFIERS:
         text = pattern.sub(token, text)
     text = _NON_WORD.sub(" ", text)
