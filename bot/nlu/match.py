@@ -158,6 +158,26 @@ class _PriorCalibrator:
 _PRIOR = _PriorCalibrator()
 
 
+class _MonotoneCalibrator:
+    """Logistic regression whose weights are all non-negative: more similar never means less
+    likely. The SVM score and the nearest-row cosine are correlated, and an unconstrained fit
+    may give one a negative weight, which would rank a label with many loosely related rows
+    (out-of-scope chit-chat) above the one the customer meant. A feature that comes out
+    negative is dropped and the rest refitted."""
+
+    def __init__(self, x: NDArray[np.float64], y: NDArray[np.bool_]) -> None:
+        self.keep = np.ones(x.shape[1], dtype=bool)
+        while True:
+            self.model = LogisticRegression(C=1.0).fit(x[:, self.keep], y)
+            negative = self.model.coef_[0] < 0
+            if not negative.any() or self.keep.sum() == 1:
+                break
+            self.keep[np.flatnonzero(self.keep)[negative]] = False
+
+    def predict_proba(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(self.model.predict_proba(x[:, self.keep]), dtype=np.float64)
+
+
 class Matcher:
     """Ranks labels for a message. Build with `Matcher.train(examples)`."""
 
@@ -212,7 +232,7 @@ class Matcher:
         y = np.concatenate(hits)
         if y.all() or not y.any():  # too few rows to see both a hit and a miss
             return _PRIOR
-        return LogisticRegression(C=1.0).fit(np.vstack(feats), y)
+        return _MonotoneCalibrator(np.vstack(feats), y)
 
     def rank(self, text: str, k: int = 5) -> list[Candidate]:
         """The `k` most likely labels for `text`, best first."""
