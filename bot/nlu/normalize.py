@@ -27,6 +27,7 @@ _IDENTIFIERS = (
     (re.compile(r"\d{5,}"), " qnumq "),
 )
 
+
 def _load_dialect() -> dict[str, str]:
     raw = (resources.files("bot") / "nlu" / "dialect.yaml").read_text(encoding="utf-8")
     return {str(k): str(v) for k, v in (yaml.safe_load(raw) or {}).items()}
