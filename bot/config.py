@@ -57,7 +57,7 @@ class Settings:
             data_dir=data_dir,
             database_url=database_url,
             redis_url=str(redis_url) if redis_url else None,
-            oos_threshold=_number(env, "TRIAGE_OOS_THRESHOLD", 0.34, float),
+            oos_threshold=_number(env, "TRIAGE_OOS_THRESHOLD", 0.3, float),
             answer_threshold=_number(env, "TRIAGE_ANSWER_THRESHOLD", 0.5, float),
             max_message_chars=_number(env, "TRIAGE_MAX_MESSAGE_CHARS", 2000, int),
             max_body_bytes=_number(env, "TRIAGE_MAX_BODY_BYTES", 64 * 1024, int),
