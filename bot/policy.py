@@ -161,8 +161,8 @@ class _Turn:
         when none is confident enough to answer outright. Empty when the answer is clear."""
         t = self.p.thresholds
         everything = self.parse.candidates
-        if everything and everything[0].label == OUT_OF_SCOPE and everything[0].confidence >= t.answer:
-            return []  # clearly off-topic: offering FAQ entries would be noise
+        if everything and everything[0].label == OUT_OF_SCOPE:
+            return []  # off-topic is likelier than any entry: offering entries would be noise
         cands = [
             c for c in self.parse.candidates if c.label in self.p.entries and self.p.entries[c.label].kind == "faq"
         ]

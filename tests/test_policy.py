@@ -96,8 +96,8 @@ def test_a_queued_customer_gets_answers_and_a_reminder_but_no_second_handoff(nlu
     assert len(decision.replies) == 2
 
 
-def test_clearly_off_topic_gets_no_did_you_mean(nlu: NLU) -> None:
-    ranked = [(OUT_OF_SCOPE, 0.9), ("shipping_dispatch_time", 0.35)]
+def test_off_topic_ranked_first_gets_no_did_you_mean(nlu: NLU) -> None:
+    ranked = [(OUT_OF_SCOPE, 0.45), ("shipping_dispatch_time", 0.35)]
     decision = policy(nlu).decide(parse_with(nlu, ranked), State())
     assert decision.kind == "fallback"
 
