@@ -6,6 +6,7 @@ decide what to say.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,9 +14,11 @@ from bot.db import Database
 from bot.nlu.normalize import strip_control
 from bot.nlu.parser import NLU, Parse
 from bot.policy import Decision, Policy, State
-from bot.runtime import EVENTS_CHANNEL, Runtime, customer_channel
+from bot.runtime import EVENTS_CHANNEL, Runtime, ServiceUnavailable, customer_channel
 from bot.store import Conversation, Message, get_or_create, transcript
 from handoff.escalation import Escalator, HandoffRequest, MarkPending
+
+log = logging.getLogger(__name__)
 
 
 class InvalidMessage(ValueError):
@@ -104,7 +107,11 @@ class Engine:
                 "handoff": decision.handoff,
                 "topic": parse.topic,
             }
-        self.runtime.publish(EVENTS_CHANNEL, event)
+        try:
+            self.runtime.publish(EVENTS_CHANNEL, event)
+        except ServiceUnavailable:
+            # The turn is saved; consoles catch up from the database. The customer still gets the reply.
+            log.warning("could not announce a message of conversation %s: Redis unavailable", event["conversation_id"])
         return outbound
 
     def push(self, sender_id: str, message: OutboundMessage) -> None:

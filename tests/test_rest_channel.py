@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 
 from bot.db import Database
 from bot.engine import Engine
-from bot.runtime import Runtime
+from bot.runtime import Runtime, ServiceUnavailable
 from tests.conftest import Chat
 
 URL = "/webhooks/rest/webhook"
@@ -133,3 +133,13 @@ def test_only_emoji_or_punctuation_is_a_polite_miss_not_an_error(chat: Chat) -> 
     assert not chat.handed_over
     parse = chat.client.post("/model/parse", json={"text": "。。。"}).json()
     assert parse["intent"]["name"] == "out_of_scope" and parse["intent_ranking"] == []
+
+
+def test_redis_failing_after_the_turn_is_saved_still_answers(chat: Chat, engine: Engine) -> None:
+    def down(channel: str, message: object) -> None:
+        raise ServiceUnavailable("the messaging service (Redis) is unavailable")
+
+    engine.runtime.publish = down  # type: ignore[method-assign]
+    chat.say("下单后多久发货")
+    assert "48小时" in chat.text
+    assert len(chat.state()["messages"]) == 2
