@@ -10,40 +10,21 @@ import pytest
 
 from bot.cli import main
 from bot.nlu.evaluate import Predictions, choose_threshold, metrics
-
-ROWS = {
-    "dispatch": [
-        "多久发货",
-        "什么时候发货",
-        "啥时候发出",
-        "when will you ship",
-        "how soon do you dispatch",
-        "发货时间",
-    ],
-    "refund": [
-        "退款多久到账",
-        "钱什么时候退回来",
-        "refund how long",
-        "when do I get my money back",
-        "退款还没到",
-        "退钱要几天",
-    ],
-    "oos": ["今天天气怎么样", "讲个笑话", "what is the capital of france", "tell me a joke", "1+1等于几", "推荐部电影"],
-}
+from tests.small_kb import rows
 
 
-def write(path: Path, rows: list[tuple[str, str]]) -> Path:
+def write(path: Path, data: list[tuple[str, str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["text", "label"])
-        w.writerows(rows)
+        w.writerows(data)
     return path
 
 
 def test_evaluate_prints_all_metrics_as_json_on_the_last_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    train = write(tmp_path / "train.csv", [(t, label) for label, texts in ROWS.items() for t in texts])
+    train = write(tmp_path / "train.csv", rows("dispatch", "refund", "oos"))
     test = write(
         tmp_path / "test.csv", [("下单多久能发货", "dispatch"), ("退款几天到", "refund"), ("明天会下雨吗", "oos")]
     )

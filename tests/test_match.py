@@ -3,32 +3,9 @@
 import pytest
 
 from bot.nlu.match import Matcher
+from tests.small_kb import rows
 
-ROWS = [
-    *[
-        (t, "dispatch")
-        for t in [
-            "多久发货",
-            "什么时候发货",
-            "啥时候发出",
-            "when will you ship",
-            "how soon do you dispatch",
-            "发货时间",
-        ]
-    ],
-    *[
-        (t, "refund")
-        for t in [
-            "退款多久到账",
-            "钱什么时候退回来",
-            "refund how long",
-            "when do I get my money back",
-            "退款还没到",
-            "退钱要几天",
-        ]
-    ],
-    *[(t, "stock") for t in ["有货吗", "还有库存吗", "is it in stock", "M码还有吗", "sold out?", "什么时候补货"]],
-]
+ROWS = rows("dispatch", "refund", "stock")
 
 
 @pytest.fixture(scope="module")
