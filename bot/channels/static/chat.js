@@ -243,8 +243,11 @@
 
   // ---------------------------------------------------------------- handoff banner
   function setHandoff(on) {
+    // The banner takes height from the message list: keep the newest message in view.
+    var stick = isNearBottom();
     $banner.hidden = !on;
     document.body.classList.toggle("handoff", !!on);
+    if (stick) scrollToBottom();
   }
 
   function applyCustom(custom) {
