@@ -31,3 +31,8 @@ def test_asking_the_same_thing_again_adds_frustration() -> None:
     again = score_anger("我的退款什么时候到账", ["我的退款什么时候到账"])
     assert again.anger > first.anger
     assert "repeated_ask" in again.signals
+
+
+@pytest.mark.parametrize("text", ["我要complain你们", "这个bot真的useless，垃圾"])
+def test_english_words_count_when_glued_to_chinese(text: str) -> None:
+    assert score_anger(text).signals

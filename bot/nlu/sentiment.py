@@ -15,18 +15,19 @@ from bot.nlu.normalize import normalize, to_simplified
 
 ANGRY_THRESHOLD = 0.5
 
-# (weight, pattern) per signal family; patterns run on Simplified, lower-cased text.
+# Patterns run on Simplified, lower-cased text. English words are delimited by "not a letter"
+# rather than \b, for which a Chinese character is a word character ("我要complain").
 _INSULTS = re.compile(
     r"垃圾|废物|傻[逼bx比]|sb(?![a-z])|煞笔|脑残|智障|白痴|蠢|滚|妈的|他妈|tmd|nmd|cnm|尼玛|你妈|去死|混蛋|王八|狗屎|骗子|坑人|黑心|无良|恶心|不要脸|扯淡|放屁|"
-    r"\b(?:idiot|stupid|moron|scam(?:mer)?s?|fraud|liars?|useless|pathetic|garbage|trash|crap|shit|damn|wtf|f+u+c+k\w*|bullshit|ridiculous|disgusting|incompetent|clowns?)\b"
+    r"(?<![a-z])(?:idiot|stupid|moron|scam(?:mer)?s?|fraud|liars?|useless|pathetic|garbage|trash|crap|shit|damn|wtf|f+u+c+k\w*|bullshit|ridiculous|disgusting|incompetent|clowns?)(?![a-z])"
 )
 _THREATS = re.compile(
     r"投诉|举报|12315|消协|消费者协会|工商|曝光|媒体|差评|报警|律师|起诉|法院|维权|退货退款并投诉|"
-    r"\b(?:complain(?:t)?|report(?:ing)? you|sue|lawyer|legal action|chargeback|bbb|bad review|1[- ]star|one star|never (?:buy|order|shop)|worst)\b"
+    r"(?<![a-z])(?:complain(?:t|ing)?|report(?:ing)? you|sue|lawyer|legal action|chargeback|bbb|bad review|1[- ]star|one star|never (?:buy|order|shop)|worst)(?![a-z])"
 )
 _FRUSTRATION = re.compile(
     r"到底|究竟|怎么还没|怎么还不|还要等多久|等了\S{0,4}(?:天|周|个月|星期)|说好的|一直|多少次|几次了|又是|再不|不耐烦|受够|气死|太差|太烂|搞什么|什么玩意|什么鬼|无语|失望|忽悠|敷衍|推卸|没人管|没人理|别再|"
-    r"\b(?:still (?:not|no|waiting|haven)|again|how many times|fed up|sick of|unacceptable|terrible|awful|horrible|furious|angry|annoyed|frustrat\w*|ignored|nobody|no one (?:answers|replies)|waste of time|seriously|ridiculous)\b"
+    r"(?<![a-z])(?:still (?:not|no|waiting|haven)|again|how many times|fed up|sick of|unacceptable|terrible|awful|horrible|furious|angry|annoyed|frustrat\w*|ignored|nobody|no one (?:answers|replies)|waste of time|seriously|ridiculous)(?![a-z])"
 )
 _NEGATIVE_EMOJI = re.compile("[\U0001f620\U0001f621\U0001f624\U0001f92c\U0001f4a2\U0001f595\U0001f47f]")
 _EXCLAIM_RUN = re.compile(r"[!！]{2,}|[?？]{3,}|[!！?？]{3,}")
