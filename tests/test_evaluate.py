@@ -51,3 +51,13 @@ def test_threshold_is_chosen_with_a_margin_for_a_small_validation_set() -> None:
     th = choose_threshold(p, target_oos_recall=0.8)
     recall = sum(c < th for c in conf[:10]) / 10
     assert recall >= 0.8 + (0.8 * 0.2 / 10) ** 0.5  # one standard error above the target
+
+
+def test_calibration_error_is_zero_when_confidence_matches_the_hit_rate() -> None:
+    from bot.nlu.evaluate import calibration_error
+
+    gold = ["a", "a", "a", "a"]
+    perfect = Predictions(gold, gold, [1.0, 1.0, 0.0, 0.0], ["a", "a", "b", "b"], [])
+    assert calibration_error(perfect) == 0.0
+    overconfident = Predictions(gold, gold, [0.9, 0.9, 0.9, 0.9], ["a", "b", "b", "b"], [])
+    assert abs((calibration_error(overconfident) or 0) - 0.65) < 1e-9

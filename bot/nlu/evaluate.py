@@ -101,6 +101,26 @@ def metrics(gold: Sequence[str], predicted: Sequence[str], latency_ms: Sequence[
     }
 
 
+def calibration_error(p: Predictions, bins: int = 10) -> float | None:
+    """Expected calibration error of the top confidence as P(the best label is right).
+
+    An out-of-scope row is a hit only when the knowledge base's own out-of-scope entry ranked
+    first; otherwise the confidence claimed an entry that cannot be right. 0 is perfect.
+    """
+    if not p.gold:
+        return None
+    conf = np.array(p.confidence)
+    hit = np.array([g == b for g, b in zip(p.gold, p.best, strict=True)], dtype=float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(conf, edges[1:-1]), 0, bins - 1)
+    error = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            error += mask.mean() * abs(conf[mask].mean() - hit[mask].mean())
+    return float(error)
+
+
 def choose_threshold(p: Predictions, target_oos_recall: float = 0.8) -> float:
     """Highest in-scope accuracy whose out-of-scope recall clears the target by one standard error
     (on a tie, the highest such threshold: the safest for out-of-scope).
@@ -150,6 +170,7 @@ def main(args: argparse.Namespace) -> int:
     in_scope = [(g, b) for g, b in zip(result.gold, result.best, strict=True) if g != OUT_OF_SCOPE]
     # Closed-set top-1: the best label, ignoring the threshold (Recall@1 for FAQ retrieval).
     scores["top1_accuracy"] = sum(g == b for g, b in in_scope) / len(in_scope) if in_scope else None
+    scores["calibration_error"] = calibration_error(result)
     scores.update(
         threshold=threshold,
         build_seconds=round(build_s, 1),
