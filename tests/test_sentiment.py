@@ -36,3 +36,23 @@ def test_asking_the_same_thing_again_adds_frustration() -> None:
 @pytest.mark.parametrize("text", ["我要complain你们", "这个bot真的useless，垃圾"])
 def test_english_words_count_when_glued_to_chinese(text: str) -> None:
     assert score_anger(text).signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "转人工转人工转人工！！",
+        "黑店！骗钱！",
+        "are you kidding me?? third time asking!!",
+        "这是第三次问了，到底怎么回事",
+    ],
+)
+def test_common_frustration_markers_are_angry(text: str) -> None:
+    assert score_anger(text).angry
+
+
+@pytest.mark.parametrize(
+    "text", ["哈哈哈哈哈哈哈", "谢谢谢谢谢谢", "第二次买了，很喜欢", "can you send the link again?"]
+)
+def test_laughter_thanks_and_repeat_customers_are_not_angry(text: str) -> None:
+    assert not score_anger(text).angry

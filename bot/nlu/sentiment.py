@@ -18,19 +18,24 @@ ANGRY_THRESHOLD = 0.5
 # Patterns run on Simplified, lower-cased text. English words are delimited by "not a letter"
 # rather than \b, for which a Chinese character is a word character ("我要complain").
 _INSULTS = re.compile(
-    r"垃圾|废物|傻[逼bx比]|sb(?![a-z])|煞笔|脑残|智障|白痴|蠢|滚|妈的|他妈|tmd|nmd|cnm|尼玛|你妈|去死|混蛋|王八|狗屎|骗子|坑人|黑心|无良|恶心|不要脸|扯淡|放屁|"
-    r"(?<![a-z])(?:idiot|stupid|moron|scam(?:mer)?s?|fraud|liars?|useless|pathetic|garbage|trash|crap|shit|damn|wtf|f+u+c+k\w*|bullshit|ridiculous|disgusting|incompetent|clowns?)(?![a-z])"
+    r"垃圾|废物|傻[逼bx比]|sb(?![a-z])|煞笔|脑残|智障|白痴|蠢|滚|妈的|他妈|tmd|nmd|cnm|尼玛|你妈|去死|混蛋|王八|狗屎|骗子|坑人|黑心|无良|恶心|不要脸|扯淡|放屁|黑店|坑爹|诈骗|骗钱|装死|开什么玩笑|耍我|当我傻|"
+    r"(?<![a-z])(?:what the hell|are you kidding|kidding me|thanks for nothing|rip ?off|screw you|idiot|stupid|moron|scam(?:mer)?s?|fraud|liars?|useless|pathetic|garbage|trash|crap|shit|damn|wtf|f+u+c+k\w*|bullshit|ridiculous|disgusting|incompetent|clowns?)(?![a-z])"
 )
 _THREATS = re.compile(
-    r"投诉|举报|12315|消协|消费者协会|工商|曝光|媒体|差评|报警|律师|起诉|法院|维权|退货退款并投诉|"
-    r"(?<![a-z])(?:complain(?:t|ing)?|report(?:ing)? you|sue|lawyer|legal action|chargeback|bbb|bad review|1[- ]star|one star|never (?:buy|order|shop)|worst)(?![a-z])"
+    r"投诉|举报|12315|消协|消费者协会|工商|曝光|媒体|差评|报警|律师|起诉|法院|维权|退货退款并投诉|拒付|找你们(?:领导|老板|经理|主管)|"
+    r"(?<![a-z])(?:complain(?:t|ing)?|report(?:ing)? you|sue|lawyer|legal action|chargeback|dispute (?:the|this) (?:charge|payment)|bbb|bad review|1[- ]star|one star|never (?:buy|order|shop)|worst)(?![a-z])"
 )
 _FRUSTRATION = re.compile(
-    r"到底|究竟|怎么还没|怎么还不|还要等多久|等了\S{0,4}(?:天|周|个月|星期)|说好的|一直|多少次|几次了|又是|再不|不耐烦|受够|气死|太差|太烂|搞什么|什么玩意|什么鬼|无语|失望|忽悠|敷衍|推卸|没人管|没人理|别再|"
-    r"(?<![a-z])(?:still (?:not|no|waiting|haven)|again|how many times|fed up|sick of|unacceptable|terrible|awful|horrible|furious|angry|annoyed|frustrat\w*|ignored|nobody|no one (?:answers|replies)|waste of time|seriously|ridiculous)(?![a-z])"
+    r"到底|究竟|怎么还没|怎么还不|还要等多久|等了\S{0,4}(?:天|周|个月|星期)|说好的|一直|多少次|几次了|又是|再不|不耐烦|受够|气死|太差|太烂|搞什么|什么玩意|什么鬼|无语|失望|忽悠|敷衍|推卸|没人管|没人理|别再|第[二三四五2345]次(?:问|找|联系|催|说|打|来)|三番五次|说了(?:多少|几)[遍次]|问了(?:好)?几[遍次]|几遍了|呵呵|搞笑|离谱|"
+    r"(?<![a-z])(?:still (?:not|no|waiting|haven)|again|how many times|fed up|sick of|unacceptable|terrible|awful|horrible|furious|angry|annoyed|frustrat\w*|ignored|nobody|no one (?:answers|replies)|waste of time|seriously|ridiculous|unbelievable|(?:second|third|fourth|2nd|3rd|4th) time|again and again|for the last time|are you serious)(?![a-z])"
 )
-_NEGATIVE_EMOJI = re.compile("[\U0001f620\U0001f621\U0001f624\U0001f92c\U0001f4a2\U0001f595\U0001f47f]")
+_NEGATIVE_EMOJI = re.compile(
+    "[\U0001f644\U0001f612\U0001f620\U0001f621\U0001f624\U0001f92c\U0001f4a2\U0001f595\U0001f47f]"
+)
 _EXCLAIM_RUN = re.compile(r"[!！]{2,}|[?？]{3,}|[!！?？]{3,}")
+# The same short phrase typed again and again in one message: "转人工转人工转人工".
+# The unit must mix characters, so laughter (哈哈哈哈哈哈) and "嗯嗯嗯" do not count.
+_STUTTER = re.compile(r"((\S)(?!\2)\S{1,5}?)\1{2,}")
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,13 @@ def score_anger(text: str, previous_texts: Sequence[str] = ()) -> Sentiment:
         evidence.append(("frustration", 0.3 if n == 1 else 0.5))
     if _NEGATIVE_EMOJI.search(text):
         evidence.append(("angry_emoji", 0.45))
+    if _STUTTER.search(simple):
+        evidence.append(("repeated_phrase", 0.45))
     if runs := _EXCLAIM_RUN.findall(text):
         longest = max(len(r) for r in runs)
         evidence.append(("exclamation_run", 0.3 if longest < 3 else 0.45))
     letters = [c for c in text if c.isascii() and c.isalpha()]
-    if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
+    if len(letters) >= 6 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
         evidence.append(("shouting_caps", 0.4))
     if previous_texts and _repeats(text, previous_texts):
         evidence.append(("repeated_ask", 0.35))
