@@ -58,3 +58,14 @@ def test_an_unknown_topic_is_rejected(tmp_path: Path) -> None:
     )
     with pytest.raises(KnowledgeBaseError, match="unknown topic 'weather'"):
         load_file(bad)
+
+
+def test_no_phrasing_is_claimed_by_two_entries_once_normalised() -> None:
+    from bot.nlu.normalize import normalize
+
+    owners: dict[str, set[str]] = {}
+    for e in load_files():
+        for text in e.examples():
+            owners.setdefault(normalize(text), set()).add(e.id)
+    clashes = {text: ids for text, ids in owners.items() if len(ids) > 1}
+    assert not clashes, f"the same phrasing teaches two entries: {clashes}"
