@@ -160,8 +160,7 @@ class _Turn:
         """Entries to offer as "did you mean": rivals of a confident match, or the best guesses
         when none is confident enough to answer outright. Empty when the answer is clear."""
         t = self.p.thresholds
-        everything = self.parse.candidates
-        if everything and everything[0].label == OUT_OF_SCOPE:
+        if self.off_topic_first():
             return []  # off-topic is likelier than any entry: offering entries would be noise
         cands = [
             c for c in self.parse.candidates if c.label in self.p.entries and self.p.entries[c.label].kind == "faq"
@@ -218,9 +217,7 @@ class _Turn:
         human = {"title": "转人工" if self.lang == "zh" else "Talk to a person", "payload": "/human_request"}
         # A recognisably off-topic ask gets told what the bot does; a garbled one, to rephrase.
         oos = self.p.entries.get(OUT_OF_SCOPE)
-        top = self.parse.candidates[0] if self.parse.candidates else None
-        off_topic = oos is not None and top is not None and top.label == OUT_OF_SCOPE
-        text = oos.answer[self.lang] if off_topic and oos else self.p.say("rephrase", self.lang)
+        text = oos.answer[self.lang] if oos and self.off_topic_first() else self.p.say("rephrase", self.lang)
         reply = Reply(text, [*buttons, human])
         return self.decision([reply], kind="fallback", fallback_count=misses)
 
@@ -233,6 +230,10 @@ class _Turn:
             ),
         ]
         return self.decision(marked, kind="handoff", handoff=reason, context=context)
+
+    def off_topic_first(self) -> bool:
+        """The knowledge base's own out-of-scope examples outrank every entry."""
+        return bool(self.parse.candidates) and self.parse.candidates[0].label == OUT_OF_SCOPE
 
     def forget_question(self) -> None:
         """Drop the slot the bot was asking for, and the count of attempts at it."""

@@ -114,8 +114,9 @@ def _cosines(model: _Model, q: sparse.csr_matrix) -> NDArray[np.float64]:
 
 def _evidence(
     model: _Model, query: str, labels: NDArray[np.int64], cos: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Nearest-row cosine and best rapidfuzz ratio (0..1) of `query` within each of `labels`.
+) -> tuple[NDArray[np.float64], NDArray[np.float64], list[str]]:
+    """Nearest-row cosine, best rapidfuzz ratio (0..1) and that closest paraphrase (the "why"
+    shown with a candidate) of `query` within each of `labels`.
 
     Only the rows of the shortlisted labels are edit-compared: that keeps a query's cost flat
     however large the knowledge base grows.
@@ -123,14 +124,16 @@ def _evidence(
     ends = np.append(model.starts[1:], len(model.row_texts))
     nearest = np.zeros(len(labels))
     best_fuzz = np.zeros(len(labels))
+    closest = [""] * len(labels)
     for j, label in enumerate(labels):
         start, end = int(model.starts[label]), int(ends[label])
         if start == end:
             continue
         nearest[j] = float(cos[start:end].max())
         found = process.extractOne(query, model.row_texts[start:end], scorer=fuzz.ratio)
-        best_fuzz[j] = found[1] / 100.0 if found else 0.0
-    return nearest, best_fuzz
+        if found:
+            closest[j], best_fuzz[j] = found[0], found[1] / 100.0
+    return nearest, best_fuzz, closest
 
 
 def _stack(
@@ -226,7 +229,7 @@ class Matcher:
             top = svm.argmax(axis=1)
             for j in range(len(held)):
                 label = top[j : j + 1]
-                nearest, best_fuzz = _evidence(model, held_texts[j], label, _cosines(model, q[j]))
+                nearest, best_fuzz, _ = _evidence(model, held_texts[j], label, _cosines(model, q[j]))
                 feats.append(_stack(svm[j, label], nearest, best_fuzz))
             hits.append(top == label_idx[held])
         y = np.concatenate(hits)
@@ -246,17 +249,10 @@ class Matcher:
         top = np.array(
             list(dict.fromkeys([*np.argsort(-svm)[:k].tolist(), *self._model.row_label[near_rows].tolist()]))
         )
-        nearest, best_fuzz = _evidence(self._model, query, top, cos)
+        nearest, best_fuzz, closest = _evidence(self._model, query, top, cos)
         conf = self._calibrator.predict_proba(_stack(svm[top], nearest, best_fuzz))[:, 1]
         candidates = [
-            Candidate(self.labels[i], float(p), float(svm[i]), float(n), float(f), self._example(i, query))
-            for i, p, n, f in zip(top, conf, nearest, best_fuzz, strict=True)
+            Candidate(self.labels[i], float(p), float(svm[i]), float(n), float(f), example)
+            for i, p, n, f, example in zip(top, conf, nearest, best_fuzz, closest, strict=True)
         ]
         return sorted(candidates, key=lambda cand: -cand.confidence)[:k]
-
-    def _example(self, label: int, query: str) -> str:
-        """The stored paraphrase of `label` closest to the query, to show why it matched."""
-        start = int(self._model.starts[label])
-        end = int(self._model.starts[label + 1]) if label + 1 < len(self.labels) else len(self._model.row_texts)
-        found = process.extractOne(query, self._model.row_texts[start:end], scorer=fuzz.ratio)
-        return found[0] if found else ""

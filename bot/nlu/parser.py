@@ -81,9 +81,9 @@ class NLU:
         candidates = self.matcher.rank(text, k=5) if normalize(text) else []
         top = candidates[0] if candidates else None
         if top is None or top.confidence < self.thresholds.oos or self.entries[top.label].topic == OUT_OF_SCOPE:
-            intent, confidence, topic, faq_id = OUT_OF_SCOPE, 1.0 - (top.confidence if top else 0.0), OUT_OF_SCOPE, None
-            if top is not None:
-                confidence = top.confidence  # the best guess's confidence, below the bar
+            # The best guess's confidence (below the bar); with nothing to guess, certain.
+            confidence = top.confidence if top is not None else 1.0
+            intent, topic, faq_id = OUT_OF_SCOPE, OUT_OF_SCOPE, None
         else:
             entry = self.entries[top.label]
             intent = entry.id if entry.kind == "intent" else "faq"
