@@ -47,7 +47,7 @@ def test_threshold_is_chosen_with_a_margin_for_a_small_validation_set() -> None:
     # 10 out-of-scope rows with rising confidence, 10 in-scope rows all right at 0.9.
     gold = ["out_of_scope"] * 10 + ["a"] * 10
     conf = [0.1 * i for i in range(10)] + [0.95] * 10
-    p = Predictions(gold, gold, conf, ["a"] * 20, [])
+    p = Predictions(gold, conf, ["a"] * 20, [])
     th = choose_threshold(p, target_oos_recall=0.8)
     recall = sum(c < th for c in conf[:10]) / 10
     assert recall >= 0.8 + (0.8 * 0.2 / 10) ** 0.5  # one standard error above the target
@@ -57,7 +57,7 @@ def test_calibration_error_is_zero_when_confidence_matches_the_hit_rate() -> Non
     from bot.nlu.evaluate import calibration_error
 
     gold = ["a", "a", "a", "a"]
-    perfect = Predictions(gold, gold, [1.0, 1.0, 0.0, 0.0], ["a", "a", "b", "b"], [])
+    perfect = Predictions(gold, [1.0, 1.0, 0.0, 0.0], ["a", "a", "b", "b"], [])
     assert calibration_error(perfect) == 0.0
-    overconfident = Predictions(gold, gold, [0.9, 0.9, 0.9, 0.9], ["a", "b", "b", "b"], [])
+    overconfident = Predictions(gold, [0.9, 0.9, 0.9, 0.9], ["a", "b", "b", "b"], [])
     assert abs((calibration_error(overconfident) or 0) - 0.65) < 1e-9

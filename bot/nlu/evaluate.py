@@ -59,14 +59,13 @@ def entries_from_rows(rows: Sequence[tuple[str, str]]) -> list[Entry]:
 @dataclass
 class Predictions:
     gold: list[str]
-    predicted: list[str]
     confidence: list[float]
     best: list[str]  # top label regardless of the threshold
     latency_ms: list[float]
 
 
 def predict(nlu: NLU, rows: Sequence[tuple[str, str]], *, by_topic: bool) -> Predictions:
-    out = Predictions([], [], [], [], [])
+    out = Predictions([], [], [], [])
     for text, label in rows:
         start = time.perf_counter()
         parse = nlu.parse(text)
@@ -77,7 +76,6 @@ def predict(nlu: NLU, rows: Sequence[tuple[str, str]], *, by_topic: bool) -> Pre
         out.gold.append(OUT_OF_SCOPE if label in OOS_LABELS else label)
         out.best.append(best_label)
         out.confidence.append(top.confidence if top else 0.0)
-        out.predicted.append(parse.topic if by_topic or parse.topic == OUT_OF_SCOPE else (parse.faq_id or parse.intent))
     return out
 
 
