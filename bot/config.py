@@ -36,6 +36,12 @@ class Settings:
     answer_threshold: float
     max_message_chars: int
     max_body_bytes: int
+    # The merchant's order system authenticates to the sync API with one of these keys.
+    sync_api_keys: tuple[str, ...] = ()
+    # Where the rasa-sdk action server listens (its /webhook); unset runs the actions in-process.
+    action_endpoint_url: str | None = None
+    # Shared secret that signs identities a channel has verified (see bot/identity.py).
+    identity_secret: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -61,7 +67,13 @@ class Settings:
             answer_threshold=_number(env, "TRIAGE_ANSWER_THRESHOLD", 0.5, float),
             max_message_chars=_number(env, "TRIAGE_MAX_MESSAGE_CHARS", 2000, int),
             max_body_bytes=_number(env, "TRIAGE_MAX_BODY_BYTES", 64 * 1024, int),
+            sync_api_keys=tuple(k.strip() for k in env.get("TRIAGE_SYNC_API_KEYS", "").split(",") if k.strip()),
+            action_endpoint_url=str(overrides.get("action_endpoint_url", env.get("ACTION_ENDPOINT_URL") or "")) or None,
+            identity_secret=env.get("TRIAGE_IDENTITY_SECRET") or None,
         )
+        short = [k for k in settings.sync_api_keys if len(k) < 16]
+        if short:
+            raise ConfigError("TRIAGE_SYNC_API_KEYS: every key must be at least 16 characters")
         if not 0 <= settings.oos_threshold <= settings.answer_threshold < 1:
             raise ConfigError("need 0 <= TRIAGE_OOS_THRESHOLD <= TRIAGE_ANSWER_THRESHOLD < 1")
         return settings

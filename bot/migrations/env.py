@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import actions.models  # noqa: F401  (registers the merchant data tables)
 import bot.store  # noqa: F401  (registers the conversation tables)
 import knowledge_base.models  # noqa: F401  (registers the KB tables)
 from bot.db import Base
