@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.db import Base, JsonType, utcnow
+from bot.db import Base, JsonType, UtcDateTime, utcnow
 
 Money = Numeric(12, 2)
 
@@ -57,7 +56,7 @@ class Customer(Base):
     bank_name: Mapped[str | None] = mapped_column(String(60), nullable=True)
     bank_account_holder: Mapped[str | None] = mapped_column(String(120), nullable=True)
     bank_account_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Product(Base):
@@ -86,7 +85,7 @@ class Sku(Base):
     restock_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     presale: Mapped[bool] = mapped_column(Boolean, default=False)
     presale_ship_date: Mapped[date | None] = mapped_column(Date, nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     product: Mapped[Product] = relationship(back_populates="skus")
 
 
@@ -107,8 +106,8 @@ class Order(Base):
     province: Mapped[str] = mapped_column(String(20))
     city: Mapped[str] = mapped_column(String(40))
     address: Mapped[str] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     customer: Mapped[Customer] = relationship()
     items: Mapped[list[OrderItem]] = relationship(order_by="OrderItem.id", cascade="all, delete-orphan")
@@ -135,8 +134,8 @@ class Shipment(Base):
     carrier: Mapped[str] = mapped_column(String(20))  # ZTO | SF | YTO | JD | YX
     waybill_no: Mapped[str] = mapped_column(String(40), unique=True)
     status: Mapped[str] = mapped_column(String(20), default="created")
-    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     signed_by: Mapped[str | None] = mapped_column(String(60), nullable=True)
     events: Mapped[list[TrackingEvent]] = relationship(
         order_by="TrackingEvent.occurred_at", cascade="all, delete-orphan"
@@ -153,7 +152,7 @@ class TrackingEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(64))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     location: Mapped[str] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(20))
     description_zh: Mapped[str] = mapped_column(String(300))
@@ -169,7 +168,7 @@ class Payment(Base):
     method: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
     amount: Mapped[Decimal] = mapped_column(Money)
-    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Remittance(Base):
@@ -183,11 +182,11 @@ class Remittance(Base):
     amount: Mapped[Decimal] = mapped_column(Money)  # collected from the recipient
     fee: Mapped[Decimal] = mapped_column(Money)  # the 1% COD service fee
     status: Mapped[str] = mapped_column(String(20))
-    collected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    collected_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     scheduled_for: Mapped[date | None] = mapped_column(Date, nullable=True)
-    remitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    remitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     hold_reason: Mapped[str | None] = mapped_column(String(30), nullable=True)
-    held_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    held_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     account_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)  # the account paid into
 
 
@@ -203,9 +202,9 @@ class Refund(Base):
     method: Mapped[str] = mapped_column(String(20))  # where the money goes back: the payment route
     reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     reject_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    return_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    return_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     timeline: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)  # [{at, status, note}]
 
 
@@ -221,8 +220,8 @@ class Claim(Base):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     conversation_sender: Mapped[str | None] = mapped_column(String(128), nullable=True)
     compensation: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Holiday(Base):

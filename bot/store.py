@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.db import Base, JsonType, utcnow
+from bot.db import Base, JsonType, UtcDateTime, utcnow
 
 # Conversation states. `pending_handoff`: waiting for a person; `human`: a person owns it.
 BOT, PENDING_HANDOFF, HUMAN, CLOSED = "bot", "pending_handoff", "human", "closed"
@@ -26,10 +26,10 @@ class Conversation(Base):
     fallback_count: Mapped[int] = mapped_column(Integer, default=0)
     slots: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     handoff_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    handoff_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    handoff_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JsonType, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Message(Base):
@@ -46,7 +46,7 @@ class Message(Base):
     topic: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 
 def get_or_create(session: Session, *, sender_id: str, channel: str) -> Conversation:
