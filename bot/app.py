@@ -17,10 +17,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from actions import sync
+from actions.business_days import seed_holidays
+from actions.registry import executor
+from actions.store import MerchantData
+from bot.action_client import ActionRunner, HttpRunner, InProcessRunner
 from bot.channels import rest, web
 from bot.channels.body import read_json
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, utcnow
 from bot.engine import Engine, InvalidMessage
 from bot.nlu.parser import NLU, Thresholds
 from bot.policy import Policy
@@ -52,12 +57,29 @@ def build_engine(settings: Settings) -> Engine:
         with db.session() as session:
             added = seed(session, load_files())
             entries = published(session)
+            year = utcnow().year
+            seed_holidays(session, range(year - 1, year + 2))
     if added:
         log.info("knowledge base: %d entries loaded from the bundled data files", added)
     thresholds = Thresholds(oos=settings.oos_threshold, answer=settings.answer_threshold)
     nlu = NLU.build(entries, thresholds)
     policy = Policy(nlu.entries, load_responses(), thresholds, SUGGESTIONS)
-    return Engine(db, Runtime(settings.redis_url), nlu, policy, max_chars=settings.max_message_chars)
+    return Engine(
+        db,
+        Runtime(settings.redis_url),
+        nlu,
+        policy,
+        max_chars=settings.max_message_chars,
+        actions=action_runner(settings, db),
+        identity_secret=settings.identity_secret,
+    )
+
+
+def action_runner(settings: Settings, db: Database) -> ActionRunner:
+    """The action server over HTTP when ACTION_ENDPOINT_URL is set, else the same actions in-process."""
+    if settings.action_endpoint_url:
+        return HttpRunner(settings.action_endpoint_url)
+    return InProcessRunner(executor(MerchantData(db)))
 
 
 class ParseRequest(BaseModel):
@@ -79,13 +101,17 @@ def create_app(
         if on_ready is not None:
             on_ready()
         yield
+        if built.actions is not None:
+            built.actions.close()
         built.runtime.close()
         built.db.engine.dispose()
 
     app = FastAPI(title="Triage assistant", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.sync_keys = sync.resolve_sync_keys(settings)
     app.include_router(rest.router)
     app.include_router(web.router)
+    app.include_router(sync.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 
     @app.exception_handler(InvalidMessage)

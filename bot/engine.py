@@ -7,13 +7,16 @@ decide what to say.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from actions.protocol import MalformedCall
+from bot.action_client import ActionRunner, ActionUnavailable, action_call, apply
 from bot.db import Database
+from bot.identity import verified_phone
 from bot.nlu.normalize import strip_control
 from bot.nlu.parser import NLU, Parse
-from bot.policy import Decision, Policy, State
+from bot.policy import Decision, Policy, Reply, State
 from bot.runtime import EVENTS_CHANNEL, Runtime, ServiceUnavailable, customer_channel
 from bot.store import Conversation, Message, get_or_create, transcript
 from handoff.escalation import Escalator, HandoffRequest, MarkPending
@@ -59,6 +62,8 @@ class Engine:
         policy: Policy,
         escalator: Escalator | None = None,
         max_chars: int = 2000,
+        actions: ActionRunner | None = None,
+        identity_secret: str | None = None,
     ) -> None:
         self.db = db
         self.runtime = runtime
@@ -66,6 +71,8 @@ class Engine:
         self.policy = policy
         self.escalator = escalator or MarkPending()
         self.max_chars = max_chars
+        self.actions = actions
+        self.identity_secret = identity_secret
 
     def clean(self, message: InboundMessage) -> InboundMessage:
         """Validate and tidy the text; raises InvalidMessage with a readable reason."""
@@ -81,38 +88,109 @@ class Engine:
 
     def handle(self, message: InboundMessage) -> list[OutboundMessage]:
         message = self.clean(message)
-        with self.runtime.lock(f"conversation:{message.sender_id}"), self.db.session() as session:
-            conv = get_or_create(session, sender_id=message.sender_id, channel=message.channel)
-            previous = [m.text for m in transcript(session, conversation_id=conv.id, limit=12) if m.direction == "in"]
-            parse = self.nlu.parse(message.text, previous)
-            self._record_in(session, conv, message, parse)
-            decision = self.policy.decide(parse, _state(conv))
-            conv.language = decision.language
-            conv.fallback_count = decision.fallback_count
-            conv.slots = decision.slots
-            if decision.handoff:
-                context = {
-                    **decision.handoff_context,
-                    "topic": parse.topic,
-                    "anger": parse.sentiment.anger,
-                    "last_message": message.text,
-                }
-                self.escalator.escalate(session, conv, HandoffRequest(decision.handoff, context))
-            outbound = self._record_out(session, conv, decision)
-            event = {
-                "type": "message",
-                "conversation_id": conv.id,
-                "sender_id": conv.sender_id,
-                "state": conv.state,
-                "handoff": decision.handoff,
-                "topic": parse.topic,
-            }
+        with self.runtime.lock(f"conversation:{message.sender_id}"):
+            with self.db.session() as session:
+                conv = get_or_create(session, sender_id=message.sender_id, channel=message.channel)
+                inbound = transcript(session, conversation_id=conv.id, limit=12)
+                previous = [m.text for m in inbound if m.direction == "in"]
+                parse = self.nlu.parse(message.text, previous)
+                self._record_in(session, conv, message, parse)
+                decision = self.policy.decide(parse, _state(conv))
+                if decision.action is None:
+                    outbound, event = self._conclude(session, conv, message, parse, decision)
+                conversation_id = conv.id
+            if decision.action is not None:
+                # The action runs with no transaction of ours open: it reads (and may write) the
+                # merchant's data through its own connection, possibly in another process.
+                decision = self._run_action(message, parse, decision)
+                with self.db.session() as session:
+                    conv = session.get_one(Conversation, conversation_id, with_for_update=True)
+                    outbound, event = self._conclude(session, conv, message, parse, decision)
         try:
             self.runtime.publish(EVENTS_CHANNEL, event)
         except ServiceUnavailable:
             # The turn is saved; consoles catch up from the database. The customer still gets the reply.
             log.warning("could not announce a message of conversation %s: Redis unavailable", event["conversation_id"])
         return outbound
+
+    def _conclude(
+        self, session: Any, conv: Conversation, message: InboundMessage, parse: Parse, decision: Decision
+    ) -> tuple[list[OutboundMessage], dict[str, Any]]:
+        """Keep the decision's bookkeeping, hand over if due, and record the replies."""
+        conv.language = decision.language
+        conv.fallback_count = decision.fallback_count
+        conv.slots = decision.slots
+        if decision.handoff:
+            context = {
+                **decision.handoff_context,
+                "topic": parse.topic,
+                "anger": parse.sentiment.anger,
+                "last_message": message.text,
+            }
+            self.escalator.escalate(session, conv, HandoffRequest(decision.handoff, context))
+        outbound = self._record_out(session, conv, decision)
+        event = {
+            "type": "message",
+            "conversation_id": conv.id,
+            "sender_id": conv.sender_id,
+            "state": conv.state,
+            "handoff": decision.handoff,
+            "topic": parse.topic,
+        }
+        return outbound, event
+
+    def _run_action(self, message: InboundMessage, parse: Parse, decision: Decision) -> Decision:
+        """Ask the action server; fold its events and replies into the decision."""
+        assert decision.action is not None
+        slots = dict(decision.slots)
+        if self.actions is None:
+            return self._action_failed(parse, decision, "no action runner configured")
+        call = action_call(
+            decision.action,
+            sender_id=message.sender_id,
+            slots=slots,
+            latest_message=parse.as_dict(),
+            active_loop=slots.get("active_loop"),
+            channel=message.channel,
+        )
+        try:
+            response = self.actions.run(call)
+        except (ActionUnavailable, MalformedCall) as exc:
+            return self._action_failed(parse, decision, str(exc))
+        result = apply(response, slots, slots.get("active_loop"))
+        new_slots = dict(result.slots)
+        new_slots.pop("active_loop", None)
+        if result.active_loop:
+            new_slots["active_loop"] = result.active_loop
+        replies = [Reply(r["text"], r["buttons"], r["custom"]) for r in result.replies]
+        if result.handoff:
+            context = {"lookup": new_slots.get("lookup"), "action": decision.action}
+            for key in ("order_id", "claim_kind", "verified_customer"):
+                if new_slots.get(key):
+                    context[key] = new_slots[key]
+            return replace(
+                decision,
+                replies=replies,
+                slots=new_slots,
+                kind="handoff",
+                handoff=result.handoff,
+                handoff_context=context,
+            )
+        return replace(decision, replies=replies, slots=new_slots)
+
+    def _action_failed(self, parse: Parse, decision: Decision, why: str) -> Decision:
+        """The lookup failed: give the general answer if there is one, and a person takes over."""
+        log.error("action %s failed: %s", decision.action, why)
+        lang = decision.language
+        replies = []
+        entry = self.nlu.entries.get(parse.faq_id) if parse.faq_id else None
+        if entry is not None:
+            replies.append(Reply(entry.answer[lang], custom={"faq_id": entry.id, "topic": entry.topic}))
+        reason = "lookup_unavailable"
+        replies.append(Reply(self.policy.say(reason, lang), custom={"handoff": True, "reason": reason}))
+        slots = {k: v for k, v in decision.slots.items() if k not in ("active_loop", "requested_slot", "attempts")}
+        context = {"action": decision.action, "error": why}
+        return replace(decision, replies=replies, slots=slots, kind="handoff", handoff=reason, handoff_context=context)
 
     def push(self, sender_id: str, message: OutboundMessage) -> None:
         """Deliver a message to the customer's open sockets (agent replies, later notices)."""
@@ -122,6 +200,9 @@ class Engine:
         conv.channel = message.channel
         if message.metadata:
             conv.meta = {**(conv.meta or {}), "last_metadata": message.metadata}
+            phone = verified_phone(message.metadata, self.identity_secret)
+            if phone and (conv.slots or {}).get("verified_phone") != phone:
+                conv.slots = {**(conv.slots or {}), "verified_phone": phone}
         session.add(
             Message(
                 conversation_id=conv.id,

@@ -3,19 +3,41 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.nlu.language import reply_language
+from bot.nlu.normalize import normalize
 from bot.nlu.parser import OUT_OF_SCOPE, Parse, Thresholds
 from bot.store import BOT, HUMAN, PENDING_HANDOFF
 from knowledge_base.models import Entry
 
-ORDER_ACTION = "action_order_status"
-MAX_SLOT_ATTEMPTS = 2
+ORDER_STATUS = "action_order_status"
+# With an order number in hand, the lookup each topic calls for.
+TOPIC_ACTIONS = {
+    "order_status": ORDER_STATUS,
+    "payment_arrival": "action_payment_status",
+    "refund": "action_refund_status",
+    "claim": "action_claim_intake",
+}
+# Words that say which lookup a message with an order number wants, checked in this order.
+LOOKUP_CUES = (
+    (
+        "action_claim_intake",
+        re.compile(r"破损|摔坏|坏了|压坏|丢件|丢了|少件|漏发|错发|理赔|damaged|broken|lost|missing|claim"),
+    ),
+    ("action_refund_status", re.compile(r"退款|退钱|退货|refund|money back|return")),
+    ("action_payment_status", re.compile(r"货款|回款|打款|到账|代收|查款|付款|扣款|cod|remit|payment|paid|payout")),
+)
+_FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
 HANDOFF_INTENTS = {"human_request": "human_request", "complaint": "complaint"}
 SMALL_TALK = ("greeting", "goodbye", "thanks", "bot_identity", "affirm")
+# Answers to these questions are free text (a product, an item): only a clear change of subject
+# ends the question. Order numbers and phone digits look like nothing else, so any confident
+# FAQ match while asking for them means the customer moved on.
+FREE_TEXT_SLOTS = ("product", "claim_item")
 
 
 @dataclass(frozen=True)
@@ -45,7 +67,8 @@ class Decision:
     slots: dict[str, Any]
     handoff: str | None = None
     handoff_context: dict[str, Any] = field(default_factory=dict)
-    kind: str = "answer"  # answer | clarify | fallback | handoff | ask_slot | silent | queued
+    kind: str = "answer"  # answer | clarify | fallback | handoff | action | silent | queued
+    action: str | None = None  # the action server answers this turn (kind "action")
 
 
 class Policy:
@@ -96,8 +119,9 @@ class _Turn:
         fallback_count: int = 0,
         handoff: str | None = None,
         context: dict[str, Any] | None = None,
+        action: str | None = None,
     ) -> Decision:
-        return Decision(replies, self.lang, fallback_count, self.slots, handoff, context or {}, kind)
+        return Decision(replies, self.lang, fallback_count, self.slots, handoff, context or {}, kind, action)
 
     def silent(self) -> Decision:
         return self.decision([], kind="silent", fallback_count=self.state.fallback_count)
@@ -119,10 +143,11 @@ class _Turn:
             matched = self.confident_entry()
             replies = [self.answer(matched)] if matched is not None and matched.kind == "faq" else []
             return self.handoff("anger", [*replies, Reply(self.p.say("handoff_anger", self.lang))])
-        if self.slots.get("requested_slot") == "order_id":
-            decided = self.fill_order_id()
-            if decided is not None:
-                return decided
+        loop = self.slots.get("active_loop")
+        if loop:
+            if self.continues(str(loop)):
+                return self.run_action(str(loop))
+            self.forget_question()
         if parse.intent == "deny":
             return self.decision(
                 [Reply(self.p.entries["deny"].answer[self.lang])],
@@ -132,11 +157,16 @@ class _Turn:
         if parse.intent in SMALL_TALK:
             return self.decision([Reply(self.p.entries[parse.intent].answer[self.lang])], kind="answer")
         close = self.close_candidates()
+        lookup = self.lookup_for_number(close)
+        if lookup is not None:
+            return self.run_action(lookup)
         if parse.faq_id is not None and not close:
             entry = self.p.entries[parse.faq_id]
-            if entry.action == ORDER_ACTION:
-                return self.order_status()
+            if entry.action:
+                return self.run_action(entry.action)
             return self.decision([self.answer(entry)], kind="answer")
+        if len(close) > 1 and close[0].action and close[1].action in (None, close[0].action):
+            return self.run_action(close[0].action)  # the likeliest questions call for the same lookup
         if close:
             buttons = [self.p.button(e, self.lang) for e in close]
             return self.decision(
@@ -175,33 +205,53 @@ class _Turn:
             picked = [c for c in cands[:3] if c.confidence >= max(t.oos / 2, 0.4 * top)]
         return [self.p.entries[c.label] for c in picked]
 
-    def order_status(self) -> Decision:
-        order_id = self.entity("order_id") or self.slots.get("order_id")
-        if order_id:
-            return self.order_received(str(order_id))
-        self.slots.update(requested_slot="order_id", attempts=0)
-        return self.decision([Reply(self.p.say("ask_order_id", self.lang))], kind="ask_slot")
+    def run_action(self, name: str) -> Decision:
+        """The action server answers: it may ask for an order number, verify, look up, hand over."""
+        self.slots["language"] = self.lang
+        self.slots["last_action"] = name
+        return self.decision([], kind="action", action=name)
 
-    def fill_order_id(self) -> Decision | None:
-        """The customer was asked for an order number; `None` means they moved on to something else."""
-        order_id = self.entity("order_id")
-        if order_id:
-            return self.order_received(order_id)
-        moved_on = self.parse.intent != OUT_OF_SCOPE and self.parse.intent != "deny"
-        if moved_on:
-            self.forget_question()
+    def lookup_for_number(self, close: list[Entry]) -> str | None:
+        """An order or waybill number means "look this up", unless it came with a clear question
+        the knowledge base answers without one. Which lookup: the matched entry's; else the one
+        the message's words call for (款, refund, 破损…); else the one this conversation used last
+        ("and this one?"); else the best-ranked topic's; else order status."""
+        if not any(e.entity in ("order_id", "waybill") for e in self.parse.entities):
             return None
-        attempts = int(self.slots.get("attempts", 0)) + 1
-        if attempts >= MAX_SLOT_ATTEMPTS:
-            return self.handoff("slot_failed", [Reply(self.p.say("handoff_slot_failed", self.lang))])
-        self.slots["attempts"] = attempts
-        return self.decision([Reply(self.p.say("ask_order_id_again", self.lang))], kind="ask_slot")
+        if self.parse.faq_id is not None and not close:
+            matched = self.p.entries[self.parse.faq_id]
+            return matched.action or TOPIC_ACTIONS.get(matched.topic)
+        text = normalize(self.parse.text)
+        for action, cue in LOOKUP_CUES:
+            if cue.search(text):
+                return action
+        if self.slots.get("last_action"):
+            return str(self.slots["last_action"])
+        for c in self.parse.candidates[:3]:
+            ranked = self.p.entries.get(c.label)
+            if ranked is not None and c.confidence >= self.p.thresholds.oos and ranked.topic in TOPIC_ACTIONS:
+                return TOPIC_ACTIONS[ranked.topic]
+        return ORDER_STATUS
 
-    def order_received(self, order_id: str) -> Decision:
-        # Order lookups are the action server's job; until it answers, a person checks.
-        self.slots["order_id"] = order_id
-        text = self.p.say("handoff_order", self.lang, order_id=order_id)
-        return self.handoff("order_lookup", [Reply(text)], {"order_id": order_id})
+    def continues(self, loop: str) -> bool:
+        """Is this message an answer to the question the action asked (rather than a new subject)?"""
+        parse = self.parse
+        if any(e.entity in ("order_id", "waybill", "phone") for e in parse.entities):
+            return True
+        asked = self.slots.get("requested_slot")
+        if asked == "phone_last4" and _FOUR_DIGITS.search(parse.text):
+            return True
+        if parse.intent == "deny":
+            return asked in ("order_id", "phone_last4")  # "不记得了" is an answer; a person can look it up
+        if parse.intent in SMALL_TALK and parse.intent != "affirm":
+            return False
+        entry = self.p.entries.get(parse.faq_id) if parse.faq_id else None
+        if entry is None:
+            return True
+        if entry.action:
+            return entry.action == loop or self.slots.get("requested_slot") in FREE_TEXT_SLOTS
+        confident = parse.confidence >= self.p.thresholds.answer
+        return not confident or self.slots.get("requested_slot") in FREE_TEXT_SLOTS
 
     def fallback(self) -> Decision:
         misses = self.state.fallback_count + 1
@@ -236,9 +286,6 @@ class _Turn:
         return bool(self.parse.candidates) and self.parse.candidates[0].label == OUT_OF_SCOPE
 
     def forget_question(self) -> None:
-        """Drop the slot the bot was asking for, and the count of attempts at it."""
-        self.slots.pop("requested_slot", None)
-        self.slots.pop("attempts", None)
-
-    def entity(self, name: str) -> str | None:
-        return next((e.value for e in self.parse.entities if e.entity == name), None)
+        """Drop the question being asked (the action's loop, its slot and the attempts at it)."""
+        for key in ("active_loop", "requested_slot", "attempts"):
+            self.slots.pop(key, None)

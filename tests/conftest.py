@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from actions.business_days import seed_holidays
+from actions.registry import executor
+from actions.store import MERCHANT_TZ, MerchantData
+from bot.action_client import InProcessRunner
 from bot.app import SUGGESTIONS, create_app, load_responses
 from bot.config import Settings
 from bot.db import Database
@@ -34,13 +39,21 @@ def nlu(settings: Settings) -> NLU:
     return NLU.build(load_files(), thresholds)
 
 
-def make_engine(database_url: str, nlu: NLU, redis_url: str | None = None) -> Engine:
+# The merchant's clock in tests: conversation tests read dates relative to it.
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=MERCHANT_TZ)
+
+
+def make_engine(
+    database_url: str, nlu: NLU, redis_url: str | None = None, identity_secret: str | None = None
+) -> Engine:
     db = Database(database_url)
     db.migrate()
     with db.session() as session:
         seed(session, load_files())
+        seed_holidays(session, [2025, 2026, 2027])
     policy = Policy(nlu.entries, load_responses(), nlu.thresholds, SUGGESTIONS)
-    return Engine(db, Runtime(redis_url), nlu, policy)
+    runner = InProcessRunner(executor(MerchantData(db, now=lambda: NOW)))
+    return Engine(db, Runtime(redis_url), nlu, policy, actions=runner, identity_secret=identity_secret)
 
 
 @pytest.fixture

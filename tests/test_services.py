@@ -94,9 +94,9 @@ def test_two_instances_share_conversations_and_push_across_instances(pg_url: str
         say(a, sender, "我的订单到哪了")
         # The slot asked for on instance A is filled on instance B: no state lives in a process.
         replies = say(b, sender, "YX20261105001234")
-        assert "YX20261105001234" in str(replies[0]["text"])
+        assert "YX20261105001234" in str(replies[0]["text"])  # not in the demo data: asked to check it
         state = httpx.get(f"{a}/conversations/{sender}").json()
-        assert state["state"] == "pending_handoff"
+        assert state["slots"]["requested_slot"] == "order_id" and state["slots"]["attempts"] == 1
         assert len(state["messages"]) == 4
 
         async def pushed_via_b() -> dict[str, object]:
