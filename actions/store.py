@@ -65,6 +65,12 @@ class MerchantData:
         self._calendar = _Cached(self._load_calendar, ttl=300)
         self._products = _Cached(self._load_products, ttl=60)
 
+    @classmethod
+    def for_settings(cls, settings: Settings, db: Database) -> MerchantData:
+        """The data behind `db`, on the real clock or on TRIAGE_FROZEN_NOW's."""
+        frozen = settings.frozen_now
+        return cls(db, now=(lambda: frozen) if frozen is not None else None)
+
     def now(self) -> datetime:
         return local(self._now())
 
@@ -122,7 +128,8 @@ def recent_orders(session: Session, *, phone: str, limit: int = 3) -> list[Order
 @cache
 def default_data() -> MerchantData:
     """The standalone action server's data, from the environment; the schema is brought up to date."""
-    db = Database(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    db = Database(settings.database_url)
     with db.startup_lock():
         db.migrate()
-    return MerchantData(db)
+    return MerchantData.for_settings(settings, db)

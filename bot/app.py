@@ -79,7 +79,7 @@ def action_runner(settings: Settings, db: Database) -> ActionRunner:
     """The action server over HTTP when ACTION_ENDPOINT_URL is set, else the same actions in-process."""
     if settings.action_endpoint_url:
         return HttpRunner(settings.action_endpoint_url)
-    return InProcessRunner(executor(MerchantData(db)))
+    return InProcessRunner(executor(MerchantData.for_settings(settings, db)))
 
 
 class ParseRequest(BaseModel):

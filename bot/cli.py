@@ -1,4 +1,4 @@
-"""The `triage` command: serve the product, evaluate the NLU."""
+"""The `triage` command: serve the product, evaluate the NLU, load demo data."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -43,6 +44,45 @@ def _evaluate(args: argparse.Namespace) -> int:
     return evaluate(args)
 
 
+def _demo_data(args: argparse.Namespace) -> int:
+    from actions.demo import DemoDataExists, generate
+    from bot.config import Settings
+    from bot.db import Database
+
+    settings = Settings.from_env(database_url=args.database_url) if args.database_url else Settings.from_env()
+    db = Database(settings.database_url)
+    with db.startup_lock():
+        db.migrate()
+    try:
+        summary = generate(
+            db, orders=args.orders, seed=args.seed, today=args.today, progress=True, replace=args.replace
+        )
+    except DemoDataExists as exc:
+        print(f"triage demo-data: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"{summary.orders:,} orders, {summary.total_rows:,} rows in {summary.seconds:.1f} s "
+        f"({summary.rows_per_second:,.0f} rows/s) into {settings.database_url.split('@')[-1]}"
+    )
+    return 0
+
+
+def _at_least_showcase(value: str) -> int:
+    from actions.demo import SHOWCASE
+
+    number = int(value) if value.isdigit() else -1
+    if number < len(SHOWCASE):
+        raise argparse.ArgumentTypeError(f"must be at least {len(SHOWCASE)} (the showcase orders)")
+    return number
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="triage", description="Chatbot-first triage assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -63,6 +103,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--threshold", type=float, help="out-of-scope threshold (default: the product's)")
     ev.add_argument("--json", action="store_true", help="print one JSON object on the last line")
     ev.set_defaults(func=_evaluate)
+
+    demo = sub.add_parser("demo-data", help="write a realistic, deterministic demo data set into the database")
+    demo.add_argument("--orders", type=_at_least_showcase, default=300, help="how many orders (default 300)")
+    demo.add_argument("--seed", type=int, default=7, help="same seed and --today, same rows (default 7)")
+    demo.add_argument("--today", type=_day, help="the data set's today, YYYY-MM-DD (default: today in China)")
+    demo.add_argument("--database-url", help="default: DATABASE_URL, or the embedded SQLite file")
+    demo.add_argument("--replace", action="store_true", help="delete the merchant data already there first")
+    demo.set_defaults(func=_demo_data)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,6 +28,19 @@ def _number(env: Mapping[str, str], name: str, default: N, cast: Callable[[str],
         raise ConfigError(f"{name} must be {kind}, got {raw!r}") from exc
 
 
+def _moment(env: Mapping[str, str], name: str) -> datetime | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an ISO 8601 time, got {raw!r}") from exc
+    if moment.tzinfo is None:
+        raise ConfigError(f"{name} needs a time zone, e.g. 2026-11-23T10:00:00+08:00")
+    return moment
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -42,6 +56,8 @@ class Settings:
     action_endpoint_url: str | None = None
     # Shared secret that signs identities a channel has verified (see bot/identity.py).
     identity_secret: str | None = None
+    # The merchant's clock stopped at this moment (demos and tests); unset means the real time.
+    frozen_now: datetime | None = None
 
     @property
     def embedded(self) -> bool:
@@ -70,6 +86,7 @@ class Settings:
             sync_api_keys=tuple(k.strip() for k in env.get("TRIAGE_SYNC_API_KEYS", "").split(",") if k.strip()),
             action_endpoint_url=str(overrides.get("action_endpoint_url", env.get("ACTION_ENDPOINT_URL") or "")) or None,
             identity_secret=env.get("TRIAGE_IDENTITY_SECRET") or None,
+            frozen_now=_moment(env, "TRIAGE_FROZEN_NOW"),
         )
         short = [k for k in settings.sync_api_keys if len(k) < 16]
         if short:
