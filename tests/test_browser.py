@@ -12,6 +12,7 @@ import pytest
 from bot.app import create_app
 from bot.config import Settings
 from bot.engine import Engine, OutboundMessage
+from tests import merchant
 from tests.conftest import IN_CI
 from tests.servers import serve_in_thread
 
@@ -36,6 +37,7 @@ ARGS = [
 
 @pytest.fixture
 def site(tmp_path: Path, engine: Engine) -> Iterator[str]:
+    merchant.load(engine.db)
     with serve_in_thread(create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)) as base:
         yield base
 
@@ -72,9 +74,9 @@ def last_bot_text(page: object) -> str:
 def test_customer_gets_answers_in_their_language_and_a_person_after_two_misses(page: object) -> None:
     send(page, "下单后多久发货")
     assert "48小时" in last_bot_text(page)
-    send(page, "is the black one in stock")
+    send(page, "how long does delivery take after you ship")
     answer = last_bot_text(page)
-    assert "stock" in answer.lower() and not any("\u4e00" <= ch <= "\u9fff" for ch in answer)
+    assert "days" in answer and not chinese(answer)
     send(page, "咕噜咕噜 巴拉巴拉")
     assert page.locator(".msg.bot").last.locator(".chip").count() >= 2  # type: ignore[attr-defined]
     send(page, "锟斤拷烫烫烫 zxcv")
@@ -109,3 +111,41 @@ def test_history_survives_a_reload(page: object) -> None:
     page.reload()  # type: ignore[attr-defined]
     page.wait_for_selector(".msg.bot", timeout=10000)  # type: ignore[attr-defined]
     assert page.locator(".msg.customer .bubble").first.inner_text() == "下单后多久发货"  # type: ignore[attr-defined]
+
+
+def chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_order_lookup_verifies_then_tells_where_it_is_in_both_languages(page: object) -> None:
+    send(page, f"帮我查下订单 {merchant.IN_TRANSIT}")
+    assert "后四位" in last_bot_text(page)
+    send(page, "1234")
+    assert "到达南京转运中心" in last_bot_text(page) and "预计" in last_bot_text(page)
+    send(page, f"where is my order {merchant.STUCK}")  # verified already: her own order
+    answer = last_bot_text(page)
+    assert "Left Zhengzhou hub" in answer and "4 days" in answer and not chinese(answer)
+
+
+def test_held_remittance_is_explained_with_what_to_do(page: object) -> None:
+    send(page, "货已经签收了，货款怎么还没到账")
+    assert "订单号" in last_bot_text(page)
+    send(page, merchant.HELD)
+    send(page, "2468")
+    answer = last_bot_text(page)
+    assert "挂账" in answer and "杭州小美服饰有限公司" in answer and "收款账户" in answer
+
+
+def test_held_remittance_in_english(page: object) -> None:
+    send(page, f"the goods were signed for, why has my COD money not arrived? {merchant.HELD}")
+    send(page, "2468")
+    answer = last_bot_text(page)
+    assert "on hold" in answer and "Payout Account" in answer
+
+
+def test_stock_question_gets_the_real_figure_in_both_languages(page: object) -> None:
+    send(page, "is the black hoodie in size M in stock")
+    answer = last_bot_text(page)
+    assert "23 left" in answer and not chinese(answer)
+    send(page, "黑色连帽卫衣M码还有货吗")
+    assert "现货 23 件" in last_bot_text(page)
