@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from actions import sync
 from actions.business_days import seed_holidays
+from actions.demo import load_if_empty
 from actions.registry import executor
 from actions.store import MerchantData
 from bot.action_client import ActionRunner, HttpRunner, InProcessRunner
@@ -59,6 +60,8 @@ def build_engine(settings: Settings) -> Engine:
             entries = published(session)
             year = utcnow().year
             seed_holidays(session, range(year - 1, year + 2))
+        if settings.embedded and load_if_empty(db):
+            log.info("demo data: a small merchant data set loaded (`triage demo-data` makes bigger ones)")
     if added:
         log.info("knowledge base: %d entries loaded from the bundled data files", added)
     thresholds = Thresholds(oos=settings.oos_threshold, answer=settings.answer_threshold)

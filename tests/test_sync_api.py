@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from actions import sync
+from actions import sync_store
 from actions.models import Customer, Holiday, Order, Product, Refund, Remittance, Shipment, Sku, TrackingEvent
 from actions.sync import KEY_FILE, SYNC_MAX_BODY_BYTES, resolve_sync_keys
 from bot.app import create_app
@@ -316,7 +316,7 @@ def test_an_error_after_rows_were_written_rolls_the_whole_request_back(
     def clash(*_: Any) -> None:
         raise IntegrityError("INSERT INTO tracking_events …", {}, Exception("duplicate key"))
 
-    monkeypatch.setattr(sync, "_upsert_events", clash)  # shipments are flushed by then
+    monkeypatch.setattr(sync_store, "_upsert_events", clash)  # shipments are flushed by then
     response = put(with_order, "shipments", shipment(events=[event("e1", "2025-06-18T18:00:00+08:00")]))
     assert response.status_code == 409
     assert "nothing was saved" in response.json()["detail"]
