@@ -160,6 +160,15 @@ class ActionCheckStock(MerchantAction):
     def summary(self, product: Product, skus: list[Sku], outcome: Outcome) -> None:
         lang = outcome.lang
         name = product.name_zh if lang == "zh" else product.name_en
+        presale = [s for s in skus if s.presale and s.presale_ship_date]
+        if presale:
+            ship = min(s.presale_ship_date for s in presale if s.presale_ship_date)
+            names = f.listing([variant(s, lang) for s in presale[:6]], lang)
+            label_ = f"{names} {name}" if lang == "zh" else f"{name} ({names})"
+            outcome.say("stock_presale", name=label_, ship=f.day(ship, lang), price=f.money(presale[0].price))
+            skus = [s for s in skus if s not in presale]
+            if not skus:
+                return
         available = [
             f"{variant(s, lang)}（{s.stock}）" if lang == "zh" else f"{variant(s, lang)} ({s.stock})"
             for s in skus

@@ -20,6 +20,13 @@ def _serve(args: argparse.Namespace) -> int:
     base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
 
     def announce() -> None:
+        if settings.sync_api_keys:
+            keys = "keys from TRIAGE_SYNC_API_KEYS"
+        elif settings.embedded:
+            keys = f"key in {settings.data_dir / 'sync-api-key'}"
+        else:
+            keys = "disabled: set TRIAGE_SYNC_API_KEYS"
+        actions = settings.action_endpoint_url or "in-process (set ACTION_ENDPOINT_URL for the action server)"
         mode = "embedded (SQLite + in-process Redis stand-in)" if settings.embedded else "production"
         print(
             f"\nTriage assistant ready: {mode}\n"
@@ -28,6 +35,8 @@ def _serve(args: argparse.Namespace) -> int:
             f"  REST channel:    POST {base}/webhooks/rest/webhook\n"
             f"  NLU parse:       POST {base}/model/parse\n"
             f"  conversations:   GET  {base}/conversations/{{sender_id}}\n"
+            f"  data sync API:   PUT  {base}/api/sync/...  ({keys})\n"
+            f"  actions:         {actions}\n"
             f"  health:          GET  {base}/health\n"
             f"  API docs:        {base}/docs\n",
             flush=True,

@@ -18,6 +18,7 @@ ORDER_STATUS = "action_order_status"
 # With an order number in hand, the lookup each topic calls for.
 TOPIC_ACTIONS = {
     "order_status": ORDER_STATUS,
+    "shipping_speed": ORDER_STATUS,  # "when will YX… ship / arrive" is about that order
     "payment_arrival": "action_payment_status",
     "refund": "action_refund_status",
     "claim": "action_claim_intake",
@@ -30,6 +31,10 @@ LOOKUP_CUES = (
     ),
     ("action_refund_status", re.compile(r"退款|退钱|退货|refund|money back|return")),
     ("action_payment_status", re.compile(r"货款|回款|打款|到账|代收|查款|付款|扣款|cod|remit|payment|paid|payout")),
+)
+# What is left of "那这一单呢 YX…" / "and this one? YX…" once the number is taken out.
+_FOLLOW_UP_FILLER = re.compile(
+    r"qorderq|qwaybillq|那|这|一|单|个|呢|吗|还有|呀|啊|的|帮我|再|也|查一下|查下|查|订单|and|this|one|what|about|too|also|the|order|please|check"
 )
 _FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
 HANDOFF_INTENTS = {"human_request": "human_request", "complaint": "complaint"}
@@ -218,6 +223,8 @@ class _Turn:
         ("and this one?"); else the best-ranked topic's; else order status."""
         if not any(e.entity in ("order_id", "waybill") for e in self.parse.entities):
             return None
+        if self.slots.get("last_action") and not _FOLLOW_UP_FILLER.sub("", normalize(self.parse.text)).strip():
+            return str(self.slots["last_action"])  # nothing but a number: the same lookup again
         if self.parse.faq_id is not None and not close:
             matched = self.p.entries[self.parse.faq_id]
             return matched.action or TOPIC_ACTIONS.get(matched.topic)

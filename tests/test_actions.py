@@ -214,3 +214,17 @@ def test_lookup_failure_gives_the_general_answer_and_a_person(alice: Chat, shop:
     alice.say("货已经签收了，货款怎么还没到账")
     assert "T+3" in alice.replies[0]["text"]  # the FAQ's general answer
     assert alice.handed_over and alice.state()["handoff_reason"] == "lookup_unavailable"
+
+
+def test_a_bare_follow_up_number_gets_the_same_lookup_again(shipper: Chat) -> None:
+    shipper.say(f"查下这单的货款 {merchant.HOLIDAY}")
+    shipper.say("2468")
+    shipper.say(f"那这一单呢 {merchant.PENDING}")
+    assert "11月25日" in shipper.text and "T+3" in shipper.text
+
+
+def test_when_will_my_order_ship_with_a_number_looks_the_order_up(alice: Chat) -> None:
+    alice.say(f"{merchant.IN_TRANSIT} 什么时候能到")
+    assert "后四位" in alice.text
+    alice.say("1234")
+    assert "南京" in alice.text
