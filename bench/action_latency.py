@@ -50,7 +50,9 @@ def schema_url(base: str, schema: str) -> str:
 def prepare(base: str, schema: str, orders: int, reuse: bool) -> Database:
     admin = create_engine(base)
     with admin.begin() as conn:
-        exists = conn.execute(text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s"), {"s": schema}).first()
+        exists = conn.execute(
+            text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s"), {"s": schema}
+        ).first()
         if exists and not reuse:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         if not exists or not reuse:
@@ -76,7 +78,9 @@ def sample_calls(db: Database, n: int, seed: int = 1) -> list[dict[str, Any]]:
         top = s.scalar(select(func.max(Order.id))) or 0
         ids = rng.sample(range(1, top + 1), min(n, top))
         rows = s.execute(
-            select(Order.order_no, Customer.external_id).join(Customer, Order.customer_id == Customer.id).where(Order.id.in_(ids))
+            select(Order.order_no, Customer.external_id)
+            .join(Customer, Order.customer_id == Customer.id)
+            .where(Order.id.in_(ids))
         ).all()
     calls = []
     for order_no, customer in rows:
@@ -89,7 +93,14 @@ def sample_calls(db: Database, n: int, seed: int = 1) -> list[dict[str, Any]]:
         }
         slots = {"verified_customer": customer, "language": "zh"}
         calls.append(
-            action_call("action_order_status", sender_id="bench", slots=slots, latest_message=message, active_loop=None, channel="rest")
+            action_call(
+                "action_order_status",
+                sender_id="bench",
+                slots=slots,
+                latest_message=message,
+                active_loop=None,
+                channel="rest",
+            )
         )
     rng.shuffle(calls)
     return calls
