@@ -159,6 +159,11 @@ def phone_number(k: int) -> str:
     return f"{_PHONE_PREFIXES[x % n]}{x // n:08d}"
 
 
+# Phone-number spaces (the k of `phone_number`): buyers below the first, then shippers,
+# recipients, showcase recipients; nobody shares a number by accident.
+SHIPPER_K, RECIPIENT_K, SHOWCASE_K = 500_000_000, 1_000_000_000, 3_000_000_000
+
+
 def name_of(h: int) -> str:
     return SURNAMES[h % len(SURNAMES)] + GIVEN_NAMES[(h >> 8) % len(GIVEN_NAMES)]
 
