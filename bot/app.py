@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -32,6 +35,12 @@ from bot.nlu.parser import NLU, Thresholds
 from bot.policy import Policy
 from bot.runtime import Runtime, ServiceUnavailable
 from bot.store import conversation_dict, find, transcript
+from handoff import api as desk_api
+from handoff.agents import demo_password, seed_demo_desk
+from handoff.desk import clock_from, load_desk
+from handoff.escalation import QueueEscalator
+from handoff.queue import TicketQueue
+from handoff.service import HelpDesk
 from knowledge_base.store import load_files, published, seed
 
 log = logging.getLogger("triage")
@@ -62,19 +71,31 @@ def build_engine(settings: Settings) -> Engine:
             seed_holidays(session, range(year - 1, year + 2))
         if settings.embedded and load_if_empty(db):
             log.info("demo data: a small merchant data set loaded (`triage demo-data` makes bigger ones)")
+        if settings.embedded:
+            with db.session() as session:
+                if seed_demo_desk(session, demo_password(settings.data_dir)):
+                    log.info("desk: demo agents, canned replies and escalation keywords created")
     if added:
         log.info("knowledge base: %d entries loaded from the bundled data files", added)
     thresholds = Thresholds(oos=settings.oos_threshold, answer=settings.answer_threshold)
     nlu = NLU.build(entries, thresholds)
     policy = Policy(nlu.entries, load_responses(), thresholds, SUGGESTIONS)
+    runtime = Runtime(settings.redis_url)
+    clock = clock_from(settings.frozen_now) if settings.frozen_now else utcnow
+    questions = {e.id: e.question["zh"] for e in entries}
+    desk = HelpDesk(TicketQueue(runtime.sync, load_desk()), load_desk(), questions, now=clock)
+    with db.session() as session:
+        desk.reconcile(session)  # Redis may have lost the queues (flush, new instance): SQL has them
     return Engine(
         db,
-        Runtime(settings.redis_url),
+        runtime,
         nlu,
         policy,
+        escalator=QueueEscalator(desk),
         max_chars=settings.max_message_chars,
         actions=action_runner(settings, db),
         identity_secret=settings.identity_secret,
+        desk=desk,
     )
 
 
@@ -83,6 +104,39 @@ def action_runner(settings: Settings, db: Database) -> ActionRunner:
     if settings.action_endpoint_url:
         return HttpRunner(settings.action_endpoint_url)
     return InProcessRunner(executor(MerchantData.for_settings(settings, db)))
+
+
+SWEEP_SECONDS = 5.0
+
+
+async def sweep_forever(engine: Engine) -> None:
+    """Every few seconds one instance (a Redis lock decides which) overflows long waits, records
+    missed first responses and repairs the Redis queues from SQL."""
+    desk = engine.desk
+    if desk is None:
+        return
+
+    def sweep() -> None:
+        lock = engine.runtime.sync.lock("lock:desk-sweep", timeout=30, blocking_timeout=0)
+        try:
+            if not lock.acquire():
+                return
+        except RedisError:
+            return
+        try:
+            with engine.db.session() as session:
+                notices = desk.sweep(session)
+            desk_api.deliver(engine, notices)
+        finally:
+            with contextlib.suppress(RedisError):
+                lock.release()
+
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await run_in_threadpool(sweep)
+        except (SQLAlchemyError, RedisError, ServiceUnavailable):
+            log.warning("desk sweep skipped: a service is unavailable", exc_info=True)
 
 
 class ParseRequest(BaseModel):
@@ -101,9 +155,13 @@ def create_app(
         built: Engine = engine if engine is not None else await run_in_threadpool(build_engine, app.state.settings)
         app.state.engine = built
         app.state.runtime = built.runtime
+        sweeper = asyncio.create_task(sweep_forever(built))
         if on_ready is not None:
             on_ready()
         yield
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
         if built.actions is not None:
             built.actions.close()
         built.runtime.close()
@@ -115,6 +173,8 @@ def create_app(
     app.include_router(rest.router)
     app.include_router(web.router)
     app.include_router(sync.router)
+    app.include_router(desk_api.router)
+    app.mount("/console/static", StaticFiles(directory=desk_api.STATIC_DIR), name="console-static")
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 
     @app.exception_handler(InvalidMessage)

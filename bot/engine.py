@@ -6,9 +6,14 @@ decide what to say.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from sqlalchemy import select
 
 from actions.protocol import MalformedCall
 from bot.action_client import ActionRunner, ActionUnavailable, action_call, apply
@@ -18,10 +23,15 @@ from bot.nlu.normalize import strip_control
 from bot.nlu.parser import NLU, Parse
 from bot.policy import Decision, Policy, Reply, State
 from bot.runtime import EVENTS_CHANNEL, Runtime, ServiceUnavailable, customer_channel
-from bot.store import Conversation, Message, get_or_create, transcript
+from bot.store import BOT, Conversation, Message, get_or_create, transcript
 from handoff.escalation import Escalator, HandoffRequest, MarkPending
+from handoff.models import EscalationKeyword
+from handoff.service import DESK_CHANNEL, HelpDesk, line, rate, rating_buttons
 
 log = logging.getLogger(__name__)
+
+
+_CSAT = re.compile(r"^/csat(\{.*\})$")
 
 
 class InvalidMessage(ValueError):
@@ -64,6 +74,7 @@ class Engine:
         max_chars: int = 2000,
         actions: ActionRunner | None = None,
         identity_secret: str | None = None,
+        desk: HelpDesk | None = None,
     ) -> None:
         self.db = db
         self.runtime = runtime
@@ -73,6 +84,8 @@ class Engine:
         self.max_chars = max_chars
         self.actions = actions
         self.identity_secret = identity_secret
+        self.desk = desk
+        self._keywords: tuple[float, list[tuple[str, str]]] = (0.0, [])
 
     def clean(self, message: InboundMessage) -> InboundMessage:
         """Validate and tidy the text; raises InvalidMessage with a readable reason."""
@@ -93,11 +106,24 @@ class Engine:
                 conv = get_or_create(session, sender_id=message.sender_id, channel=message.channel)
                 inbound = transcript(session, conversation_id=conv.id, limit=12)
                 previous = [m.text for m in inbound if m.direction == "in"]
+                if (rating := _CSAT.match(message.text)) is not None:
+                    return self._rate(session, conv, message, rating.group(1))
                 parse = self.nlu.parse(message.text, previous)
                 self._record_in(session, conv, message, parse)
-                decision = self.policy.decide(parse, _state(conv))
+                keyword = self.keyword_in(session, message.text) if conv.state == BOT else None
+                decision = self.policy.decide(parse, _state(conv), keyword=keyword[0] if keyword else None)
+                if keyword is not None:
+                    decision = replace(
+                        decision, handoff_context={**decision.handoff_context, "keyword_queue": keyword[1]}
+                    )
+                if (
+                    conv.state == BOT
+                    and parse.intent in ("thanks", "goodbye")
+                    and not (conv.meta or {}).get("csat_asked")
+                ):
+                    decision = self._ask_rating(conv, decision)
                 if decision.action is None:
-                    outbound, event = self._conclude(session, conv, message, parse, decision)
+                    outbound, events = self._conclude(session, conv, message, parse, decision)
                 conversation_id = conv.id
             if decision.action is not None:
                 # The action runs with no transaction of ours open: it reads (and may write) the
@@ -105,17 +131,58 @@ class Engine:
                 decision = self._run_action(message, parse, decision)
                 with self.db.session() as session:
                     conv = session.get_one(Conversation, conversation_id, with_for_update=True)
-                    outbound, event = self._conclude(session, conv, message, parse, decision)
-        try:
-            self.runtime.publish(EVENTS_CHANNEL, event)
-        except ServiceUnavailable:
-            # The turn is saved; consoles catch up from the database. The customer still gets the reply.
-            log.warning("could not announce a message of conversation %s: Redis unavailable", event["conversation_id"])
+                    outbound, events = self._conclude(session, conv, message, parse, decision)
+        self.announce(events)
         return outbound
+
+    def keyword_in(self, session: Any, text: str) -> tuple[str, str] | None:
+        """A staff escalation keyword in `text`, with its queue (the list is re-read every 30 s)."""
+        loaded_at, keywords = self._keywords
+        if time.monotonic() - loaded_at > 30:
+            keywords = [
+                (k.lower(), q) for k, q in session.execute(select(EscalationKeyword.keyword, EscalationKeyword.queue))
+            ]
+            self._keywords = (time.monotonic(), keywords)
+        lowered = text.lower()
+        return next(((k, q) for k, q in keywords if k and k in lowered), None)
+
+    def _ask_rating(self, conv: Conversation, decision: Decision) -> Decision:
+        """A customer the bot helped says thanks or goodbye: ask once how it went."""
+        conv.meta = {**(conv.meta or {}), "csat_asked": True}
+        lang = decision.language
+        prompt = Reply(line("csat_bot", lang), rating_buttons(lang, None), {"csat": "bot"})
+        return replace(decision, replies=[*decision.replies, prompt])
+
+    def _rate(self, session: Any, conv: Conversation, message: InboundMessage, raw: str) -> list[OutboundMessage]:
+        """A rating button: store the score (for the ticket's agent and queue, if any) and thank."""
+        try:
+            data = json.loads(raw)
+            score = int(data["score"])
+            ticket = int(data["ticket"]) if data.get("ticket") is not None else None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidMessage("a rating needs a score from 1 to 5") from exc
+        if not 1 <= score <= 5:
+            raise InvalidMessage("a rating needs a score from 1 to 5")
+        session.add(
+            Message(conversation_id=conv.id, direction="in", author="customer", text=f"{score}/5", topic="csat")
+        )
+        text = rate(session, conv, score, ticket)
+        session.add(Message(conversation_id=conv.id, direction="out", author="bot", text=text, language=conv.language))
+        return [OutboundMessage(conv.sender_id, text, custom={"csat": score})]
+
+    def announce(self, events: list[dict[str, Any]]) -> None:
+        """Tell the consoles, after the commit; a lost announcement is caught up from the database."""
+        for event in events:
+            channel = EVENTS_CHANNEL if event.get("type") == "message" else DESK_CHANNEL
+            try:
+                self.runtime.publish(channel, event)
+            except ServiceUnavailable:
+                # The turn is saved; the customer still gets the reply.
+                log.warning("could not announce %s: Redis unavailable", event.get("type"))
 
     def _conclude(
         self, session: Any, conv: Conversation, message: InboundMessage, parse: Parse, decision: Decision
-    ) -> tuple[list[OutboundMessage], dict[str, Any]]:
+    ) -> tuple[list[OutboundMessage], list[dict[str, Any]]]:
         """Keep the decision's bookkeeping, hand over if due, and record the replies."""
         conv.language = decision.language
         conv.fallback_count = decision.fallback_count
@@ -127,7 +194,14 @@ class Engine:
                 "anger": parse.sentiment.anger,
                 "last_message": message.text,
             }
-            self.escalator.escalate(session, conv, HandoffRequest(decision.handoff, context))
+            notices = self.escalator.escalate(session, conv, HandoffRequest(decision.handoff, context))
+            extra = [
+                Reply(n.text, n.buttons, {**n.custom, "system": True}) for n in notices if n.text and not n.sender_id
+            ]
+            decision = replace(decision, replies=[*decision.replies, *extra])
+            desk_events = [n.desk_event for n in notices if n.desk_event]
+        else:
+            desk_events = []
         outbound = self._record_out(session, conv, decision)
         event = {
             "type": "message",
@@ -137,7 +211,7 @@ class Engine:
             "handoff": decision.handoff,
             "topic": parse.topic,
         }
-        return outbound, event
+        return outbound, [event, *desk_events]
 
     def _run_action(self, message: InboundMessage, parse: Parse, decision: Decision) -> Decision:
         """Ask the action server; fold its events and replies into the decision."""

@@ -89,13 +89,16 @@ class Policy:
         self.thresholds = thresholds or Thresholds()
         self.suggestions = suggestions  # entry ids offered when nothing matched
 
-    def decide(self, parse: Parse, state: State) -> Decision:
+    def decide(self, parse: Parse, state: State, keyword: str | None = None) -> Decision:
+        """`keyword`: a word staff marked as always needing a person was in the message."""
         lang = parse.payload.get("lang") or reply_language(parse.language, state.language)
         turn = _Turn(self, parse, state, str(lang))
         if state.state == HUMAN:
             return turn.silent()
         if state.state == PENDING_HANDOFF:
             return turn.while_queued()
+        if keyword is not None:
+            return turn.handoff("keyword", [Reply(self.say("handoff", str(lang)))], {"keyword": keyword})
         return turn.run()
 
     def say(self, key: str, lang: str, **values: str) -> str:

@@ -23,6 +23,10 @@ from bot.engine import Engine
 from bot.nlu.parser import NLU, Thresholds
 from bot.policy import Policy
 from bot.runtime import Runtime
+from handoff.desk import clock_from, load_desk
+from handoff.escalation import QueueEscalator
+from handoff.queue import TicketQueue
+from handoff.service import HelpDesk
 from knowledge_base.store import load_files, seed
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -53,7 +57,18 @@ def make_engine(
         seed_holidays(session, [2025, 2026, 2027])
     policy = Policy(nlu.entries, load_responses(), nlu.thresholds, SUGGESTIONS)
     runner = InProcessRunner(executor(MerchantData(db, now=lambda: NOW)))
-    return Engine(db, Runtime(redis_url), nlu, policy, actions=runner, identity_secret=identity_secret)
+    runtime = Runtime(redis_url)
+    desk = HelpDesk(TicketQueue(runtime.sync, load_desk()), load_desk(), now=clock_from(NOW))
+    return Engine(
+        db,
+        runtime,
+        nlu,
+        policy,
+        escalator=QueueEscalator(desk),
+        actions=runner,
+        identity_secret=identity_secret,
+        desk=desk,
+    )
 
 
 @pytest.fixture

@@ -110,7 +110,9 @@ def test_every_turn_is_persisted_with_its_parse(chat: Chat) -> None:
     assert 0 < inbound[0]["confidence"] <= 1
     assert inbound[0]["language"] == "zh"
     assert all(m["created_at"] for m in state["messages"])
-    assert [m["author"] for m in state["messages"]] == ["customer", "bot", "customer", "bot"]
+    # thanks → you're welcome, and once per conversation a 1–5 rating of the bot (CSAT)
+    assert [m["author"] for m in state["messages"]] == ["customer", "bot", "customer", "bot", "bot"]
+    assert state["messages"][-1]["custom"] == {"csat": "bot"} and len(state["messages"][-1]["buttons"]) == 5
 
 
 def test_unknown_conversation_is_404(chat: Chat) -> None:

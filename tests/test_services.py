@@ -18,6 +18,7 @@ import psycopg
 import pytest
 import redis
 import websockets
+from sqlalchemy import select
 
 from bot.engine import OutboundMessage
 from bot.nlu.parser import NLU
@@ -81,7 +82,12 @@ def test_engine_on_postgres_and_redis_persists_every_turn(pg_url: str, nlu: NLU)
 
         conv = find(session, sender_id=sender)
         assert conv is not None and conv.state == "pending_handoff"
-        assert [m.direction for m in transcript(session, conversation_id=conv.id)] == ["in", "out", "in", "out"]
+        # the handoff line, then the queue position
+        assert [m.direction for m in transcript(session, conversation_id=conv.id)] == ["in", "out", "in", "out", "out"]
+        from handoff.models import Ticket
+
+        ticket = session.scalars(select(Ticket).where(Ticket.conversation_id == conv.id)).one()
+    assert engine.desk is not None and engine.desk.queue.position(ticket.id, ticket.queue) is not None
     engine.db.engine.dispose()
 
 

@@ -6,6 +6,7 @@ from alembic import context
 
 import actions.models  # noqa: F401  (registers the merchant data tables)
 import bot.store  # noqa: F401  (registers the conversation tables)
+import handoff.models  # noqa: F401  (registers the desk tables)
 import knowledge_base.models  # noqa: F401  (registers the KB tables)
 from bot.db import Base
 

@@ -1,19 +1,28 @@
 """Anger and frustration scoring for customer-service messages, Chinese and English.
 
-A transparent rule scorer: each signal found adds evidence, combined as independent
-probabilities (1 - prod(1 - w)). Agents can read why a message scored high, and the
-weights are tuned on public emotion data and our own messages (see bench/anger.py).
+Two kinds of evidence, combined as independent probabilities (1 - prod(1 - w)):
+rules an agent can read (insults, threats to complain, frustration phrases, exclamation runs,
+angry emoji, shouting, repeated asks) and a small learned model of how angry customers phrase
+things (`bot/nlu/anger_model.py`), listed as `angry_phrasing`. The conversation adds evidence
+too: asking the same thing again, and staying annoyed message after message.
+Measured by `python bench/anger.py`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
+from bot.nlu.anger_model import AngerModel, knowledge_base_calm_examples, labelled_examples
 from bot.nlu.normalize import normalize, to_simplified
 
 ANGRY_THRESHOLD = 0.5
+# The model's probability is listed among the signals from here up (it always adds its weight).
+PHRASING_SIGNAL = 0.3
+# An earlier message (of the last three) and this one both at least this angry: still upset.
+STILL_UPSET = 0.3
 
 # Patterns run on Simplified, lower-cased text. English words are delimited by "not a letter"
 # rather than \b, for which a Chinese character is a word character ("我要complain").
@@ -51,7 +60,33 @@ class Sentiment:
 
 
 def score_anger(text: str, previous_texts: Sequence[str] = ()) -> Sentiment:
-    """Score `text`; `previous_texts` are the customer's earlier messages (repeated asks count)."""
+    """Score `text`; `previous_texts` are the customer's earlier messages, oldest first."""
+    evidence = [*_rule_evidence(text), ("angry_phrasing", _model().probability(text))]
+    if previous_texts:
+        recent = previous_texts[-3:]
+        if _combine(evidence) >= STILL_UPSET and any(_message_anger(p) >= STILL_UPSET for p in recent):
+            evidence.append(("still_upset", 0.25))
+        if _repeats(text, previous_texts):
+            evidence.append(("repeated_ask", 0.35))
+    anger = _combine(evidence)
+    signals = tuple(name for name, w in evidence if name != "angry_phrasing" or w >= PHRASING_SIGNAL)
+    return Sentiment(anger, anger >= ANGRY_THRESHOLD, signals)
+
+
+def warm_up() -> None:
+    """Train the model now (under a second) rather than on the first message scored."""
+    _model()
+
+
+def _combine(evidence: Iterable[tuple[str, float]]) -> float:
+    remaining = 1.0
+    for _, weight in evidence:
+        remaining *= 1.0 - weight
+    return 1.0 - remaining
+
+
+def _rule_evidence(text: str) -> list[tuple[str, float]]:
+    """What the rules see in one message, as (signal, weight) pairs."""
     simple = to_simplified(text).lower()
     evidence: list[tuple[str, float]] = []
     if n := len(_INSULTS.findall(simple)):
@@ -70,13 +105,20 @@ def score_anger(text: str, previous_texts: Sequence[str] = ()) -> Sentiment:
     letters = [c for c in text if c.isascii() and c.isalpha()]
     if len(letters) >= 6 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
         evidence.append(("shouting_caps", 0.4))
-    if previous_texts and _repeats(text, previous_texts):
-        evidence.append(("repeated_ask", 0.35))
-    remaining = 1.0
-    for _, weight in evidence:
-        remaining *= 1.0 - weight
-    anger = 1.0 - remaining
-    return Sentiment(anger, anger >= ANGRY_THRESHOLD, tuple(name for name, _ in evidence))
+    return evidence
+
+
+@lru_cache(maxsize=4096)
+def _message_anger(text: str) -> float:
+    """One earlier message's anger on its own (cached: the same history is re-read every turn)."""
+    return _combine([*_rule_evidence(text), ("angry_phrasing", _model().probability(text))])
+
+
+@cache
+def _model() -> AngerModel:
+    """Trained once per process; knowledge-base paraphrases with any rule signal are not calm examples."""
+    calm = knowledge_base_calm_examples(lambda t: not _rule_evidence(t))
+    return AngerModel.train([*labelled_examples(), *calm])
 
 
 def _repeats(text: str, previous_texts: Sequence[str]) -> bool:

@@ -1,0 +1,395 @@
+"""The agent API and the live console's socket.
+
+Routes are thin: authenticate, run one desk operation in a transaction, then (after the
+commit) push what the customer must hear to their channel and announce the change to every
+console over Redis pub/sub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.channels.body import read_json
+from bot.engine import Engine, OutboundMessage
+from bot.runtime import EVENTS_CHANNEL, ServiceUnavailable
+from bot.store import message_dict, transcript
+from handoff import agents as accounts
+from handoff.models import ASSIGNED, PRESENCE, Agent, CannedReply, EscalationKeyword, Ticket, TicketEvent
+from handoff.service import DESK_CHANNEL, DeskError, HelpDesk, Notice
+
+R = TypeVar("R")
+MAX_BODY = 16 * 1024
+STATIC_DIR = Path(__file__).parent / "static"
+CONSOLE_PAGE = STATIC_DIR / "console.html"
+
+router = APIRouter(tags=["agents"])
+
+
+class Login(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class Text(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class Presence(BaseModel):
+    presence: str = Field(pattern="^(online|away|offline)$")
+
+
+class Transfer(BaseModel):
+    queue: str | None = None
+    agent_id: int | None = None
+
+
+class Keyword(BaseModel):
+    keyword: str = Field(min_length=1, max_length=60)
+    queue: str = "general"
+
+
+def engine_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def desk_of(request: Request) -> HelpDesk:
+    desk = engine_of(request).desk
+    if desk is None:
+        raise HTTPException(503, "the human desk is not configured")
+    return desk
+
+
+def _token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(401, "log in first: send 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
+    return token.strip()
+
+
+async def current_agent(request: Request) -> Agent:
+    token = _token(request)
+
+    def find() -> Agent | None:
+        with engine_of(request).db.session() as s:
+            agent = accounts.agent_for_token(s, token)
+            if agent is not None:
+                s.expunge(agent)
+            return agent
+
+    agent = await run_in_threadpool(find)
+    if agent is None:
+        raise HTTPException(401, "session expired or unknown: log in again", {"WWW-Authenticate": "Bearer"})
+    return agent
+
+
+CurrentAgent = Annotated[Agent, Depends(current_agent)]
+
+
+async def run(request: Request, work: Callable[[Session], tuple[R, list[Notice]]]) -> R:
+    """One desk operation in one transaction; customers and consoles hear of it after the commit."""
+    engine = engine_of(request)
+
+    def go() -> tuple[R, list[Notice]]:
+        with engine.db.session() as s:
+            return work(s)
+
+    try:
+        result, notices = await run_in_threadpool(go)
+    except DeskError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    await run_in_threadpool(deliver, engine, notices)
+    return result
+
+
+def deliver(engine: Engine, notices: list[Notice]) -> None:
+    for n in notices:
+        try:
+            if n.sender_id and n.text:
+                engine.push(n.sender_id, OutboundMessage(n.sender_id, n.text, n.buttons, n.custom or None))
+            if n.desk_event:
+                engine.runtime.publish(DESK_CHANNEL, n.desk_event)
+        except ServiceUnavailable:
+            pass  # saved already; the page and consoles catch up from the database
+
+
+def ticket_dict(t: Ticket, waiting_position: int | None = None) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "conversation_id": t.conversation_id,
+        "status": t.status,
+        "reason": t.reason,
+        "queue": t.queue,
+        "priority": t.priority,
+        "labels": (t.context or {}).get("labels", []),
+        "created_at": t.created_at.isoformat(),
+        "first_response_due": t.first_response_due.isoformat(),
+        "first_response_at": t.first_response_at.isoformat() if t.first_response_at else None,
+        "sla_breached": t.sla_breached,
+        "agent_id": t.agent_id,
+        "summary": t.summary,
+        "position": waiting_position,
+        "csat": t.csat,
+    }
+
+
+def agent_dict(a: Agent) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "username": a.username,
+        "display_name": a.display_name,
+        "role": a.role,
+        "skills": a.skills,
+        "max_chats": a.max_chats,
+        "presence": a.presence,
+    }
+
+
+@router.get("/console", include_in_schema=False)
+async def console() -> FileResponse:
+    return FileResponse(CONSOLE_PAGE)
+
+
+@router.post("/api/agent/login")
+async def login(request: Request) -> dict[str, Any]:
+    body = await read_json(request, Login, MAX_BODY)
+
+    def work(s: Session) -> tuple[dict[str, Any] | None, list[Notice]]:
+        found = accounts.login(s, username=body.username, password=body.password)
+        if found is None:
+            return None, []
+        agent, token = found
+        event = {"type": "presence", "agent_id": agent.id, "presence": "online"}
+        return {"token": token, "agent": agent_dict(agent)}, [Notice(desk_event=event)]
+
+    result = await run(request, work)
+    if result is None:
+        raise HTTPException(401, "wrong username or password")
+    return result
+
+
+@router.post("/api/agent/logout")
+async def logout(request: Request, agent: CurrentAgent) -> dict[str, str]:
+    token = _token(request)
+
+    def work(s: Session) -> tuple[dict[str, str], list[Notice]]:
+        accounts.logout(s, token)
+        s.get_one(Agent, agent.id).presence = "offline"
+        return {"status": "logged out"}, [
+            Notice(desk_event={"type": "presence", "agent_id": agent.id, "presence": "offline"})
+        ]
+
+    return await run(request, work)
+
+
+@router.get("/api/agent/me")
+async def me(agent: CurrentAgent) -> dict[str, Any]:
+    return agent_dict(agent)
+
+
+@router.post("/api/agent/presence")
+async def presence(request: Request, agent: CurrentAgent) -> dict[str, Any]:
+    body = await read_json(request, Presence, MAX_BODY)
+    assert body.presence in PRESENCE
+
+    def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
+        row = s.get_one(Agent, agent.id)
+        row.presence = body.presence
+        return agent_dict(row), [
+            Notice(desk_event={"type": "presence", "agent_id": agent.id, "presence": body.presence})
+        ]
+
+    return await run(request, work)
+
+
+@router.get("/api/agent/queue")
+async def queue(request: Request, agent: CurrentAgent) -> dict[str, Any]:
+    """What this agent may pick up (their skills, plus general), in the order it is served."""
+    desk = desk_of(request)
+
+    def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
+        skills = [q for q in desk.desk.queues if q in agent.skills or q == "general"]
+        order = desk.queue.waiting(skills)
+        tickets = {t.id: t for t in s.scalars(select(Ticket).where(Ticket.id.in_([i for _, i in order])))}
+        positions: dict[str, int] = {}
+        waiting = []
+        for q, ticket_id in order:
+            positions[q] = positions.get(q, 0) + 1
+            t = tickets.get(ticket_id)
+            if t is not None and t.status == "queued":
+                waiting.append(ticket_dict(t, positions[q]))
+        mine = s.scalars(
+            select(Ticket).where(Ticket.agent_id == agent.id, Ticket.status == ASSIGNED).order_by(Ticket.assigned_at)
+        )
+        return {"waiting": waiting, "mine": [ticket_dict(t) for t in mine]}, []
+
+    return await run(request, work)
+
+
+@router.get("/api/agent/tickets/{ticket_id}")
+async def ticket(request: Request, ticket_id: int, agent: CurrentAgent) -> dict[str, Any]:
+    desk = desk_of(request)
+
+    def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
+        t, conv = desk.load(s, ticket_id)
+        events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id))
+        return {
+            **ticket_dict(t),
+            "context": t.context,
+            "sender_id": conv.sender_id,
+            "language": conv.language,
+            "state": conv.state,
+            "messages": [message_dict(m) for m in transcript(s, conversation_id=conv.id)],
+            "events": [
+                {"kind": e.kind, "agent_id": e.agent_id, "data": e.data, "at": e.at.isoformat()} for e in events
+            ],
+        }, []
+
+    return await run(request, work)
+
+
+@router.post("/api/agent/tickets/{ticket_id}/claim")
+async def claim(request: Request, ticket_id: int, agent: CurrentAgent) -> dict[str, Any]:
+    desk = desk_of(request)
+
+    def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
+        notices = desk.claim(s, ticket_id, s.get_one(Agent, agent.id))
+        return ticket_dict(desk.load(s, ticket_id)[0]), notices
+
+    return await run(request, work)
+
+
+def _action(name: str) -> None:
+    async def act(request: Request, ticket_id: int, agent: CurrentAgent) -> dict[str, Any]:
+        desk = desk_of(request)
+        body = await read_json(request, Text, MAX_BODY) if name in ("reply", "notes") else None
+
+        def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
+            me = s.get_one(Agent, agent.id)
+            if name == "reply":
+                assert body is not None
+                notices = desk.reply(s, ticket_id, me, body.text)
+            elif name == "notes":
+                assert body is not None
+                notices = desk.note(s, ticket_id, me, body.text)
+            elif name == "resolve":
+                notices = desk.resolve(s, ticket_id, me)
+            else:
+                notices = desk.hand_back(s, ticket_id, me)
+            return ticket_dict(desk.load(s, ticket_id)[0]), notices
+
+        return await run(request, work)
+
+    router.add_api_route(f"/api/agent/tickets/{{ticket_id}}/{name}", act, methods=["POST"], name=f"ticket_{name}")
+
+
+for _name in ("reply", "notes", "resolve", "handback"):
+    _action(_name)
+
+
+@router.post("/api/agent/tickets/{ticket_id}/transfer")
+async def transfer(request: Request, ticket_id: int, agent: CurrentAgent) -> dict[str, Any]:
+    desk = desk_of(request)
+    body = await read_json(request, Transfer, MAX_BODY)
+
+    def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
+        to_agent = s.get(Agent, body.agent_id) if body.agent_id is not None else None
+        if body.agent_id is not None and to_agent is None:
+            raise DeskError(f"no agent {body.agent_id}")
+        notices = desk.transfer(s, ticket_id, s.get_one(Agent, agent.id), queue=body.queue, to_agent=to_agent)
+        return ticket_dict(desk.load(s, ticket_id)[0]), notices
+
+    return await run(request, work)
+
+
+@router.get("/api/agent/canned")
+async def canned(request: Request, agent: CurrentAgent) -> list[dict[str, Any]]:
+    def work(s: Session) -> tuple[list[dict[str, Any]], list[Notice]]:
+        rows = s.scalars(select(CannedReply).order_by(CannedReply.id))
+        return [{"id": c.id, "title": c.title, "zh": c.text_zh, "en": c.text_en, "queue": c.queue} for c in rows], []
+
+    return await run(request, work)
+
+
+@router.get("/api/agent/agents")
+async def colleagues(request: Request, agent: CurrentAgent) -> list[dict[str, Any]]:
+    def work(s: Session) -> tuple[list[dict[str, Any]], list[Notice]]:
+        return [agent_dict(a) for a in s.scalars(select(Agent).order_by(Agent.id))], []
+
+    return await run(request, work)
+
+
+@router.get("/api/agent/keywords")
+async def keywords(request: Request, agent: CurrentAgent) -> list[dict[str, Any]]:
+    def work(s: Session) -> tuple[list[dict[str, Any]], list[Notice]]:
+        rows = s.scalars(select(EscalationKeyword).order_by(EscalationKeyword.id))
+        return [{"id": k.id, "keyword": k.keyword, "queue": k.queue} for k in rows], []
+
+    return await run(request, work)
+
+
+@router.post("/api/agent/keywords")
+async def add_keyword(request: Request, agent: CurrentAgent) -> dict[str, Any]:
+    if agent.role != "supervisor":
+        raise HTTPException(403, "only supervisors change escalation keywords")
+    body = await read_json(request, Keyword, MAX_BODY)
+    desk = desk_of(request)
+    if body.queue not in desk.desk.queues:
+        raise HTTPException(422, f"queue: unknown queue {body.queue!r}")
+
+    def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
+        row = s.scalars(select(EscalationKeyword).where(EscalationKeyword.keyword == body.keyword)).first()
+        if row is None:
+            row = EscalationKeyword(keyword=body.keyword, queue=body.queue)
+            s.add(row)
+        row.queue = body.queue
+        s.flush()
+        return {"id": row.id, "keyword": row.keyword, "queue": row.queue}, []
+
+    return await run(request, work)
+
+
+@router.websocket("/ws/agent")
+async def agent_socket(socket: WebSocket) -> None:
+    """Every desk change and customer message, live; the console refetches what it shows."""
+    token = socket.query_params.get("token", "")
+    engine: Engine = socket.app.state.engine
+
+    def find() -> int | None:
+        with engine.db.session() as s:
+            agent = accounts.agent_for_token(s, token)
+            return agent.id if agent is not None else None
+
+    if await run_in_threadpool(find) is None:
+        await socket.close(code=4401)
+        return
+    await socket.accept()
+
+    async def pump(channel: str) -> None:
+        async for event in engine.runtime.subscribe(channel):
+            await socket.send_json({"channel": channel, **event})
+
+    tasks = [asyncio.create_task(pump(DESK_CHANNEL)), asyncio.create_task(pump(EVENTS_CHANNEL))]
+    try:
+        await socket.send_json({"type": "hello"})
+        while True:
+            await socket.receive_text()  # pings; the server only talks
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t

@@ -1,0 +1,89 @@
+"""Waiting tickets in order, in Redis (fakeredis embedded), rebuilt from SQL whenever needed.
+
+One sorted set per queue: most urgent first, then oldest first. Taking a ticket out is one
+atomic Redis operation across every queue, so of many agents clicking "claim" at once exactly
+one gets it; the SQL update that follows is conditional on the ticket still waiting, so even a
+stale Redis cannot give a ticket to two people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import redis
+
+from handoff.desk import Desk
+
+PREFIX = "queue:"
+BUILT = "queue:built"  # present while Redis holds the queues; gone after a flush
+
+_TAKE = """
+local taken = 0
+for _, key in ipairs(KEYS) do
+  taken = taken + redis.call('ZREM', key, ARGV[1])
+end
+return taken
+"""
+
+
+def score(priority: int, created_at: datetime) -> float:
+    """Lower comes first: the priority in big steps, then the moment of handoff."""
+    return -priority * 1e10 + created_at.timestamp()
+
+
+class TicketQueue:
+    def __init__(self, client: redis.Redis, desk: Desk) -> None:
+        self.r = client
+        self.desk = desk
+        self._take = client.register_script(_TAKE)
+
+    def key(self, queue: str) -> str:
+        return PREFIX + queue
+
+    @property
+    def keys(self) -> list[str]:
+        return [self.key(q) for q in self.desk.queues]
+
+    def push(self, ticket_id: int, queue: str, priority: int, created_at: datetime) -> None:
+        self.r.zadd(self.key(queue), {str(ticket_id): score(priority, created_at)})
+
+    def take(self, ticket_id: int) -> bool:
+        """Remove the ticket from whichever queue holds it; True for exactly one caller."""
+        return bool(self._take(keys=self.keys, args=[str(ticket_id)]))
+
+    def move(self, ticket_id: int, queue: str, priority: int, created_at: datetime) -> None:
+        """Put a waiting ticket in another queue (transfer, overflow), keeping its place in time."""
+        with self.r.pipeline(transaction=True) as p:
+            for key in self.keys:
+                p.zrem(key, str(ticket_id))
+            p.zadd(self.key(queue), {str(ticket_id): score(priority, created_at)})
+            p.execute()
+
+    def waiting(self, queues: Iterable[str]) -> list[tuple[str, int]]:
+        """(queue, ticket id) of everything waiting in `queues`, in the order they are served."""
+        scored: list[tuple[float, str, int]] = []
+        for q in queues:
+            pairs: list[tuple[bytes, float]] = self.r.zrange(self.key(q), 0, -1, withscores=True)  # type: ignore[assignment]
+            for member, s in pairs:
+                scored.append((float(s), q, int(member)))
+        return [(q, t) for _, q, t in sorted(scored)]
+
+    def position(self, ticket_id: int, queue: str) -> int | None:
+        """1 for the next one served in its queue; None when not waiting."""
+        rank: int | None = self.r.zrank(self.key(queue), str(ticket_id))  # type: ignore[assignment]
+        return None if rank is None else rank + 1
+
+    def is_built(self) -> bool:
+        return bool(self.r.exists(BUILT))
+
+    def rebuild(self, waiting: Iterable[tuple[int, str, int, datetime]]) -> int:
+        """Replace Redis's queues with `waiting` (id, queue, priority, handed over) from SQL."""
+        rows = list(waiting)
+        with self.r.pipeline(transaction=True) as p:
+            p.delete(*self.keys)
+            for ticket_id, queue, priority, created_at in rows:
+                p.zadd(self.key(queue), {str(ticket_id): score(priority, created_at)})
+            p.set(BUILT, "1")
+            p.execute()
+        return len(rows)

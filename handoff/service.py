@@ -1,0 +1,486 @@
+"""The desk's operations over SQL and the Redis queue: open a ticket, claim, reply, transfer,
+resolve, hand back, rate, and the periodic sweep (overflow, missed first responses, queue repair).
+
+Functions take the caller's session and change nothing outside it except Redis ordering;
+messages for customers and consoles are returned as `Notice`s and published by the caller
+after the commit, so nobody hears of a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from actions.models import Customer, Order
+from bot.db import utcnow
+from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, transcript
+from handoff.context import summary, ticket_context
+from handoff.desk import GENERAL, Case, Desk, estimated_wait, first_response_due, is_open, next_opening, route
+from handoff.models import (
+    ASSIGNED,
+    HANDED_BACK,
+    OFFLINE,
+    OPEN_STATES,
+    QUEUED,
+    RESOLVED,
+    Agent,
+    Rating,
+    Ticket,
+    TicketEvent,
+)
+from handoff.queue import TicketQueue
+
+DESK_CHANNEL = "events:desk"
+
+
+class DeskError(Exception):
+    status = 400
+
+
+class NotFound(DeskError):
+    status = 404
+
+
+class Conflict(DeskError):
+    """Someone else got there first, or the agent has no free seat."""
+
+    status = 409
+
+
+@dataclass
+class Notice:
+    """Something to tell after the commit: a customer (pushed to their channel) or the desk."""
+
+    sender_id: str | None = None
+    text: str = ""
+    buttons: list[dict[str, str]] | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
+    desk_event: dict[str, Any] | None = None
+
+
+LINES = {
+    "queued": (
+        "已为您转接{queue}人工客服，您前面还有 {ahead} 位，预计等待约 {minutes} 分钟。",
+        "You're in the queue for our {queue} team: {ahead} ahead of you, about {minutes} min.",
+    ),
+    "queued_next": (
+        "已为您转接{queue}人工客服，您是下一位，请稍候。",
+        "You're next in the queue for our {queue} team.",
+    ),
+    "position": (
+        "您前面还有 {ahead} 位，预计等待约 {minutes} 分钟。",
+        "{ahead} ahead of you now, about {minutes} min.",
+    ),
+    "position_next": ("马上就到您了，请稍候。", "You're next."),
+    "offline": (
+        "现在是非工作时间（人工客服 {opens}–{closes}），请留言并留下联系电话，客服上班后（{next}）会第一时间联系您。",
+        "Our team is away now (hours {opens}–{closes}). Leave a message with a phone number and we'll "
+        "get back to you when we open ({next}).",
+    ),
+    "joined": (
+        "您好，我是客服{agent}，已经看到您前面的描述，马上为您处理。",
+        "Hi, this is {agent}. I've read your messages and I'm on it.",
+    ),
+    "transferred": (
+        "正在为您转接其他同事，请稍候，无需重复描述。",
+        "I'm passing you to a colleague; no need to repeat anything.",
+    ),
+    "handed_back": (
+        "人工服务已结束，智能助手小优继续为您服务，有问题随时问我。",
+        "You're back with the assistant; ask me anything.",
+    ),
+    "csat": ("本次服务已结束，请为客服{agent}的服务打分：", "This chat is closed. How did {agent} do?"),
+    "csat_bot": ("请为小优这次的回答打个分吧：", "How did I do?"),
+    "thanks_rating": ("感谢您的评价！", "Thanks for the rating!"),
+}
+
+
+def line(key: str, lang: str, **values: Any) -> str:
+    zh, en = LINES[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+def rating_buttons(lang: str, ticket_id: int | None) -> list[dict[str, str]]:
+    labels = ["1 非常不满意", "2 不满意", "3 一般", "4 满意", "5 非常满意"]
+    if lang != "zh":
+        labels = ["1 very poor", "2 poor", "3 okay", "4 good", "5 excellent"]
+    out = []
+    for score, label in enumerate(labels, start=1):
+        data: dict[str, int] = {"score": score}
+        if ticket_id is not None:
+            data["ticket"] = ticket_id
+        out.append({"title": label, "payload": "/csat" + json.dumps(data, separators=(",", ":"))})
+    return out
+
+
+class HelpDesk:
+    def __init__(
+        self,
+        queue: TicketQueue,
+        desk: Desk,
+        entry_questions: dict[str, str] | None = None,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.queue = queue
+        self.desk = desk
+        self.entry_questions = entry_questions or {}
+        self.now = now
+
+    # --- opening tickets ------------------------------------------------------------------
+
+    def open_ticket(
+        self, session: Session, conv: Conversation, reason: str, handoff_context: dict[str, Any]
+    ) -> tuple[Ticket | None, list[Notice]]:
+        """A ticket for this handoff, unless the conversation already has one open (no loops)."""
+        existing = session.scalars(
+            select(Ticket).where(Ticket.conversation_id == conv.id, Ticket.status.in_(OPEN_STATES))
+        ).first()
+        if existing is not None:
+            return existing, []
+        now = self.now()
+        messages = transcript(session, conversation_id=conv.id)
+        slots = dict(conv.slots or {})
+        customer, order_total = self._customer(session, slots)
+        keyword_queue = handoff_context.get("keyword_queue")
+        case = Case(
+            reason=reason,
+            topic=handoff_context.get("topic"),
+            anger=float(handoff_context.get("anger") or 0.0),
+            anger_history=[
+                float((m.parse or {}).get("sentiment", {}).get("anger", 0.0)) for m in messages if m.direction == "in"
+            ],
+            text=str(handoff_context.get("last_message") or ""),
+            customer_tier=(customer or {}).get("tier"),
+            order_total=order_total,
+            keyword_queue=keyword_queue,
+        )
+        decided = route(self.desk, case)
+        open_now = is_open(self.desk, now)
+        ticket = Ticket(
+            conversation_id=conv.id,
+            status=QUEUED if open_now else OFFLINE,
+            reason=reason,
+            queue=decided.queue,
+            priority=decided.priority,
+            created_at=now,
+            first_response_due=first_response_due(
+                self.desk, decided.queue, now if open_now else next_opening(self.desk, now)
+            ),
+            overflow_at=now + self.desk.overflow_after if decided.queue != GENERAL else None,
+            summary=summary(messages, reason, slots, self.entry_questions),
+            context={
+                **ticket_context(
+                    messages,
+                    reason=reason,
+                    channel=conv.channel,
+                    slots=slots,
+                    handoff_context=handoff_context,
+                    customer=customer,
+                ),
+                "labels": list(decided.labels),
+            },
+        )
+        session.add(ticket)
+        session.flush()
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id, kind="queued" if open_now else "offline", data={"labels": list(decided.labels)}
+            )
+        )
+        lang = conv.language or "zh"
+        q = self.desk.queues[decided.queue]
+        queue_name = q.name_zh if lang == "zh" else q.name_en
+        event = {"type": "ticket_queued", "ticket_id": ticket.id, "queue": ticket.queue, "priority": ticket.priority}
+        if not open_now:
+            text = line(
+                "offline",
+                lang,
+                opens=self.desk.opens.strftime("%H:%M"),
+                closes=self.desk.closes.strftime("%H:%M"),
+                next=next_opening(self.desk, now).strftime("%m-%d %H:%M"),
+            )
+            return ticket, [Notice(text=text, desk_event={**event, "type": "ticket_offline"})]
+        self.queue.push(ticket.id, ticket.queue, ticket.priority, now)
+        position = self.queue.position(ticket.id, ticket.queue) or 1
+        minutes = self.wait_minutes(session, ticket.queue, position)
+        if position <= 1:
+            text = line("queued_next", lang, queue=queue_name)
+        else:
+            text = line("queued", lang, queue=queue_name, ahead=position - 1, minutes=minutes)
+        return ticket, [Notice(text=text, custom={"queue": ticket.queue, "position": position}, desk_event=event)]
+
+    def _customer(self, session: Session, slots: dict[str, Any]) -> tuple[dict[str, Any] | None, float | None]:
+        customer = None
+        if slots.get("verified_customer"):
+            row = session.scalars(select(Customer).where(Customer.external_id == slots["verified_customer"])).first()
+            if row is not None:
+                customer = {
+                    "external_id": row.external_id,
+                    "name": row.name,
+                    "kind": row.kind,
+                    "tier": row.tier,
+                    "phone": row.phone[:3] + "****" + row.phone[-4:],
+                }
+        order_total = None
+        if slots.get("order_id"):
+            total = session.scalar(select(Order.total).where(Order.order_no == slots["order_id"]))
+            order_total = float(total) if total is not None else None
+        return customer, order_total
+
+    def wait_minutes(self, session: Session, queue: str, position: int) -> int:
+        agents = session.scalar(select(func.count()).select_from(Agent).where(Agent.presence == "online")) or 0
+        recent = session.execute(
+            select(Ticket.assigned_at, Ticket.closed_at)
+            .where(Ticket.queue == queue, Ticket.closed_at.is_not(None), Ticket.assigned_at.is_not(None))
+            .order_by(Ticket.closed_at.desc())
+            .limit(50)
+        ).all()
+        handle = [(c - a).total_seconds() / 60 for a, c in recent if a and c]
+        return max(1, round(estimated_wait(self.desk, position, handle, int(agents))))
+
+    # --- the agent's side -----------------------------------------------------------------
+
+    def load(self, session: Session, ticket_id: int, *, lock: bool = False) -> tuple[Ticket, Conversation]:
+        query = select(Ticket).where(Ticket.id == ticket_id)
+        ticket = session.scalars(query.with_for_update() if lock else query).first()
+        if ticket is None:
+            raise NotFound(f"no ticket {ticket_id}")
+        conv = session.get_one(Conversation, ticket.conversation_id)
+        return ticket, conv
+
+    def claim(self, session: Session, ticket_id: int, agent: Agent) -> list[Notice]:
+        """Give the ticket to `agent`: exactly one of any number of simultaneous claims wins."""
+        busy = (
+            session.scalar(
+                select(func.count()).select_from(Ticket).where(Ticket.agent_id == agent.id, Ticket.status == ASSIGNED)
+            )
+            or 0
+        )
+        if busy >= agent.max_chats:
+            raise Conflict(f"{agent.display_name} already has {busy} chats open (the most is {agent.max_chats})")
+        self.queue.take(ticket_id)  # the fast gate; the conditional update below is the guarantee
+        now = self.now()
+        claimed = session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.status.in_((QUEUED, OFFLINE)))
+            .values(status=ASSIGNED, agent_id=agent.id, assigned_at=now)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"ticket {ticket_id} is no longer waiting")
+        ticket, conv = self.load(session, ticket_id)
+        conv.state = HUMAN
+        session.add(TicketEvent(ticket_id=ticket.id, kind="claimed", agent_id=agent.id))
+        text = line("joined", conv.language or "zh", agent=agent.display_name)
+        self._agent_message(session, conv, agent, text)
+        notices = [
+            Notice(
+                conv.sender_id, text, custom={"author": "agent", "agent_name": agent.display_name, "handoff": "joined"}
+            ),
+            Notice(
+                desk_event={
+                    "type": "ticket_claimed",
+                    "ticket_id": ticket.id,
+                    "agent_id": agent.id,
+                    "queue": ticket.queue,
+                }
+            ),
+        ]
+        return notices + self.positions(session, ticket.queue)
+
+    def positions(self, session: Session, queue: str) -> list[Notice]:
+        """Tell everyone still waiting in `queue` where they are now."""
+        notices = []
+        for position, (_, ticket_id) in enumerate(self.queue.waiting([queue]), start=1):
+            row = session.execute(
+                select(Conversation.sender_id, Conversation.language)
+                .join(Ticket, Ticket.conversation_id == Conversation.id)
+                .where(Ticket.id == ticket_id, Ticket.status == QUEUED)
+            ).first()
+            if row is None:
+                continue
+            sender, lang = row
+            if position <= 1:
+                text = line("position_next", lang or "zh")
+            else:
+                text = line(
+                    "position", lang or "zh", ahead=position - 1, minutes=self.wait_minutes(session, queue, position)
+                )
+            notices.append(Notice(sender, text, custom={"queue": queue, "position": position, "system": True}))
+        return notices
+
+    def owned(self, session: Session, ticket_id: int, agent: Agent) -> tuple[Ticket, Conversation]:
+        ticket, conv = self.load(session, ticket_id, lock=True)
+        if ticket.status != ASSIGNED or ticket.agent_id != agent.id:
+            raise Conflict(f"ticket {ticket_id} is not yours")
+        return ticket, conv
+
+    def reply(self, session: Session, ticket_id: int, agent: Agent, text: str) -> list[Notice]:
+        ticket, conv = self.owned(session, ticket_id, agent)
+        now = self.now()
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+            if now > ticket.first_response_due:
+                ticket.sla_breached = True
+        message = self._agent_message(session, conv, agent, text)
+        return [
+            Notice(conv.sender_id, text, custom={"author": "agent", "agent_name": agent.display_name}),
+            Notice(desk_event={"type": "agent_message", "ticket_id": ticket.id, "message_id": message.id}),
+        ]
+
+    def note(self, session: Session, ticket_id: int, agent: Agent, text: str) -> list[Notice]:
+        ticket, _ = self.load(session, ticket_id)
+        session.add(TicketEvent(ticket_id=ticket.id, kind="note", agent_id=agent.id, data={"text": text}))
+        return [Notice(desk_event={"type": "note", "ticket_id": ticket.id})]
+
+    def transfer(
+        self, session: Session, ticket_id: int, agent: Agent, *, queue: str | None = None, to_agent: Agent | None = None
+    ) -> list[Notice]:
+        ticket, conv = self.owned(session, ticket_id, agent)
+        lang = conv.language or "zh"
+        notices = [Notice(conv.sender_id, line("transferred", lang), custom={"system": True})]
+        if to_agent is not None:
+            busy = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Ticket)
+                    .where(Ticket.agent_id == to_agent.id, Ticket.status == ASSIGNED)
+                )
+                or 0
+            )
+            if busy >= to_agent.max_chats:
+                raise Conflict(f"{to_agent.display_name} has no free seat")
+            ticket.agent_id, ticket.assigned_at = to_agent.id, self.now()
+            session.add(
+                TicketEvent(ticket_id=ticket.id, kind="transferred", agent_id=agent.id, data={"to_agent": to_agent.id})
+            )
+        else:
+            target = queue or GENERAL
+            if target not in self.desk.queues:
+                raise DeskError(f"unknown queue {target!r}; queues: {', '.join(self.desk.queues)}")
+            ticket.status, ticket.agent_id, ticket.queue = QUEUED, None, target
+            conv.state = PENDING_HANDOFF
+            self.queue.push(ticket.id, target, ticket.priority, ticket.created_at)
+            session.add(
+                TicketEvent(ticket_id=ticket.id, kind="transferred", agent_id=agent.id, data={"to_queue": target})
+            )
+        notices.append(Notice(desk_event={"type": "ticket_transferred", "ticket_id": ticket.id}))
+        return notices
+
+    def resolve(self, session: Session, ticket_id: int, agent: Agent) -> list[Notice]:
+        ticket, conv = self.owned(session, ticket_id, agent)
+        ticket.status, ticket.closed_at = RESOLVED, self.now()
+        self._release(conv)
+        session.add(TicketEvent(ticket_id=ticket.id, kind="resolved", agent_id=agent.id))
+        lang = conv.language or "zh"
+        text = line("csat", lang, agent=agent.display_name)
+        buttons = rating_buttons(lang, ticket.id)
+        session.add(
+            Message(
+                conversation_id=conv.id, direction="out", author="system", text=text, buttons=buttons, language=lang
+            )
+        )
+        return [
+            Notice(conv.sender_id, text, buttons, custom={"system": True, "csat": ticket.id}),
+            Notice(desk_event={"type": "ticket_resolved", "ticket_id": ticket.id}),
+        ]
+
+    def hand_back(self, session: Session, ticket_id: int, agent: Agent) -> list[Notice]:
+        """The bot takes over again; no survey (the customer is not done)."""
+        ticket, conv = self.owned(session, ticket_id, agent)
+        ticket.status, ticket.closed_at = HANDED_BACK, self.now()
+        self._release(conv)
+        session.add(TicketEvent(ticket_id=ticket.id, kind="handed_back", agent_id=agent.id))
+        lang = conv.language or "zh"
+        text = line("handed_back", lang)
+        session.add(Message(conversation_id=conv.id, direction="out", author="system", text=text, language=lang))
+        return [
+            Notice(conv.sender_id, text, custom={"system": True}),
+            Notice(desk_event={"type": "ticket_handed_back", "ticket_id": ticket.id}),
+        ]
+
+    def _release(self, conv: Conversation) -> None:
+        conv.state = BOT
+        conv.fallback_count = 0
+        conv.slots = {
+            k: v for k, v in (conv.slots or {}).items() if k not in ("active_loop", "requested_slot", "attempts")
+        }
+
+    def _agent_message(self, session: Session, conv: Conversation, agent: Agent, text: str) -> Message:
+        message = Message(
+            conversation_id=conv.id,
+            direction="out",
+            author="agent",
+            text=text,
+            custom={"author": "agent", "agent_name": agent.display_name, "agent_id": agent.id},
+            language=conv.language,
+        )
+        session.add(message)
+        session.flush()
+        return message
+
+    # --- housekeeping ---------------------------------------------------------------------
+
+    def sweep(self, session: Session, now: datetime | None = None) -> list[Notice]:
+        """Overflow long waits to general, record missed first responses, repair Redis."""
+        now = now or self.now()
+        notices: list[Notice] = []
+        waiting = list(session.scalars(select(Ticket).where(Ticket.status == QUEUED)))
+        for t in waiting:
+            if t.overflow_at is not None and t.overflow_at <= now and t.queue != GENERAL:
+                session.add(TicketEvent(ticket_id=t.id, kind="overflow", data={"from": t.queue}))
+                t.context = {**t.context, "overflowed_from": t.queue}
+                t.queue, t.overflow_at = GENERAL, None
+                self.queue.move(t.id, GENERAL, t.priority, t.created_at)
+                notices.append(Notice(desk_event={"type": "ticket_overflow", "ticket_id": t.id}))
+        late = session.scalars(
+            select(Ticket).where(
+                Ticket.status.in_((QUEUED, ASSIGNED)),
+                Ticket.first_response_at.is_(None),
+                Ticket.sla_breached.is_(False),
+                Ticket.first_response_due < now,
+            )
+        )
+        for t in late:
+            t.sla_breached = True
+            session.add(
+                TicketEvent(ticket_id=t.id, kind="sla_breached", data={"due": t.first_response_due.isoformat()})
+            )
+            notices.append(Notice(desk_event={"type": "sla_breached", "ticket_id": t.id}))
+        self.reconcile(session)
+        return notices
+
+    def reconcile(self, session: Session) -> int:
+        """Make Redis hold exactly the tickets SQL says are waiting (after a flush, a crash…)."""
+        rows = session.execute(
+            select(Ticket.id, Ticket.queue, Ticket.priority, Ticket.created_at).where(Ticket.status == QUEUED)
+        ).all()
+        want = {(int(i), q) for i, q, _, _ in rows}
+        have = {(t, q) for q, t in self.queue.waiting(self.desk.queues)}
+        if want == have and self.queue.is_built():
+            return 0
+        return self.queue.rebuild((int(i), q, int(p), c) for i, q, p, c in rows)
+
+
+def rate(session: Session, conv: Conversation, score: int, ticket_id: int | None) -> str:
+    """Store a 1–5 rating of the conversation (and of the ticket's agent and queue when given)."""
+    ticket = session.get(Ticket, ticket_id) if ticket_id is not None else None
+    if ticket is not None and ticket.conversation_id != conv.id:
+        ticket = None  # someone else's ticket: rate this conversation only
+    if ticket is not None:
+        ticket.csat = score
+    session.add(
+        Rating(
+            conversation_id=conv.id,
+            ticket_id=ticket.id if ticket else None,
+            agent_id=ticket.agent_id if ticket else None,
+            queue=ticket.queue if ticket else None,
+            score=score,
+        )
+    )
+    return line("thanks_rating", conv.language or "zh")
