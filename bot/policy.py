@@ -139,7 +139,12 @@ class _Turn:
         entry = self.confident_entry()
         if entry is not None and entry.kind == "faq":
             replies.append(self.answer(entry))
-        replies.append(Reply(self.p.say("still_queued", self.lang), custom={"handoff": True}))
+        if self.slots.get("left_message"):
+            # Outside desk hours: the message is kept for the morning; a phone number is noted.
+            key = "message_taken_phone" if any(e.entity == "phone" for e in self.parse.entities) else "message_taken"
+            replies.append(Reply(self.p.say(key, self.lang), custom={"handoff": True, "offline": True}))
+        else:
+            replies.append(Reply(self.p.say("still_queued", self.lang), custom={"handoff": True}))
         return self.decision(replies, kind="queued")
 
     def run(self) -> Decision:

@@ -205,6 +205,7 @@ class HelpDesk:
                 closes=self.desk.closes.strftime("%H:%M"),
                 next=next_opening(self.desk, now).strftime("%m-%d %H:%M"),
             )
+            conv.slots = {**(conv.slots or {}), "left_message": True}
             return ticket, [Notice(text=text, desk_event={**event, "type": "ticket_offline"})]
         self.queue.push(ticket.id, ticket.queue, ticket.priority, now)
         position = self.queue.position(ticket.id, ticket.queue) or 1
@@ -275,6 +276,7 @@ class HelpDesk:
             raise Conflict(f"ticket {ticket_id} is no longer waiting")
         ticket, conv = self.load(session, ticket_id)
         conv.state = HUMAN
+        conv.slots = {k: v for k, v in (conv.slots or {}).items() if k != "left_message"}
         session.add(TicketEvent(ticket_id=ticket.id, kind="claimed", agent_id=agent.id))
         text = line("joined", conv.language or "zh", agent=agent.display_name)
         self._agent_message(session, conv, agent, text)
@@ -407,9 +409,8 @@ class HelpDesk:
     def _release(self, conv: Conversation) -> None:
         conv.state = BOT
         conv.fallback_count = 0
-        conv.slots = {
-            k: v for k, v in (conv.slots or {}).items() if k not in ("active_loop", "requested_slot", "attempts")
-        }
+        dropped = ("active_loop", "requested_slot", "attempts", "left_message")
+        conv.slots = {k: v for k, v in (conv.slots or {}).items() if k not in dropped}
 
     def _agent_message(self, session: Session, conv: Conversation, agent: Agent, text: str) -> Message:
         message = Message(

@@ -1,0 +1,295 @@
+"""The human desk, embedded: tickets, routing, ownership, the queue, service levels, ratings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bot.engine import Engine
+from handoff.agents import hash_password
+from handoff.desk import Case, load_desk, route
+from handoff.models import Agent, EscalationKeyword, Rating, Ticket, TicketEvent
+from tests import merchant
+from tests.conftest import Chat
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def desk_engine(engine: Engine) -> Engine:
+    with engine.db.session() as s:
+        s.add_all(
+            [
+                Agent(
+                    username="wang",
+                    display_name="王芳",
+                    password_hash=hash_password(PASSWORD),
+                    skills=["tracking", "general"],
+                ),
+                Agent(
+                    username="li",
+                    display_name="李军",
+                    password_hash=hash_password(PASSWORD),
+                    skills=["payments", "general"],
+                    max_chats=1,
+                ),
+                Agent(
+                    username="chen",
+                    display_name="陈磊",
+                    password_hash=hash_password(PASSWORD),
+                    role="supervisor",
+                    skills=["supervisor", "general", "claims", "tracking", "payments"],
+                ),
+            ]
+        )
+    merchant.load(engine.db)
+    return engine
+
+
+@pytest.fixture
+def api(client: TestClient, desk_engine: Engine) -> TestClient:
+    return client
+
+
+def login(api: TestClient, username: str) -> dict[str, str]:
+    response = api.post("/api/agent/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def tickets(engine: Engine) -> list[Ticket]:
+    with engine.db.session() as s:
+        return list(s.scalars(select(Ticket).order_by(Ticket.id)))
+
+
+@pytest.fixture
+def two_agents(api: TestClient) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
+    yield login(api, "wang"), login(api, "li")
+
+
+def test_second_fallback_hands_over_with_the_transcript(api: TestClient, desk_engine: Engine) -> None:
+    chat = Chat(api, "lost")
+    chat.say("咕噜咕噜 巴拉巴拉")
+    chat.say("锟斤拷烫烫烫 zxcv")
+    assert chat.handed_over
+    (ticket,) = tickets(desk_engine)
+    assert ticket.reason == "fallback" and ticket.status == "queued"
+    assert [t["text"] for t in ticket.context["turns"]] == ["咕噜咕噜 巴拉巴拉", "锟斤拷烫烫烫 zxcv"]
+    assert "连续两次没听懂" in ticket.summary and "咕噜咕噜" in ticket.summary
+    assert "前面" in chat.text or "下一位" in chat.text  # told their place in the queue
+
+
+def test_routing_by_reason_topic_anger_and_value() -> None:
+    desk = load_desk()
+    assert route(desk, Case(reason="claim")).queue == "claims"
+    assert route(desk, Case(reason="human_request", topic="payment_arrival")).queue == "payments"
+    assert route(desk, Case(reason="fallback")).queue == "general"
+    major = route(desk, Case(reason="complaint", text="再不处理我就去12315投诉", anger=0.7))
+    assert major.queue == "supervisor" and "major_complaint" in major.labels
+    calm, angry = route(desk, Case(reason="human_request")), route(desk, Case(reason="anger", anger=0.8))
+    assert angry.priority > calm.priority
+    rising = route(desk, Case(reason="human_request", anger=0.45, anger_history=[0.0, 0.1, 0.6]))
+    assert "anger" in rising.labels
+    vip = route(desk, Case(reason="human_request", customer_tier="vip", order_total=2999))
+    assert {"vip", "high_value"} <= set(vip.labels) and vip.priority > calm.priority
+
+
+def test_angry_customer_jumps_the_queue(api: TestClient, desk_engine: Engine) -> None:
+    Chat(api, "calm").say("转人工")
+    angry = Chat(api, "angry")
+    angry.say("你们什么垃圾服务！！！到底什么时候发货！！！")
+    assert angry.handed_over
+    calm_ticket, angry_ticket = tickets(desk_engine)
+    assert angry_ticket.priority > calm_ticket.priority
+    assert desk_engine.desk is not None
+    order = [t for _, t in desk_engine.desk.queue.waiting(["general", "supervisor"])]
+    assert order.index(angry_ticket.id) < order.index(calm_ticket.id)
+
+
+def test_claim_is_exclusive_and_the_bot_goes_silent(api: TestClient, desk_engine: Engine, two_agents: Any) -> None:
+    wang, li = two_agents
+    chat = Chat(api, "c1")
+    chat.say("转人工")
+    (ticket,) = tickets(desk_engine)
+    assert api.post(f"/api/agent/tickets/{ticket.id}/claim", headers=wang).status_code == 200
+    refused = api.post(f"/api/agent/tickets/{ticket.id}/claim", headers=li)
+    assert refused.status_code == 409
+    assert chat.state()["state"] == "human"
+    chat.say("下单后多久发货")  # a question the bot knows: a person owns the chat, so it says nothing
+    assert chat.replies == []
+    authors = [m["author"] for m in chat.state()["messages"]]
+    assert authors[-1] == "customer" and authors[-2] == "agent"  # the agent's greeting came last
+
+
+def test_agent_reply_first_response_and_the_transcript(api: TestClient, desk_engine: Engine, two_agents: Any) -> None:
+    wang, _ = two_agents
+    Chat(api, "c2").say("转人工")
+    (ticket,) = tickets(desk_engine)
+    api.post(f"/api/agent/tickets/{ticket.id}/claim", headers=wang)
+    response = api.post(
+        f"/api/agent/tickets/{ticket.id}/reply", headers=wang, json={"text": "您好，请问订单号是多少？"}
+    )
+    assert response.status_code == 200 and response.json()["first_response_at"]
+    assert not response.json()["sla_breached"]
+    detail = api.get(f"/api/agent/tickets/{ticket.id}", headers=wang).json()
+    assert detail["messages"][-1]["author"] == "agent" and detail["messages"][-1]["text"] == "您好，请问订单号是多少？"
+    other = api.post(f"/api/agent/tickets/{ticket.id}/reply", headers=login(api, "chen"), json={"text": "x"})
+    assert other.status_code == 409  # only the owner replies
+
+
+def test_capacity_is_respected(api: TestClient, desk_engine: Engine, two_agents: Any) -> None:
+    _, li = two_agents  # 李军 takes one chat at a time
+    Chat(api, "p1").say("转人工")
+    Chat(api, "p2").say("转人工")
+    first, second = tickets(desk_engine)
+    assert api.post(f"/api/agent/tickets/{first.id}/claim", headers=li).status_code == 200
+    busy = api.post(f"/api/agent/tickets/{second.id}/claim", headers=li)
+    assert busy.status_code == 409 and "chats open" in busy.json()["detail"]
+
+
+def test_resolve_asks_for_a_rating_and_stores_it_per_agent_and_queue(
+    api: TestClient, desk_engine: Engine, two_agents: Any
+) -> None:
+    wang, _ = two_agents
+    chat = Chat(api, "c3")
+    chat.say("转人工")
+    (ticket,) = tickets(desk_engine)
+    api.post(f"/api/agent/tickets/{ticket.id}/claim", headers=wang)
+    api.post(f"/api/agent/tickets/{ticket.id}/resolve", headers=wang)
+    state = chat.state()
+    assert state["state"] == "bot"
+    survey = state["messages"][-1]
+    assert len(survey["buttons"]) == 5
+    chat.say(survey["buttons"][4]["payload"])
+    with desk_engine.db.session() as s:
+        rating = s.scalars(select(Rating)).one()
+        assert rating.score == 5 and rating.ticket_id == ticket.id and rating.queue == ticket.queue
+        assert rating.agent_id is not None and s.get_one(Ticket, ticket.id).csat == 5
+
+
+def test_hand_back_has_no_survey_and_a_later_handoff_opens_a_fresh_ticket(
+    api: TestClient, desk_engine: Engine, two_agents: Any
+) -> None:
+    wang, _ = two_agents
+    chat = Chat(api, "c4")
+    chat.say("转人工")
+    (first,) = tickets(desk_engine)
+    api.post(f"/api/agent/tickets/{first.id}/claim", headers=wang)
+    api.post(f"/api/agent/tickets/{first.id}/handback", headers=wang)
+    messages = chat.state()["messages"]
+    assert not messages[-1]["buttons"] and "智能助手" in messages[-1]["text"]
+    chat.say("下单后多久发货")
+    assert "48小时" in chat.text  # the bot answers again
+    chat.say("转人工")
+    assert [t.status for t in tickets(desk_engine)] == ["handed_back", "queued"]
+
+
+def test_messages_while_waiting_join_the_ticket_and_get_no_second_handoff(api: TestClient, desk_engine: Engine) -> None:
+    chat = Chat(api, "c5")
+    chat.say("转人工")
+    chat.say("我的订单号是 YX20261120000001")
+    assert len(tickets(desk_engine)) == 1
+    (ticket,) = tickets(desk_engine)
+    with desk_engine.db.session() as s:
+        from bot.store import transcript
+
+        texts = [m.text for m in transcript(s, conversation_id=ticket.conversation_id) if m.direction == "in"]
+    assert texts[-1] == "我的订单号是 YX20261120000001"
+
+
+def test_position_updates_when_someone_ahead_is_picked_up(
+    api: TestClient, desk_engine: Engine, two_agents: Any
+) -> None:
+    wang, _ = two_agents
+    Chat(api, "q1").say("转人工")
+    second = Chat(api, "q2")
+    second.say("转人工")
+    assert "前面还有 1 位" in second.text
+    first_ticket = tickets(desk_engine)[0]
+    pushed: list[Any] = []
+    desk_engine.push = lambda sender, message: pushed.append((sender, message.text))  # type: ignore[method-assign]
+    api.post(f"/api/agent/tickets/{first_ticket.id}/claim", headers=wang)
+    assert ("q2", "马上就到您了，请稍候。") in pushed
+
+
+def test_staff_keyword_always_goes_to_a_person(api: TestClient, desk_engine: Engine) -> None:
+    with desk_engine.db.session() as s:
+        s.add(EscalationKeyword(keyword="律师", queue="supervisor"))
+    chat = Chat(api, "k1")
+    chat.say("我已经找了律师，请问退货运费谁出")
+    assert chat.handed_over
+    (ticket,) = tickets(desk_engine)
+    assert ticket.reason == "keyword" and ticket.queue == "supervisor"
+
+
+def test_only_supervisors_change_keywords(api: TestClient, desk_engine: Engine, two_agents: Any) -> None:
+    wang, _ = two_agents
+    assert api.post("/api/agent/keywords", headers=wang, json={"keyword": "召回"}).status_code == 403
+    chen = login(api, "chen")
+    assert (
+        api.post("/api/agent/keywords", headers=chen, json={"keyword": "召回", "queue": "general"}).status_code == 200
+    )
+    assert any(k["keyword"] == "召回" for k in api.get("/api/agent/keywords", headers=wang).json())
+
+
+def test_sweep_overflows_long_waits_and_records_missed_first_responses(api: TestClient, desk_engine: Engine) -> None:
+    Chat(api, "s1").say(f"物流好几天没动了 {merchant.STUCK}")
+    Chat(api, "s1").say("1234")  # stuck parcel -> tracking queue
+    (ticket,) = tickets(desk_engine)
+    assert ticket.queue == "tracking"
+    desk = desk_engine.desk
+    assert desk is not None
+    with desk_engine.db.session() as s:
+        desk.sweep(s, now=ticket.created_at + timedelta(minutes=5))
+    (ticket,) = tickets(desk_engine)
+    assert ticket.queue == "general" and ticket.sla_breached
+    with desk_engine.db.session() as s:
+        kinds = [e.kind for e in s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))]
+    assert "overflow" in kinds and "sla_breached" in kinds
+    assert [t for _, t in desk.queue.waiting(["general"])] == [ticket.id]
+
+
+def test_outside_business_hours_the_bot_takes_a_message(api: TestClient, desk_engine: Engine) -> None:
+    desk = desk_engine.desk
+    assert desk is not None
+    night = tickets(desk_engine)  # none yet
+    assert night == []
+    real_now = desk.now
+    desk.now = lambda: real_now() + timedelta(hours=13)  # 23:00 in China
+    chat = Chat(api, "night")
+    chat.say("转人工")
+    assert "非工作时间" in chat.text and "联系电话" in chat.text
+    (ticket,) = tickets(desk_engine)
+    assert ticket.status == "offline"
+    chat.say("我的电话 13800001234，明天联系我")
+    assert "已记下您的联系电话" in chat.text and "非工作时间" not in chat.text
+    assert len(tickets(desk_engine)) == 1
+
+
+def test_queue_is_rebuilt_from_sql_after_redis_loses_it(api: TestClient, desk_engine: Engine) -> None:
+    for sender in ("r1", "r2", "r3"):
+        Chat(api, sender).say("转人工")
+    desk = desk_engine.desk
+    assert desk is not None
+    before = desk.queue.waiting(desk.desk.queues)
+    desk_engine.runtime.sync.flushall()
+    assert desk.queue.waiting(desk.desk.queues) == []
+    with desk_engine.db.session() as s:
+        desk.reconcile(s)
+    assert desk.queue.waiting(desk.desk.queues) == before
+
+
+def test_bad_agent_requests_are_clear(api: TestClient, desk_engine: Engine, two_agents: Any) -> None:
+    wang, _ = two_agents
+    assert api.get("/api/agent/queue").status_code == 401
+    assert api.get("/api/agent/queue", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert api.post("/api/agent/login", json={"username": "wang", "password": "wrong"}).status_code == 401
+    assert api.post("/api/agent/tickets/999/claim", headers=wang).status_code == 409
+    assert api.get("/api/agent/tickets/999", headers=wang).status_code == 404
+    bad = api.post("/api/agent/tickets/1/reply", headers=wang, content=b"{oops")
+    assert bad.status_code == 400
