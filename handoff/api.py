@@ -393,3 +393,24 @@ async def agent_socket(socket: WebSocket) -> None:
         for t in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
+
+
+@router.get("/api/agent/desk")
+async def desk_info(request: Request, agent: CurrentAgent) -> dict[str, Any]:
+    """The desk's clock, hours and queues as staff configured them: the console counts SLAs on
+    the server's clock (frozen in demos and tests) and names queues without a copy in code."""
+    desk = desk_of(request)
+    return {
+        "now": desk.now().isoformat(),
+        "opens": desk.desk.opens.strftime("%H:%M"),
+        "closes": desk.desk.closes.strftime("%H:%M"),
+        "queues": [
+            {
+                "id": q.name,
+                "name_zh": q.name_zh,
+                "name_en": q.name_en,
+                "first_response_minutes": q.first_response.total_seconds() / 60,
+            }
+            for q in desk.desk.queues.values()
+        ],
+    }

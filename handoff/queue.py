@@ -17,6 +17,7 @@ from handoff.desk import Desk
 
 PREFIX = "queue:"
 BUILT = "queue:built"  # present while Redis holds the queues; gone after a flush
+OFFLINE = "offline"  # messages left outside desk hours wait here until the desk opens
 
 _TAKE = """
 local taken = 0
@@ -43,7 +44,7 @@ class TicketQueue:
 
     @property
     def keys(self) -> list[str]:
-        return [self.key(q) for q in self.desk.queues]
+        return [self.key(q) for q in (*self.desk.queues, OFFLINE)]
 
     def push(self, ticket_id: int, queue: str, priority: int, created_at: datetime) -> None:
         self.r.zadd(self.key(queue), {str(ticket_id): score(priority, created_at)})

@@ -34,9 +34,11 @@ from handoff.models import (
     Ticket,
     TicketEvent,
 )
+from handoff.queue import OFFLINE as OFFLINE_QUEUE
 from handoff.queue import TicketQueue
 
 DESK_CHANNEL = "events:desk"
+POSITION_UPDATES = 10  # how many of those waiting hear their new place when the queue moves
 
 
 class DeskError(Exception):
@@ -206,6 +208,7 @@ class HelpDesk:
                 next=next_opening(self.desk, now).strftime("%m-%d %H:%M"),
             )
             conv.slots = {**(conv.slots or {}), "left_message": True}
+            self.queue.push(ticket.id, OFFLINE_QUEUE, ticket.priority, now)
             return ticket, [Notice(text=text, desk_event={**event, "type": "ticket_offline"})]
         self.queue.push(ticket.id, ticket.queue, ticket.priority, now)
         position = self.queue.position(ticket.id, ticket.queue) or 1
@@ -256,7 +259,18 @@ class HelpDesk:
         return ticket, conv
 
     def claim(self, session: Session, ticket_id: int, agent: Agent) -> list[Notice]:
-        """Give the ticket to `agent`: exactly one of any number of simultaneous claims wins."""
+        """Give the ticket to `agent`: exactly one of any number of simultaneous claims wins.
+
+        Redis decides first (one atomic removal across the queues), so losers are turned away
+        without touching SQL; the winner's SQL update is conditional on the ticket still
+        waiting, so a stale or rebuilt Redis can never hand one ticket to two people."""
+        if not self.queue.take(ticket_id):
+            # Not in Redis: taken (or being taken) already, unless Redis lost its queues.
+            if self.queue.is_built():
+                raise Conflict(f"ticket {ticket_id} is no longer waiting")
+            status = session.scalar(select(Ticket.status).where(Ticket.id == ticket_id))
+            if status not in (QUEUED, OFFLINE):
+                raise Conflict(f"ticket {ticket_id} is no longer waiting")
         busy = (
             session.scalar(
                 select(func.count()).select_from(Ticket).where(Ticket.agent_id == agent.id, Ticket.status == ASSIGNED)
@@ -264,8 +278,8 @@ class HelpDesk:
             or 0
         )
         if busy >= agent.max_chats:
+            self._requeue(session, ticket_id)
             raise Conflict(f"{agent.display_name} already has {busy} chats open (the most is {agent.max_chats})")
-        self.queue.take(ticket_id)  # the fast gate; the conditional update below is the guarantee
         now = self.now()
         claimed = session.execute(
             update(Ticket)
@@ -295,24 +309,37 @@ class HelpDesk:
         ]
         return notices + self.positions(session, ticket.queue)
 
+    def _requeue(self, session: Session, ticket_id: int) -> None:
+        row = session.execute(
+            select(Ticket.queue, Ticket.priority, Ticket.created_at).where(
+                Ticket.id == ticket_id, Ticket.status == QUEUED
+            )
+        ).first()
+        if row is not None:
+            self.queue.push(ticket_id, row[0], int(row[1]), row[2])
+
     def positions(self, session: Session, queue: str) -> list[Notice]:
-        """Tell everyone still waiting in `queue` where they are now."""
+        """Tell the first few still waiting in `queue` where they are now (further back, the
+        quoted wait barely moves; they hear again as they come forward)."""
+        front = [t for _, t in self.queue.waiting([queue])[:POSITION_UPDATES]]
+        if not front:
+            return []
+        rows = session.execute(
+            select(Ticket.id, Conversation.sender_id, Conversation.language)
+            .join(Conversation, Ticket.conversation_id == Conversation.id)
+            .where(Ticket.id.in_(front), Ticket.status == QUEUED)
+        ).all()
+        who = {int(t): (sender, lang or "zh") for t, sender, lang in rows}
+        per_place = self.wait_minutes(session, queue, 1)
         notices = []
-        for position, (_, ticket_id) in enumerate(self.queue.waiting([queue]), start=1):
-            row = session.execute(
-                select(Conversation.sender_id, Conversation.language)
-                .join(Ticket, Ticket.conversation_id == Conversation.id)
-                .where(Ticket.id == ticket_id, Ticket.status == QUEUED)
-            ).first()
-            if row is None:
+        for position, ticket_id in enumerate(front, start=1):
+            if ticket_id not in who:
                 continue
-            sender, lang = row
+            sender, lang = who[ticket_id]
             if position <= 1:
-                text = line("position_next", lang or "zh")
+                text = line("position_next", lang)
             else:
-                text = line(
-                    "position", lang or "zh", ahead=position - 1, minutes=self.wait_minutes(session, queue, position)
-                )
+                text = line("position", lang, ahead=position - 1, minutes=per_place * position)
             notices.append(Notice(sender, text, custom={"queue": queue, "position": position, "system": True}))
         return notices
 
@@ -431,6 +458,13 @@ class HelpDesk:
         """Overflow long waits to general, record missed first responses, repair Redis."""
         now = now or self.now()
         notices: list[Notice] = []
+        if is_open(self.desk, now):
+            for t in session.scalars(select(Ticket).where(Ticket.status == OFFLINE)):
+                t.status = QUEUED
+                t.first_response_due = first_response_due(self.desk, t.queue, now)
+                self.queue.move(t.id, t.queue, t.priority, t.created_at)
+                session.add(TicketEvent(ticket_id=t.id, kind="queued", data={"after_hours": True}))
+                notices.append(Notice(desk_event={"type": "ticket_queued", "ticket_id": t.id, "queue": t.queue}))
         waiting = list(session.scalars(select(Ticket).where(Ticket.status == QUEUED)))
         for t in waiting:
             if t.overflow_at is not None and t.overflow_at <= now and t.queue != GENERAL:
@@ -458,14 +492,19 @@ class HelpDesk:
 
     def reconcile(self, session: Session) -> int:
         """Make Redis hold exactly the tickets SQL says are waiting (after a flush, a crash…)."""
-        rows = session.execute(
-            select(Ticket.id, Ticket.queue, Ticket.priority, Ticket.created_at).where(Ticket.status == QUEUED)
-        ).all()
-        want = {(int(i), q) for i, q, _, _ in rows}
-        have = {(t, q) for q, t in self.queue.waiting(self.desk.queues)}
+        rows = [
+            (int(i), OFFLINE_QUEUE if status == OFFLINE else q, int(p), c)
+            for i, q, p, c, status in session.execute(
+                select(Ticket.id, Ticket.queue, Ticket.priority, Ticket.created_at, Ticket.status).where(
+                    Ticket.status.in_((QUEUED, OFFLINE))
+                )
+            )
+        ]
+        want = {(i, q) for i, q, _, _ in rows}
+        have = {(t, q) for q, t in self.queue.waiting([*self.desk.queues, OFFLINE_QUEUE])}
         if want == have and self.queue.is_built():
             return 0
-        return self.queue.rebuild((int(i), q, int(p), c) for i, q, p, c in rows)
+        return self.queue.rebuild(rows)
 
 
 def rate(session: Session, conv: Conversation, score: int, ticket_id: int | None) -> str:

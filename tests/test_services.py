@@ -131,3 +131,161 @@ def test_killing_the_server_mid_conversation_loses_nothing(pg_url: str, tmp_path
         assert state["slots"]["requested_slot"] == "order_id"
         replies = say(base, sender, "YX20261105001234")
         assert "YX20261105001234" in str(replies[0]["text"])
+
+
+def _desk_redis(db: int) -> str:
+    """A Redis database of its own for a desk test, emptied first (queues are global keys)."""
+    url = REDIS_URL.rsplit("/", 1)[0] + f"/{db}"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+def test_100_agents_claiming_the_same_1000_tickets_each_end_up_owned_once(pg_url: str, nlu: NLU) -> None:
+    import random
+    import threading
+    from datetime import timedelta
+
+    from bot.store import Conversation
+    from handoff.agents import hash_password
+    from handoff.models import Agent, Ticket, TicketEvent
+    from handoff.service import Conflict
+
+    engine = make_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"), nlu, _desk_redis(7))
+    desk = engine.desk
+    assert desk is not None
+    hashed = hash_password("x")
+    with engine.db.session() as s:
+        agents = [
+            Agent(username=f"a{i}", display_name=f"A{i}", password_hash=hashed, skills=["general"], max_chats=1000)
+            for i in range(100)
+        ]
+        s.add_all(agents)
+        convs = [Conversation(sender_id=f"c{i}", channel="rest", slots={}, meta={}) for i in range(1000)]
+        s.add_all(convs)
+        s.flush()
+        now = desk.now()
+        s.add_all(
+            Ticket(
+                conversation_id=c.id,
+                reason="human_request",
+                queue="general",
+                created_at=now + timedelta(microseconds=i),
+                first_response_due=now + timedelta(minutes=3),
+                summary="",
+                context={},
+            )
+            for i, c in enumerate(convs)
+        )
+        agent_ids = [a.id for a in agents]
+    with engine.db.session() as s:
+        assert desk.reconcile(s) == 1000
+        ticket_ids = [t for _, t in desk.queue.waiting(["general"])]
+    assert len(ticket_ids) == 1000
+
+    won: dict[int, list[int]] = {}
+    lock = threading.Lock()
+    start = threading.Barrier(100)
+
+    def agent_clicks(agent_id: int) -> None:
+        order = ticket_ids[:]
+        random.Random(agent_id).shuffle(order)
+        with engine.db.session() as s:
+            me = s.get_one(Agent, agent_id)
+            s.expunge(me)
+        start.wait()
+        for ticket_id in order:
+            try:
+                with engine.db.session() as s:
+                    desk.claim(s, ticket_id, me)
+            except Conflict:
+                continue
+            with lock:
+                won.setdefault(ticket_id, []).append(agent_id)
+
+    threads = [threading.Thread(target=agent_clicks, args=(a,)) for a in agent_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(won) == sorted(ticket_ids)
+    assert all(len(owners) == 1 for owners in won.values())
+    with engine.db.session() as s:
+        rows = s.execute(select(Ticket.id, Ticket.agent_id, Ticket.status)).all()
+        assert all(status == "assigned" for _, _, status in rows)
+        assert {tid: aid for tid, aid, _ in rows} == {tid: owners[0] for tid, owners in won.items()}
+        claims = s.scalars(select(TicketEvent.ticket_id).where(TicketEvent.kind == "claimed")).all()
+        assert sorted(claims) == sorted(ticket_ids)
+    assert desk.queue.waiting(["general"]) == []
+    engine.db.engine.dispose()
+
+
+def _agent_token(base: str, pg: str, username: str = "desk1") -> dict[str, str]:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from handoff.agents import hash_password
+    from handoff.models import Agent
+
+    db = create_engine(pg.replace("postgresql://", "postgresql+psycopg://"))
+    with Session(db) as s, s.begin():
+        if s.scalars(select(Agent).where(Agent.username == username)).first() is None:
+            s.add(
+                Agent(
+                    username=username,
+                    display_name="值班",
+                    password_hash=hash_password("pw-for-tests"),
+                    skills=["general", "tracking", "payments", "claims", "supervisor"],
+                )
+            )
+    db.dispose()
+    token = httpx.post(f"{base}/api/agent/login", json={"username": username, "password": "pw-for-tests"}).json()[
+        "token"
+    ]
+    return {"Authorization": f"Bearer {token}"}
+
+
+DESK_HOURS = {"TRIAGE_FROZEN_NOW": "2026-11-23T10:00:00+08:00"}  # the desk is open in these runs
+
+
+def test_killing_the_server_mid_queue_loses_no_ticket_and_no_message(pg_url: str, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": pg_url, "REDIS_URL": _desk_redis(8), **DESK_HOURS}
+    with spawn_triage(env, tmp_path) as (base, proc):
+        say(base, "wait-1", "转人工")
+        say(base, "wait-2", "我要投诉，转人工")
+        say(base, "wait-1", "我的订单号是 YX20261121000001")  # joins the ticket while waiting
+        proc.kill()  # no graceful shutdown
+        proc.wait()
+    with spawn_triage(env, tmp_path) as (base, _):
+        headers = _agent_token(base, pg_url)
+        waiting = httpx.get(f"{base}/api/agent/queue", headers=headers).json()["waiting"]
+        assert len(waiting) == 2
+        details = [httpx.get(f"{base}/api/agent/tickets/{t['id']}", headers=headers).json() for t in waiting]
+        detail = next(d for d in details if d["sender_id"] == "wait-1")
+        first = {"id": detail["id"]}
+        assert [m["text"] for m in detail["messages"] if m["direction"] == "in"] == [
+            "转人工",
+            "我的订单号是 YX20261121000001",
+        ]
+        assert httpx.post(f"{base}/api/agent/tickets/{first['id']}/claim", headers=headers).status_code == 200
+
+
+def test_queue_is_rebuilt_from_sql_after_redis_is_flushed(pg_url: str, tmp_path: Path) -> None:
+    import time
+
+    redis_url = _desk_redis(9)
+    env = {"DATABASE_URL": pg_url, "REDIS_URL": redis_url, **DESK_HOURS}
+    with spawn_triage(env, tmp_path) as (base, _):
+        for sender in ("f1", "f2", "f3"):
+            say(base, sender, "转人工")
+        headers = _agent_token(base, pg_url)
+        before = [t["id"] for t in httpx.get(f"{base}/api/agent/queue", headers=headers).json()["waiting"]]
+        assert len(before) == 3
+        redis.Redis.from_url(redis_url).flushdb()
+        deadline = time.monotonic() + 15
+        after: list[int] = []
+        while time.monotonic() < deadline:
+            after = [t["id"] for t in httpx.get(f"{base}/api/agent/queue", headers=headers).json()["waiting"]]
+            if after:
+                break
+            time.sleep(0.5)
+        assert after == before  # same tickets, same order, from SQL
