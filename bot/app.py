@@ -32,6 +32,7 @@ from bot.config import Settings
 from bot.db import Database, utcnow
 from bot.engine import Engine, InvalidMessage
 from bot.nlu.parser import NLU, Thresholds
+from bot.nlu.sentiment import warm_up
 from bot.policy import Policy
 from bot.runtime import Runtime, ServiceUnavailable
 from bot.store import conversation_dict, find, transcript
@@ -79,6 +80,7 @@ def build_engine(settings: Settings) -> Engine:
         log.info("knowledge base: %d entries loaded from the bundled data files", added)
     thresholds = Thresholds(oos=settings.oos_threshold, answer=settings.answer_threshold)
     nlu = NLU.build(entries, thresholds)
+    warm_up()  # the anger model trains once per process: before the first customer, not during
     policy = Policy(nlu.entries, load_responses(), thresholds, SUGGESTIONS)
     runtime = Runtime(settings.redis_url)
     clock = clock_from(settings.frozen_now) if settings.frozen_now else utcnow

@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from bot.channels.body import read_json
 from bot.engine import Engine, OutboundMessage
@@ -26,7 +26,7 @@ from bot.runtime import EVENTS_CHANNEL, ServiceUnavailable
 from bot.store import message_dict, transcript
 from handoff import agents as accounts
 from handoff.models import ASSIGNED, PRESENCE, Agent, CannedReply, EscalationKeyword, Ticket, TicketEvent
-from handoff.service import DESK_CHANNEL, DeskError, HelpDesk, Notice
+from handoff.service import DESK_CHANNEL, DeskError, HelpDesk, Notice, ticket_summary
 
 R = TypeVar("R")
 MAX_BODY = 16 * 1024
@@ -124,26 +124,6 @@ def deliver(engine: Engine, notices: list[Notice]) -> None:
             pass  # saved already; the page and consoles catch up from the database
 
 
-def ticket_dict(t: Ticket, waiting_position: int | None = None) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "conversation_id": t.conversation_id,
-        "status": t.status,
-        "reason": t.reason,
-        "queue": t.queue,
-        "priority": t.priority,
-        "labels": (t.context or {}).get("labels", []),
-        "created_at": t.created_at.isoformat(),
-        "first_response_due": t.first_response_due.isoformat(),
-        "first_response_at": t.first_response_at.isoformat() if t.first_response_at else None,
-        "sla_breached": t.sla_breached,
-        "agent_id": t.agent_id,
-        "summary": t.summary,
-        "position": waiting_position,
-        "csat": t.csat,
-    }
-
-
 def agent_dict(a: Agent) -> dict[str, Any]:
     return {
         "id": a.id,
@@ -221,18 +201,20 @@ async def queue(request: Request, agent: CurrentAgent) -> dict[str, Any]:
     def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
         skills = [q for q in desk.desk.queues if q in agent.skills or q == "general"]
         order = desk.queue.waiting(skills)
-        tickets = {t.id: t for t in s.scalars(select(Ticket).where(Ticket.id.in_([i for _, i in order])))}
+        ids = [i for _, i in order]
+        query = select(Ticket).options(defer(Ticket.context)).where(Ticket.id.in_(ids))
+        tickets = {t.id: t for t in s.scalars(query)}
         positions: dict[str, int] = {}
         waiting = []
         for q, ticket_id in order:
             positions[q] = positions.get(q, 0) + 1
             t = tickets.get(ticket_id)
             if t is not None and t.status == "queued":
-                waiting.append(ticket_dict(t, positions[q]))
+                waiting.append(ticket_summary(t, positions[q]))
         mine = s.scalars(
             select(Ticket).where(Ticket.agent_id == agent.id, Ticket.status == ASSIGNED).order_by(Ticket.assigned_at)
         )
-        return {"waiting": waiting, "mine": [ticket_dict(t) for t in mine]}, []
+        return {"waiting": waiting, "mine": [ticket_summary(t) for t in mine]}, []
 
     return await run(request, work)
 
@@ -245,7 +227,7 @@ async def ticket(request: Request, ticket_id: int, agent: CurrentAgent) -> dict[
         t, conv = desk.load(s, ticket_id)
         events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id))
         return {
-            **ticket_dict(t),
+            **ticket_summary(t),
             "context": t.context,
             "sender_id": conv.sender_id,
             "language": conv.language,
@@ -265,7 +247,7 @@ async def claim(request: Request, ticket_id: int, agent: CurrentAgent) -> dict[s
 
     def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
         notices = desk.claim(s, ticket_id, s.get_one(Agent, agent.id))
-        return ticket_dict(desk.load(s, ticket_id)[0]), notices
+        return ticket_summary(desk.load(s, ticket_id)[0]), notices
 
     return await run(request, work)
 
@@ -287,7 +269,7 @@ def _action(name: str) -> None:
                 notices = desk.resolve(s, ticket_id, me)
             else:
                 notices = desk.hand_back(s, ticket_id, me)
-            return ticket_dict(desk.load(s, ticket_id)[0]), notices
+            return ticket_summary(desk.load(s, ticket_id)[0]), notices
 
         return await run(request, work)
 
@@ -308,7 +290,7 @@ async def transfer(request: Request, ticket_id: int, agent: CurrentAgent) -> dic
         if body.agent_id is not None and to_agent is None:
             raise DeskError(f"no agent {body.agent_id}")
         notices = desk.transfer(s, ticket_id, s.get_one(Agent, agent.id), queue=body.queue, to_agent=to_agent)
-        return ticket_dict(desk.load(s, ticket_id)[0]), notices
+        return ticket_summary(desk.load(s, ticket_id)[0]), notices
 
     return await run(request, work)
 

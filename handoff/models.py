@@ -64,6 +64,7 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     context: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    labels: Mapped[list[str]] = mapped_column(JsonType, default=list)  # why it is urgent: anger, vip…
     csat: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 

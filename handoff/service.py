@@ -103,6 +103,27 @@ LINES = {
 }
 
 
+def ticket_summary(t: Ticket, position: int | None = None) -> dict[str, Any]:
+    """A ticket as queues and events show it (its full context is fetched on opening)."""
+    return {
+        "id": t.id,
+        "conversation_id": t.conversation_id,
+        "status": t.status,
+        "reason": t.reason,
+        "queue": t.queue,
+        "priority": t.priority,
+        "labels": t.labels or [],
+        "created_at": t.created_at.isoformat(),
+        "first_response_due": t.first_response_due.isoformat(),
+        "first_response_at": t.first_response_at.isoformat() if t.first_response_at else None,
+        "sla_breached": t.sla_breached,
+        "agent_id": t.agent_id,
+        "summary": t.summary,
+        "position": position,
+        "csat": t.csat,
+    }
+
+
 def line(key: str, lang: str, **values: Any) -> str:
     zh, en = LINES[key]
     return (zh if lang == "zh" else en).format(**values)
@@ -133,6 +154,7 @@ class HelpDesk:
         self.desk = desk
         self.entry_questions = entry_questions or {}
         self.now = now
+        self._suspects: set[int] = set()  # ids in Redis that SQL did not know at the last sweep
 
     # --- opening tickets ------------------------------------------------------------------
 
@@ -176,17 +198,15 @@ class HelpDesk:
             ),
             overflow_at=now + self.desk.overflow_after if decided.queue != GENERAL else None,
             summary=summary(messages, reason, slots, self.entry_questions),
-            context={
-                **ticket_context(
-                    messages,
-                    reason=reason,
-                    channel=conv.channel,
-                    slots=slots,
-                    handoff_context=handoff_context,
-                    customer=customer,
-                ),
-                "labels": list(decided.labels),
-            },
+            context=ticket_context(
+                messages,
+                reason=reason,
+                channel=conv.channel,
+                slots=slots,
+                handoff_context=handoff_context,
+                customer=customer,
+            ),
+            labels=list(decided.labels),
         )
         session.add(ticket)
         session.flush()
@@ -198,7 +218,12 @@ class HelpDesk:
         lang = conv.language or "zh"
         q = self.desk.queues[decided.queue]
         queue_name = q.name_zh if lang == "zh" else q.name_en
-        event = {"type": "ticket_queued", "ticket_id": ticket.id, "queue": ticket.queue, "priority": ticket.priority}
+        event = {
+            "type": "ticket_queued",
+            "ticket_id": ticket.id,
+            "queue": ticket.queue,
+            "ticket": ticket_summary(ticket),
+        }
         if not open_now:
             text = line(
                 "offline",
@@ -491,7 +516,12 @@ class HelpDesk:
         return notices
 
     def reconcile(self, session: Session) -> int:
-        """Make Redis hold exactly the tickets SQL says are waiting (after a flush, a crash…)."""
+        """Make Redis hold what SQL says is waiting (after a flush, a crash, a lost push).
+
+        A flushed Redis is rebuilt whole. Otherwise only differences are mended: tickets SQL has
+        waiting are added, tickets SQL has closed are dropped, and an id SQL has never heard of
+        is dropped only if it is still unknown one sweep later (it may belong to a handoff whose
+        transaction has not committed yet). Returns how many entries changed."""
         rows = [
             (int(i), OFFLINE_QUEUE if status == OFFLINE else q, int(p), c)
             for i, q, p, c, status in session.execute(
@@ -500,11 +530,27 @@ class HelpDesk:
                 )
             )
         ]
-        want = {(i, q) for i, q, _, _ in rows}
-        have = {(t, q) for q, t in self.queue.waiting([*self.desk.queues, OFFLINE_QUEUE])}
-        if want == have and self.queue.is_built():
-            return 0
-        return self.queue.rebuild(rows)
+        if not self.queue.is_built():
+            self._suspects = set()
+            return self.queue.rebuild(rows)
+        have = {t: q for q, t in self.queue.waiting([*self.desk.queues, OFFLINE_QUEUE])}
+        changed = 0
+        for ticket_id, queue, priority, created_at in rows:
+            if have.get(ticket_id) != queue:
+                self.queue.move(ticket_id, queue, priority, created_at)
+                changed += 1
+        waiting = {i for i, _, _, _ in rows}
+        extra = [t for t in have if t not in waiting]
+        found = session.execute(select(Ticket.id, Ticket.status).where(Ticket.id.in_(extra))).all() if extra else []
+        status = {int(i): str(st) for i, st in found}
+        suspects = self._suspects
+        for ticket_id in extra:
+            closed = status.get(ticket_id) not in (None, QUEUED, OFFLINE)
+            if closed or (ticket_id not in status and ticket_id in suspects):
+                self.queue.take(ticket_id)
+                changed += 1
+        self._suspects = {t for t in extra if t not in status and t not in suspects}
+        return changed
 
 
 def rate(session: Session, conv: Conversation, score: int, ticket_id: int | None) -> str:

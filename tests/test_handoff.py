@@ -293,3 +293,23 @@ def test_bad_agent_requests_are_clear(api: TestClient, desk_engine: Engine, two_
     assert api.get("/api/agent/tickets/999", headers=wang).status_code == 404
     bad = api.post("/api/agent/tickets/1/reply", headers=wang, content=b"{oops")
     assert bad.status_code == 400
+
+
+def test_repair_never_drops_a_ticket_whose_handoff_is_still_committing(desk_engine: Engine) -> None:
+    from bot.engine import InboundMessage
+
+    desk_engine.handle(InboundMessage("m1", "转人工"))  # no app running: no sweeper racing the test
+    desk = desk_engine.desk
+    assert desk is not None
+    (ticket,) = tickets(desk_engine)
+    with desk_engine.db.session() as s:
+        desk.reconcile(s)  # Redis holds the queues (as after start-up)
+    desk.queue.push(99999, "general", 0, ticket.created_at)  # pushed, its transaction not committed yet
+    desk.queue.take(ticket.id)  # and a committed ticket Redis lost
+    with desk_engine.db.session() as s:
+        desk.reconcile(s)
+    waiting = {t for _, t in desk.queue.waiting(["general"])}
+    assert waiting == {ticket.id, 99999}  # the lost one is back; the unknown one is given time
+    with desk_engine.db.session() as s:
+        desk.reconcile(s)
+    assert {t for _, t in desk.queue.waiting(["general"])} == {ticket.id}  # still unknown: a ghost

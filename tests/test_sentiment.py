@@ -56,3 +56,99 @@ def test_common_frustration_markers_are_angry(text: str) -> None:
 )
 def test_laughter_thanks_and_repeat_customers_are_not_angry(text: str) -> None:
     assert not score_anger(text).angry
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "买的东西到现在都没发，你们是打算让我等到过年吗",
+        "我付钱是来买东西的，不是来看你们推卸责任的",
+        "Three emails, two calls, zero answers. I expect better than this.",
+        "花了三百块买了个寂寞",
+    ],
+)
+def test_anger_without_insults_or_threats_is_found(text: str) -> None:
+    result = score_anger(text)
+    assert result.angry
+    assert "angry_phrasing" in result.signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "物流慢一点没关系，我不急，就是问问大概哪天到",
+        "颜色和图片有点不一样，有点失望，不过还能接受",
+        "The parcel is a couple of days late, no worries, just checking.",
+        "I'm not complaining, just wondering when the refund will arrive",
+        "人工客服在吗",
+        "你们是正规的品牌店吗",
+        "我是发货商家，上周五签收的那批货款哪天到账",
+    ],
+)
+def test_calm_messages_with_negative_words_stay_calm(text: str) -> None:
+    assert not score_anger(text).angry
+
+
+def test_reassurance_softens_frustration_but_not_insults() -> None:
+    plain = score_anger("等了一个星期了")
+    reassured = score_anger("等了一个星期了，没关系")
+    assert reassured.anger < plain.anger
+    assert "reassured" in reassured.signals
+    assert score_anger("没关系，反正你们就是骗子").angry
+
+
+def test_a_third_identical_ask_is_angrier_than_a_second() -> None:
+    ask = "我的退款什么时候到账"
+    second = score_anger(ask, [ask])
+    third = score_anger(ask, [ask, ask])
+    assert third.anger > second.anger
+    assert third.angry
+
+
+def test_staying_annoyed_message_after_message_adds_up() -> None:
+    history = ["你们的物流怎么这么慢"]
+    alone = score_anger("还要等多久啊")
+    after = score_anger("还要等多久啊", history)
+    assert "still_upset" in after.signals
+    assert after.anger > alone.anger
+
+
+def test_calm_history_does_not_make_a_calm_message_angry() -> None:
+    history = ["下单后多久发货", "好的，谢谢"]
+    assert score_anger("那顺丰要加钱吗", history).signals == ()
+
+
+def test_empty_and_emoji_only_messages_have_no_phrasing_evidence() -> None:
+    assert score_anger("").anger == 0
+    assert score_anger("👍").anger == 0
+    assert score_anger("😡😡").signals == ("angry_emoji",)
+
+
+def test_the_fast_scorer_matches_scikit_learn() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.nlu.anger_model import AngerModel, prepare
+
+    texts = [
+        "where is my parcel",
+        "you people are useless",
+        "谢谢，收到了",
+        "垃圾服务，退钱",
+        "我的退款到了吗",
+        "thanks!",
+    ]
+    labels = [False, True, False, True, False, False]
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, preprocessor=prepare)
+    clf = LogisticRegression(C=10.0).fit(vectorizer.fit_transform(texts), labels)
+    model = AngerModel.from_fitted(vectorizer, clf)
+    for text in [*texts, "useless parcel??", "退款退款", "完全没见过的字"]:
+        expected = clf.predict_proba(vectorizer.transform([text]))[0, 1]
+        assert model.probability(text) == pytest.approx(expected, abs=1e-9)
+
+
+def test_training_needs_both_classes() -> None:
+    from bot.nlu.anger_model import AngerModel, Example
+
+    with pytest.raises(ValueError, match="both angry and calm"):
+        AngerModel.train([Example("hello", False), Example("hi there", False)])

@@ -1,11 +1,11 @@
 """Anger and frustration scoring for customer-service messages, Chinese and English.
 
-Two kinds of evidence, combined as independent probabilities (1 - prod(1 - w)):
-rules an agent can read (insults, threats to complain, frustration phrases, exclamation runs,
-angry emoji, shouting, repeated asks) and a small learned model of how angry customers phrase
-things (`bot/nlu/anger_model.py`), listed as `angry_phrasing`. The conversation adds evidence
-too: asking the same thing again, and staying annoyed message after message.
-Measured by `python bench/anger.py`.
+Two kinds of evidence, combined as independent probabilities (1 - prod(1 - w)): rules an agent
+can read (insults, threats to complain, frustration phrases, demands, exclamation runs, angry
+emoji, shouting) and a small learned model of how angry customers phrase things
+(`bot/nlu/anger_model.py`), listed as `angry_phrasing` when it counts. "No rush" / "没关系"
+halves the soft evidence. The conversation adds evidence too: asking the same thing again, and
+staying annoyed message after message. Measured by `python bench/anger.py`.
 """
 
 from __future__ import annotations
@@ -27,16 +27,34 @@ STILL_UPSET = 0.3
 # Patterns run on Simplified, lower-cased text. English words are delimited by "not a letter"
 # rather than \b, for which a Chinese character is a word character ("我要complain").
 _INSULTS = re.compile(
-    r"垃圾|废物|傻[逼bx比]|sb(?![a-z])|煞笔|脑残|智障|白痴|蠢|滚|妈的|他妈|tmd|nmd|cnm|尼玛|你妈|去死|混蛋|王八|狗屎|骗子|坑人|黑心|无良|恶心|不要脸|扯淡|放屁|黑店|坑爹|诈骗|骗钱|装死|开什么玩笑|耍我|当我傻|"
-    r"(?<![a-z])(?:what the hell|are you kidding|kidding me|thanks for nothing|rip ?off|screw you|idiot|stupid|moron|scam(?:mer)?s?|fraud|liars?|useless|pathetic|garbage|trash|crap|shit|damn|wtf|f+u+c+k\w*|bullshit|ridiculous|disgusting|incompetent|clowns?)(?![a-z])"
+    r"垃圾|废物|傻[逼bx比]|sb(?![a-z])|煞笔|脑残|智障|白痴|蠢|滚|妈的|他妈|tmd|nmd|cnm|尼玛|你妈|去死|混蛋|王八|狗屎|狗屁|骗子|坑人|黑心|无良|恶心|不要脸|扯淡|放屁|黑店|坑爹|诈骗|骗钱|装死|开什么玩笑|耍我|当我傻|有病|神经病|脑子(?:有问题|进水)|是死了吗|瞎了?吗|你个头|破玩意|"
+    r"(?<![a-z])(?:what the hell|are you kidding|kidding me|thanks for nothing|rip ?off|screw you|idiot|stupid|moron|scam(?:mer)?s?|fraud|liars?|lying|useless|pathetic|garbage|trash|crap|shit|damn|wtf|f+u+c+k\w*|bullshit|ridiculous|disgusting|incompetent|clowns?|a joke|insult(?:ing)?)(?![a-z])"
 )
 _THREATS = re.compile(
-    r"投诉|举报|12315|消协|消费者协会|工商|曝光|媒体|差评|报警|律师|起诉|法院|维权|退货退款并投诉|拒付|找你们(?:领导|老板|经理|主管)|"
-    r"(?<![a-z])(?:complain(?:t|ing)?|report(?:ing)? you|sue|lawyer|legal action|chargeback|dispute (?:the|this) (?:charge|payment)|bbb|bad review|1[- ]star|one star|never (?:buy|order|shop)|worst)(?![a-z])"
+    r"投诉|举报|12315|消协|消费者协会|消保|消基会|消委会|市场监管|工商|曝光|媒体|微博|小红书|抖音|黑猫|差评|报警|律师|起诉|法院|法律|告你们|维权|拒付|找你们(?:领导|老板|经理|主管)|"
+    r"(?<![a-z])(?:complain(?:t|ing)?|report(?:ing)? (?:you|this)|sue|lawyer|legal action|chargeback|disput(?:e|ing) (?:the|this|it)|(?:call|contact)(?:ing)? my (?:bank|credit card)|credit card company|regulator|consumer (?:council|protection|association)|bbb|bad review|review sites?|social media|1[- ]star|one star|never (?:buy|order|shop)\w*|worst)(?![a-z])"
 )
 _FRUSTRATION = re.compile(
     r"到底|究竟|怎么还没|怎么还不|还要等多久|等了\S{0,4}(?:天|周|个月|星期)|说好的|一直|多少次|几次了|又是|再不|不耐烦|受够|气死|太差|太烂|搞什么|什么玩意|什么鬼|无语|失望|忽悠|敷衍|推卸|没人管|没人理|别再|第[二三四五2345]次(?:问|找|联系|催|说|打|来)|三番五次|说了(?:多少|几)[遍次]|问了(?:好)?几[遍次]|几遍了|呵呵|搞笑|离谱|"
-    r"(?<![a-z])(?:still (?:not|no|waiting|haven)|again|how many times|fed up|sick of|unacceptable|terrible|awful|horrible|furious|angry|annoyed|frustrat\w*|ignored|nobody|no one (?:answers|replies)|waste of time|seriously|ridiculous|unbelievable|(?:second|third|fourth|2nd|3rd|4th) time|again and again|for the last time|are you serious)(?![a-z])"
+    r"过分|有完没完|踢皮球|推来推去|糊弄|打发|耍人|欺负|受气|寒心|折腾|一拖再拖|凭什么|什么意思|什么道理|讲不讲理|还想不想|服了|笑话|复制粘贴|机器人|自动回复|太扯|了个寂寞|"
+    r"(?<![a-z])(?:still (?:not|no|nothing|waiting|haven)|again|how many times|fed up|sick of|unacceptable|terrible|awful|horrible|furious|angry|annoyed|frustrat\w*|ignored|nobody|no one (?:answers|replies)|waste of time|wasting my time|seriously|unbelievable|outrageous|absurd|(?:second|third|fourth|2nd|3rd|4th) time|(?:asked|told you|explained|said)(?: \w+){0,3} (?:twice|(?:two|three|four|five|several|multiple|many) times)|again and again|for the last time|are you serious|oh (?:great|wonderful|brilliant|perfect|lovely)|(?:automated|canned|copy[- ]?paste|same) (?:reply|replies|answer|response)|excuses|you people|i'?m done|last warning|enough|expect(?:ed)? better|zero (?:answers?|replies|response|help))(?![a-z])"
+)
+# "I'm not complaining" / "不是投诉" is no threat: negated mentions are blanked before the threat
+# rules and the model read the message.
+_NEGATED_THREAT = re.compile(
+    r"(?:不是|并不是|不想|不会|没有?|无意)(?:要|想|来|在)?(?:投诉|举报|差评|曝光)|"
+    r"(?<![a-z])(?:not|never|no|dont|wont|[a-z]*n't)(?: [a-z]+){0,2} (?:complain\w*|report\w*|bad review)(?![a-z])"
+)
+# Demands: an ultimatum, a deadline, "where is my money", asking for the boss.
+_DEMAND = re.compile(
+    r"马上|立刻|立即|今天(?:之内|内)?必须|必须给我|给(?:我)?(?:个|一个)?说法|给我(?:个|一个)?解释|钱呢|人呢|(?:叫|找|要)你们(?:的)?(?:领导|老板|经理|主管|负责人)|你们(?:的)?(?:领导|主管|负责人)(?:呢|出来|电话)|"
+    r"(?<![a-z])(?:right now|immediately|pay me|owe me|(?:give|want) (?:me )?my money back|refund me|(?:speak|talk) to (?:your|a) (?:supervisor|manager|boss)|(?:get|want) (?:me )?(?:a|your) (?:supervisor|manager)|explain yourselves|fix (?:it|this)(?: now| today)?[.!]|by tomorrow|today[.!])(?![a-z])"
+)
+# Reassurance ("没关系", "no rush"): halves the soft evidence (frustration words, the model's
+# phrasing), never an insult or a threat.
+_REASSURED = re.compile(
+    r"没关系|不急|不着急|不用急|没事|不要紧|慢慢来|能理解|我理解|还能接受|可以接受|能接受|"
+    r"(?<![a-z])(?:no worries|no rush|no problem|no stress|take your time|(?:not a|no) big deal|(?:it'?s|that'?s) (?:fine|ok|okay|alright)|all good|never ?mind|oh well|i'?ll live with it)(?![a-z])"
 )
 _NEGATIVE_EMOJI = re.compile(
     "[\U0001f644\U0001f612\U0001f620\U0001f621\U0001f624\U0001f92c\U0001f4a2\U0001f595\U0001f47f]"
@@ -61,13 +79,13 @@ class Sentiment:
 
 def score_anger(text: str, previous_texts: Sequence[str] = ()) -> Sentiment:
     """Score `text`; `previous_texts` are the customer's earlier messages, oldest first."""
-    evidence = [*_rule_evidence(text), ("angry_phrasing", _model().probability(text))]
+    evidence = _message_evidence(text)
     if previous_texts:
         recent = previous_texts[-3:]
         if _combine(evidence) >= STILL_UPSET and any(_message_anger(p) >= STILL_UPSET for p in recent):
             evidence.append(("still_upset", 0.25))
-        if _repeats(text, previous_texts):
-            evidence.append(("repeated_ask", 0.35))
+        if repeats := _repeats(text, previous_texts):
+            evidence.append(("repeated_ask", 0.35 if repeats == 1 else 0.55))
     anger = _combine(evidence)
     signals = tuple(name for name, w in evidence if name != "angry_phrasing" or w >= PHRASING_SIGNAL)
     return Sentiment(anger, anger >= ANGRY_THRESHOLD, signals)
@@ -85,9 +103,9 @@ def _combine(evidence: Iterable[tuple[str, float]]) -> float:
     return 1.0 - remaining
 
 
-def _rule_evidence(text: str) -> list[tuple[str, float]]:
-    """What the rules see in one message, as (signal, weight) pairs."""
-    simple = to_simplified(text).lower()
+def _rule_evidence(text: str, simple: str | None = None) -> list[tuple[str, float]]:
+    """What the rules see in one message, as (signal, weight) pairs; `simple` is `_simplify(text)`."""
+    simple = _simplify(text) if simple is None else simple
     evidence: list[tuple[str, float]] = []
     if n := len(_INSULTS.findall(simple)):
         evidence.append(("insult", 0.75 if n == 1 else 0.9))
@@ -95,6 +113,8 @@ def _rule_evidence(text: str) -> list[tuple[str, float]]:
         evidence.append(("threat_to_complain", 0.6))
     if n := len(_FRUSTRATION.findall(simple)):
         evidence.append(("frustration", 0.3 if n == 1 else 0.5))
+    if n := len(_DEMAND.findall(simple)):
+        evidence.append(("demand", 0.3 if n == 1 else 0.5))
     if _NEGATIVE_EMOJI.search(text):
         evidence.append(("angry_emoji", 0.45))
     if _STUTTER.search(simple):
@@ -104,14 +124,32 @@ def _rule_evidence(text: str) -> list[tuple[str, float]]:
         evidence.append(("exclamation_run", 0.3 if longest < 3 else 0.45))
     letters = [c for c in text if c.isascii() and c.isalpha()]
     if len(letters) >= 6 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
-        evidence.append(("shouting_caps", 0.4))
+        evidence.append(("shouting_caps", 0.45))
     return evidence
+
+
+def _message_evidence(text: str) -> list[tuple[str, float]]:
+    """The rules and the model on one message, softened when the customer says there is no hurry."""
+    simple = _simplify(text)
+    evidence = _rule_evidence(text, simple)
+    if normalize(simple):  # emoji or punctuation only: nothing for the model to read
+        evidence.append(("angry_phrasing", _model().probability(simple)))
+    if _REASSURED.search(simple):
+        soft = {"frustration", "angry_phrasing"}
+        evidence = [(name, w / 2 if name in soft else w) for name, w in evidence]
+        evidence.append(("reassured", 0.0))
+    return evidence
+
+
+def _simplify(text: str) -> str:
+    """Simplified, lower case, negated threats blanked: the form the rules and the model read."""
+    return _NEGATED_THREAT.sub(" ", to_simplified(text).lower())
 
 
 @lru_cache(maxsize=4096)
 def _message_anger(text: str) -> float:
     """One earlier message's anger on its own (cached: the same history is re-read every turn)."""
-    return _combine([*_rule_evidence(text), ("angry_phrasing", _model().probability(text))])
+    return _combine(_message_evidence(text))
 
 
 @cache
@@ -121,11 +159,11 @@ def _model() -> AngerModel:
     return AngerModel.train([*labelled_examples(), *calm])
 
 
-def _repeats(text: str, previous_texts: Sequence[str]) -> bool:
-    """True when the customer asks the same thing a second time or more."""
+def _repeats(text: str, previous_texts: Sequence[str]) -> int:
+    """How many of the last five earlier messages asked the same thing (0 when none)."""
     from rapidfuzz import fuzz
 
     current = normalize(text)
     if len(current) < 4:
-        return False
-    return any(fuzz.ratio(current, normalize(p)) >= 85 for p in previous_texts[-5:])
+        return 0
+    return sum(fuzz.ratio(current, normalize(p)) >= 85 for p in previous_texts[-5:])

@@ -115,6 +115,7 @@
   var busy = false;              // an action on the open ticket is in flight
   var knownMine = null;          // ids in "my chats" at the last fetch (null: not fetched yet)
   var claimed = {};              // ids this console claimed itself (not news when they appear)
+  var drafts = {};               // ticket id -> {reply, note} typed but not sent, kept while away
   var shownQueue = null;         // the queue the canned and transfer lists were built for
 
   var ws = null;
@@ -266,7 +267,7 @@
     me = null;
     disconnect();
     closeTicket();
-    waiting = []; mine = []; unread = {}; knownMine = null; claimed = {};
+    waiting = []; mine = []; unread = {}; knownMine = null; claimed = {}; drafts = {};
     renderLists();
   }
 
@@ -371,9 +372,20 @@
     });
   }
 
+  // Responses may overtake each other: only ever apply one newer than what is shown.
+  var asked = { queue: 0, ticket: 0 };
+  var shown = { queue: 0, ticket: 0 };
+
+  function fresh(kind, seq) {
+    if (seq < shown[kind]) return false;
+    shown[kind] = seq;
+    return true;
+  }
+
   function loadQueue() {
+    var seq = ++asked.queue;
     return api("GET", "/api/agent/queue").then(function (r) {
-      if (!r.ok || !r.body) return;
+      if (!r.ok || !r.body || !fresh("queue", seq)) return;
       var before = knownMine;
       waiting = r.body.waiting || [];
       mine = r.body.mine || [];
@@ -383,16 +395,18 @@
         if (before && !before[t.id] && !claimed[t.id]) {
           flash("#" + t.id + " 已转给你 / A colleague passed you chat #" + t.id, "info");
         }
+        delete claimed[t.id];
       });
       renderLists();
     });
   }
 
   function loadTicket(id) {
+    var seq = ++asked.ticket;
     return api("GET", "/api/agent/tickets/" + id).then(function (r) {
       if (openId !== id) return; // the agent moved on meanwhile
       if (r.status === 404) { closeTicket(); flash("工单不存在 / No such ticket"); return; }
-      if (!r.ok || !r.body) return;
+      if (!r.ok || !r.body || !fresh("ticket", seq)) return;
       ticket = r.body;
       renderTicket();
     });
@@ -570,10 +584,11 @@
   // ---------------------------------------------------------------- claiming
   function claimTicket(id, button) {
     if (button) button.disabled = true;
+    claimed[id] = true; // before the request: the socket may announce the claim before it answers
     api("POST", "/api/agent/tickets/" + id + "/claim").then(function (r) {
       if (button) button.disabled = false;
+      if (!r.ok) delete claimed[id];
       if (r.ok) {
-        claimed[id] = true;
         refresh({ queue: true });
         openTicket(id, true);
         return;
@@ -590,6 +605,7 @@
       if (r.status !== 401) flash(errorText(r));
     }, function () {
       if (button) button.disabled = false;
+      delete claimed[id];
       flash(TEXT.network);
     });
   }
@@ -598,14 +614,17 @@
   function openTicket(id, force) {
     if (openId === id && !force) return;
     if (openId !== id) {
+      if (openId !== null) drafts[openId] = { reply: $("reply-input").value, note: $("note-input").value };
+      var draft = drafts[id] || { reply: "", note: "" };
+      delete drafts[id];
       openId = id;
       ticket = null;
       rendered = [];
       shownQueue = null;
       remember(OPEN_KEY, id);
       clear($("transcript"));
-      $("reply-input").value = "";
-      $("note-input").value = "";
+      $("reply-input").value = draft.reply;
+      $("note-input").value = draft.note;
     }
     $("chat-empty").hidden = true;
     $("chat-view").hidden = false;
@@ -1031,10 +1050,12 @@
     var box = $("reply-input");
     var text = box.value.trim();
     if (!text || !ownedByMe() || busy) return;
+    var id = ticket.id;
     box.value = ""; // cleared now, so the agent can type the next line while this one goes out
     act("reply", { text: text }).then(function (done) {
-      if (!done) box.value = box.value.trim() ? text + "\n" + box.value : text; // nothing lost
-      box.focus();
+      if (done) { if (openId === id) box.focus(); return; }
+      if (openId === id) box.value = box.value.trim() ? text + "\n" + box.value : text; // nothing lost
+      else drafts[id] = { reply: text, note: (drafts[id] || {}).note || "" };
     });
   }
 

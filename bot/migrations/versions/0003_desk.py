@@ -82,6 +82,7 @@ def upgrade() -> None:
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("context", JsonType, nullable=False),
+        sa.Column("labels", JsonType, nullable=False),
         sa.Column("csat", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["agent_id"], ["agents.id"], name=op.f("fk_tickets_agent_id_agents")),
         sa.ForeignKeyConstraint(
