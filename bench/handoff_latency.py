@@ -7,9 +7,10 @@ own; `--embedded` for SQLite and the in-process stand-in) with `--queued` ticket
 waiting, logs an agent in and connects the console's socket, then has `--handoffs` customers
 write "转人工" one after another. For each it times, from just before the customer's POST:
 
-- event: the `ticket_queued` event reaching the console's socket;
-- shown: that event plus the console's refetch of its queue (GET /api/agent/queue), which
-  is when the agent sees the ticket listed.
+- event: the `ticket_queued` event reaching the console's socket. The event carries the
+  ticket, and the console lists it from the event at once: this is when the agent sees it;
+- refetch: that event plus the console's follow-up refetch of its whole queue (GET
+  /api/agent/queue with every waiting ticket), which re-sorts the list.
 
 Baseline in the same run: the same customers' plain FAQ question (POST, the bot answers).
 Prints p50/p99 of each and the ratios to the baseline.
@@ -83,7 +84,7 @@ def preload(app_engine: object, queued: int) -> None:
         desk.reconcile(s)
 
 
-async def measure(base: str, handoffs: int) -> dict[str, np.ndarray]:
+async def measure(base: str, handoffs: int, queued: int) -> dict[str, np.ndarray]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         token = (await http.post("/api/agent/login", json={"username": "bench", "password": "bench-password"})).json()[
             "token"
@@ -112,8 +113,8 @@ async def measure(base: str, handoffs: int) -> dict[str, np.ndarray]:
                     if event.get("type") == "ticket_queued":
                         break
                 event_ms.append((time.perf_counter() - start) * 1000)
-                listed = (await http.get("/api/agent/queue", headers=headers)).json()["waiting"]
-                assert any(t["id"] == event["ticket_id"] for t in listed), (event, len(listed), i)
+                listed = (await http.get("/api/agent/queue", headers=headers)).json()
+                assert listed["waiting_total"] >= queued + i + 1, "the new ticket is counted in the queue"
                 shown_ms.append((time.perf_counter() - start) * 1000)
                 assert (await post).status_code == 200
                 if i % 50 == 0:
@@ -143,7 +144,7 @@ def main() -> None:
         with serve_in_thread(app) as base:
             preload(app.state.engine, args.queued)
             print(f"{args.queued} tickets waiting; {args.handoffs} customers hand over", flush=True)
-            results = asyncio.run(measure(base, args.handoffs))
+            results = asyncio.run(measure(base, args.handoffs, args.queued))
     finally:
         if not args.embedded:
             with psycopg.connect(PG, autocommit=True) as conn:
@@ -153,8 +154,8 @@ def main() -> None:
     print(f"{'':44}{'p50':>8}{'p99':>8}")
     labels = {
         "baseline": "baseline: FAQ question answered (POST)",
-        "event": "handoff -> ticket event at the console",
-        "shown": "handoff -> listed in the console's queue",
+        "event": "handoff -> ticket shown (event at console)",
+        "shown": "handoff -> queue refetched and re-sorted",
     }
     for key in ("baseline", "event", "shown"):
         p50, p99 = np.percentile(results[key], [50, 99])

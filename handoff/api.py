@@ -32,6 +32,7 @@ R = TypeVar("R")
 MAX_BODY = 16 * 1024
 STATIC_DIR = Path(__file__).parent / "static"
 CONSOLE_PAGE = STATIC_DIR / "console.html"
+QUEUE_SHOWN = 200  # the front of the queue a console lists; the total comes alongside
 
 router = APIRouter(tags=["agents"])
 
@@ -201,20 +202,23 @@ async def queue(request: Request, agent: CurrentAgent) -> dict[str, Any]:
     def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
         skills = [q for q in desk.desk.queues if q in agent.skills or q == "general"]
         order = desk.queue.waiting(skills)
-        ids = [i for _, i in order]
-        query = select(Ticket).options(defer(Ticket.context)).where(Ticket.id.in_(ids))
-        tickets = {t.id: t for t in s.scalars(query)}
         positions: dict[str, int] = {}
-        waiting = []
+        ranked = []
         for q, ticket_id in order:
             positions[q] = positions.get(q, 0) + 1
-            t = tickets.get(ticket_id)
-            if t is not None and t.status == "queued":
-                waiting.append(ticket_summary(t, positions[q]))
+            ranked.append((ticket_id, positions[q]))
+        front = ranked[:QUEUE_SHOWN]
+        query = select(Ticket).options(defer(Ticket.context)).where(Ticket.id.in_([i for i, _ in front]))
+        tickets = {t.id: t for t in s.scalars(query)}
+        waiting = [
+            ticket_summary(tickets[i], position)
+            for i, position in front
+            if i in tickets and tickets[i].status == "queued"
+        ]
         mine = s.scalars(
             select(Ticket).where(Ticket.agent_id == agent.id, Ticket.status == ASSIGNED).order_by(Ticket.assigned_at)
         )
-        return {"waiting": waiting, "mine": [ticket_summary(t) for t in mine]}, []
+        return {"waiting": waiting, "waiting_total": len(ranked), "mine": [ticket_summary(t) for t in mine]}, []
 
     return await run(request, work)
 

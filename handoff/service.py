@@ -397,8 +397,12 @@ class HelpDesk:
     ) -> list[Notice]:
         ticket, conv = self.owned(session, ticket_id, agent)
         lang = conv.language or "zh"
-        notices = [Notice(conv.sender_id, line("transferred", lang), custom={"system": True})]
+        notices = [Notice(conv.sender_id, line("transferred", lang), custom={"system": True, "handoff": True})]
         if to_agent is not None:
+            if to_agent.id == agent.id:
+                raise DeskError("the chat is already yours")
+            if to_agent.presence != "online":
+                raise Conflict(f"{to_agent.display_name} is {to_agent.presence}, not online")
             busy = (
                 session.scalar(
                     select(func.count())
@@ -440,7 +444,7 @@ class HelpDesk:
             )
         )
         return [
-            Notice(conv.sender_id, text, buttons, custom={"system": True, "csat": ticket.id}),
+            Notice(conv.sender_id, text, buttons, custom={"system": True, "csat": ticket.id, "state": "bot"}),
             Notice(desk_event={"type": "ticket_resolved", "ticket_id": ticket.id}),
         ]
 
@@ -454,7 +458,7 @@ class HelpDesk:
         text = line("handed_back", lang)
         session.add(Message(conversation_id=conv.id, direction="out", author="system", text=text, language=lang))
         return [
-            Notice(conv.sender_id, text, custom={"system": True}),
+            Notice(conv.sender_id, text, custom={"system": True, "state": "bot"}),
             Notice(desk_event={"type": "ticket_handed_back", "ticket_id": ticket.id}),
         ]
 
@@ -556,8 +560,10 @@ class HelpDesk:
 def rate(session: Session, conv: Conversation, score: int, ticket_id: int | None) -> str:
     """Store a 1–5 rating of the conversation (and of the ticket's agent and queue when given)."""
     ticket = session.get(Ticket, ticket_id) if ticket_id is not None else None
-    if ticket is not None and ticket.conversation_id != conv.id:
-        ticket = None  # someone else's ticket: rate this conversation only
+    if ticket is not None and (ticket.conversation_id != conv.id or ticket.status != RESOLVED):
+        ticket = None  # someone else's, or not finished: rate this conversation only
+    if ticket is not None and ticket.csat is not None:
+        return line("thanks_rating", conv.language or "zh")  # rated already: the first rating stands
     if ticket is not None:
         ticket.csat = score
     session.add(

@@ -105,6 +105,7 @@
   var queueOrder = [];
   var clockOffset = 0;           // desk clock minus this browser's clock, ms
   var waiting = [];
+  var waitingTotal = 0;          // everyone waiting in my queues; the list shows the front
   var mine = [];
   var colleagues = [];
   var canned = [];
@@ -388,6 +389,7 @@
       if (!r.ok || !r.body || !fresh("queue", seq)) return;
       var before = knownMine;
       waiting = r.body.waiting || [];
+      waitingTotal = r.body.waiting_total || waiting.length;
       mine = r.body.mine || [];
       knownMine = {};
       mine.forEach(function (t) {
@@ -523,7 +525,7 @@
     renderList($("mine"), mine, "mine");
     renderList($("queue"), waiting, "queue");
     $("mine-count").textContent = String(mine.length);
-    $("queue-count").textContent = String(waiting.length);
+    $("queue-count").textContent = String(Math.max(waiting.length, waitingTotal));
     $("mine-empty").hidden = mine.length > 0;
     $("queue-empty").hidden = waiting.length > 0;
     document.title = (waiting.length ? "(" + waiting.length + ") " : "") + "优选生活 · 客服工作台 | Agent console";
@@ -1141,11 +1143,20 @@
       return;
     }
     var onOpen = openId !== null && ev.ticket_id === openId;
+    if (ev.type === "ticket_queued" && ev.ticket && servesQueue(ev.ticket.queue)) {
+      // Show the new ticket at once from the event itself; the refetch below puts it in its place.
+      var known = waiting.some(function (t) { return t.id === ev.ticket.id; });
+      if (!known) { waiting.push(ev.ticket); renderLists(); }
+    }
     if (ev.type === "agent_message" || ev.type === "note") {
       if (onOpen) refresh({ ticket: true }); // the lists do not change
       return;
     }
     refresh({ queue: true, ticket: onOpen });
+  }
+
+  function servesQueue(queue) {
+    return !!me && (queue === "general" || (me.skills || []).indexOf(queue) !== -1);
   }
 
   function setStatus(state) {

@@ -253,7 +253,8 @@
   function applyCustom(custom) {
     if (!custom || typeof custom !== "object") return;
     if (custom.handoff === true) setHandoff(true);
-    if (custom.state === "bot") setHandoff(false);
+    // A person joined (they talk from here on), or the chat is back with the bot.
+    if (custom.handoff === "joined" || custom.state === "bot") setHandoff(false);
   }
 
   /** Render one item from the webhook reply or a websocket push. */
