@@ -23,7 +23,7 @@ from bot.nlu.normalize import strip_control
 from bot.nlu.parser import NLU, Parse
 from bot.policy import Decision, Policy, Reply, State
 from bot.runtime import EVENTS_CHANNEL, Runtime, ServiceUnavailable, customer_channel
-from bot.store import BOT, Conversation, Message, get_or_create, transcript
+from bot.store import BOT, PENDING_HANDOFF, Conversation, Message, get_or_create, transcript
 from handoff.escalation import Escalator, HandoffRequest, MarkPending
 from handoff.models import EscalationKeyword
 from handoff.service import DESK_CHANNEL, HelpDesk, line, rate, rating_buttons
@@ -202,6 +202,8 @@ class Engine:
             desk_events = [n.desk_event for n in notices if n.desk_event]
         else:
             desk_events = []
+        if conv.state == PENDING_HANDOFF and parse.sentiment.angry and self.desk is not None and not decision.handoff:
+            desk_events += [n.desk_event for n in self.desk.upset_while_waiting(session, conv) if n.desk_event]
         outbound = self._record_out(session, conv, decision)
         event = {
             "type": "message",

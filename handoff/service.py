@@ -334,6 +334,21 @@ class HelpDesk:
         ]
         return notices + self.positions(session, ticket.queue)
 
+    def upset_while_waiting(self, session: Session, conv: Conversation) -> list[Notice]:
+        """A waiting customer got angry: their ticket moves up (once) and says why."""
+        ticket = session.scalars(
+            select(Ticket).where(Ticket.conversation_id == conv.id, Ticket.status == QUEUED)
+        ).first()
+        if ticket is None or "anger" in (ticket.labels or []):
+            return []
+        ticket.labels = [*(ticket.labels or []), "anger"]
+        ticket.priority += self.desk.priority.get("anger", 0)
+        self.queue.move(ticket.id, ticket.queue, ticket.priority, ticket.created_at)
+        session.add(TicketEvent(ticket_id=ticket.id, kind="escalated", data={"label": "anger"}))
+        return [
+            Notice(desk_event={"type": "ticket_escalated", "ticket_id": ticket.id, "ticket": ticket_summary(ticket)})
+        ]
+
     def _requeue(self, session: Session, ticket_id: int) -> None:
         row = session.execute(
             select(Ticket.queue, Ticket.priority, Ticket.created_at).where(

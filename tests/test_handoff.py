@@ -313,3 +313,37 @@ def test_repair_never_drops_a_ticket_whose_handoff_is_still_committing(desk_engi
     with desk_engine.db.session() as s:
         desk.reconcile(s)
     assert {t for _, t in desk.queue.waiting(["general"])} == {ticket.id}  # still unknown: a ghost
+
+
+def test_a_customer_who_gets_angry_while_waiting_moves_up(api: TestClient, desk_engine: Engine) -> None:
+    Chat(api, "w1").say("转人工")
+    second = Chat(api, "w2")
+    second.say("转人工")
+    second.say("到底还要等多久！！！你们这什么垃圾服务！！！")
+    first_ticket, second_ticket = tickets(desk_engine)
+    assert "anger" in second_ticket.labels and second_ticket.priority > first_ticket.priority
+    assert desk_engine.desk is not None
+    assert next(t for _, t in desk_engine.desk.queue.waiting(["general"])) == second_ticket.id
+
+
+def test_transfer_needs_an_online_colleague_and_a_ticket_is_rated_once(
+    api: TestClient, desk_engine: Engine, two_agents: Any
+) -> None:
+    wang, _ = two_agents
+    chat = Chat(api, "t1")
+    chat.say("转人工")
+    (ticket,) = tickets(desk_engine)
+    api.post(f"/api/agent/tickets/{ticket.id}/claim", headers=wang)
+    with desk_engine.db.session() as s:
+        chen = s.scalars(select(Agent).where(Agent.username == "chen")).one()
+        chen_id = chen.id
+    offline = api.post(f"/api/agent/tickets/{ticket.id}/transfer", headers=wang, json={"agent_id": chen_id})
+    assert offline.status_code == 409 and "offline" in offline.json()["detail"]
+    early = f'/csat{{"score":1,"ticket":{ticket.id}}}'
+    chat.say(early)  # not resolved yet: counts for the conversation, not the agent
+    api.post(f"/api/agent/tickets/{ticket.id}/resolve", headers=wang)
+    chat.say(f'/csat{{"score":4,"ticket":{ticket.id}}}')
+    chat.say(f'/csat{{"score":1,"ticket":{ticket.id}}}')
+    with desk_engine.db.session() as s:
+        assert s.get_one(Ticket, ticket.id).csat == 4
+        assert [r.agent_id is not None for r in s.scalars(select(Rating).order_by(Rating.id))] == [False, True]
