@@ -26,6 +26,11 @@ def _serve(args: argparse.Namespace) -> int:
             keys = f"key in {settings.data_dir / 'sync-api-key'}"
         else:
             keys = "disabled: set TRIAGE_SYNC_API_KEYS"
+        desk = (
+            f"demo agents wangfang, lijun, zhaomin, chenlei; password in {settings.data_dir / 'desk-password'}"
+            if settings.embedded
+            else "agents as created in the agents table"
+        )
         actions = settings.action_endpoint_url or "in-process (set ACTION_ENDPOINT_URL for the action server)"
         mode = "embedded (SQLite + in-process Redis stand-in)" if settings.embedded else "production"
         print(
@@ -35,6 +40,7 @@ def _serve(args: argparse.Namespace) -> int:
             f"  REST channel:    POST {base}/webhooks/rest/webhook\n"
             f"  NLU parse:       POST {base}/model/parse\n"
             f"  conversations:   GET  {base}/conversations/{{sender_id}}\n"
+            f"  agent console:   {base}/console  ({desk})\n"
             f"  data sync API:   PUT  {base}/api/sync/...  ({keys})\n"
             f"  actions:         {actions}\n"
             f"  health:          GET  {base}/health\n"

@@ -509,14 +509,15 @@ class HelpDesk:
                 self.queue.move(t.id, t.queue, t.priority, t.created_at)
                 session.add(TicketEvent(ticket_id=t.id, kind="queued", data={"after_hours": True}))
                 notices.append(Notice(desk_event={"type": "ticket_queued", "ticket_id": t.id, "queue": t.queue}))
-        waiting = list(session.scalars(select(Ticket).where(Ticket.status == QUEUED)))
-        for t in waiting:
-            if t.overflow_at is not None and t.overflow_at <= now and t.queue != GENERAL:
-                session.add(TicketEvent(ticket_id=t.id, kind="overflow", data={"from": t.queue}))
-                t.context = {**t.context, "overflowed_from": t.queue}
-                t.queue, t.overflow_at = GENERAL, None
-                self.queue.move(t.id, GENERAL, t.priority, t.created_at)
-                notices.append(Notice(desk_event={"type": "ticket_overflow", "ticket_id": t.id}))
+        overdue = select(Ticket).where(
+            Ticket.status == QUEUED, Ticket.overflow_at.is_not(None), Ticket.overflow_at <= now, Ticket.queue != GENERAL
+        )
+        for t in session.scalars(overdue):
+            session.add(TicketEvent(ticket_id=t.id, kind="overflow", data={"from": t.queue}))
+            t.labels = [*(t.labels or []), f"from_{t.queue}"]
+            t.queue, t.overflow_at = GENERAL, None
+            self.queue.move(t.id, GENERAL, t.priority, t.created_at)
+            notices.append(Notice(desk_event={"type": "ticket_overflow", "ticket_id": t.id}))
         late = session.scalars(
             select(Ticket).where(
                 Ticket.status.in_((QUEUED, ASSIGNED)),
