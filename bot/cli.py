@@ -82,6 +82,49 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _agent_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from bot.config import Settings
+    from bot.db import Database
+    from handoff.agents import AgentExists, create_agent
+    from handoff.desk import load_desk
+
+    skills = [s.strip() for s in args.skills.split(",") if s.strip()]
+    unknown = [s for s in skills if s not in load_desk().queues]
+    if unknown:
+        print(
+            f"triage agent add: unknown queue(s) {', '.join(unknown)}; queues: {', '.join(load_desk().queues)}",
+            file=sys.stderr,
+        )
+        return 2
+    password = (
+        sys.stdin.readline().strip() if args.password_stdin else getpass.getpass(f"password for {args.username}: ")
+    )
+    if len(password) < 10:
+        print("triage agent add: the password needs at least 10 characters", file=sys.stderr)
+        return 2
+    db = Database(Settings.from_env().database_url)
+    with db.startup_lock():
+        db.migrate()
+    try:
+        with db.session() as session:
+            create_agent(
+                session,
+                username=args.username,
+                display_name=args.name,
+                password=password,
+                skills=skills,
+                max_chats=args.max_chats,
+                role="supervisor" if args.supervisor else "agent",
+            )
+    except AgentExists as exc:
+        print(f"triage agent add: {exc}", file=sys.stderr)
+        return 2
+    print(f"agent {args.username} ({args.name}) can now log in at /console; queues: {', '.join(skills)}")
+    return 0
+
+
 def _at_least_showcase(value: str) -> int:
     from actions.demo import SHOWCASE
 
@@ -126,6 +169,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--database-url", help="default: DATABASE_URL, or the embedded SQLite file")
     demo.add_argument("--replace", action="store_true", help="delete the merchant data already there first")
     demo.set_defaults(func=_demo_data)
+
+    agent = sub.add_parser("agent", help="agent accounts for the human desk")
+    agent_sub = agent.add_subparsers(dest="agent_command", required=True)
+    add = agent_sub.add_parser("add", help="create an agent (asks for the password)")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="the name customers see, e.g. 王芳")
+    add.add_argument("--skills", default="general", help="queues served, comma-separated (default: general)")
+    add.add_argument("--max-chats", type=int, default=3, help="chats at once (default 3)")
+    add.add_argument("--supervisor", action="store_true", help="may take major complaints and edit keywords")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(func=_agent_add)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

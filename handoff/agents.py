@@ -66,6 +66,35 @@ def logout(session: Session, token: str) -> None:
     session.execute(delete(AgentSession).where(AgentSession.token_hash == _token_hash(token)))
 
 
+class AgentExists(ValueError):
+    pass
+
+
+def create_agent(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    skills: list[str],
+    max_chats: int = 3,
+    role: str = "agent",
+) -> Agent:
+    if session.scalars(select(Agent).where(Agent.username == username)).first() is not None:
+        raise AgentExists(f"an agent {username!r} exists already")
+    agent = Agent(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        skills=skills,
+        max_chats=max_chats,
+        role=role,
+    )
+    session.add(agent)
+    session.flush()
+    return agent
+
+
 @dataclass(frozen=True)
 class DemoAgent:
     username: str

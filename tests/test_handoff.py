@@ -347,3 +347,24 @@ def test_transfer_needs_an_online_colleague_and_a_ticket_is_rated_once(
     with desk_engine.db.session() as s:
         assert s.get_one(Ticket, ticket.id).csat == 4
         assert [r.agent_id is not None for r in s.scalars(select(Rating).order_by(Rating.id))] == [False, True]
+
+
+def test_agents_are_created_from_the_command_line(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from bot.cli import main
+    from bot.config import Settings
+    from bot.db import Database
+    from handoff.agents import check_password
+
+    monkeypatch.setenv("TRIAGE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
+    assert main(["agent", "add", "wang", "--name", "王芳", "--skills", "tracking,general", "--password-stdin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
+    assert main(["agent", "add", "wang", "--name", "王芳", "--password-stdin"]) == 2  # taken
+    db = Database(Settings.from_env().database_url)
+    with db.session() as s:
+        agent = s.scalars(select(Agent).where(Agent.username == "wang")).one()
+        assert agent.skills == ["tracking", "general"] and check_password("a-long-password", agent.password_hash)
+    db.engine.dispose()
