@@ -174,7 +174,7 @@ class HelpDesk:
         keyword_queue = handoff_context.get("keyword_queue")
         case = Case(
             reason=reason,
-            topic=handoff_context.get("topic"),
+            topic=self._subject(messages, handoff_context.get("topic")),
             anger=float(handoff_context.get("anger") or 0.0),
             anger_history=[
                 float((m.parse or {}).get("sentiment", {}).get("anger", 0.0)) for m in messages if m.direction == "in"
@@ -243,6 +243,16 @@ class HelpDesk:
         else:
             text = line("queued", lang, queue=queue_name, ahead=position - 1, minutes=minutes)
         return ticket, [Notice(text=text, custom={"queue": ticket.queue, "position": position}, desk_event=event)]
+
+    def _subject(self, messages: list[Message], topic: str | None) -> str | None:
+        """What the conversation is about: "转人工" says nothing, so look back for the latest
+        customer turn whose topic has a queue of its own (查货, 查款 …)."""
+        if topic in self.desk.queue_by_topic:
+            return topic
+        for m in reversed(messages):
+            if m.direction == "in" and m.topic in self.desk.queue_by_topic:
+                return m.topic
+        return topic
 
     def _customer(self, session: Session, slots: dict[str, Any]) -> tuple[dict[str, Any] | None, float | None]:
         customer = None

@@ -368,3 +368,11 @@ def test_agents_are_created_from_the_command_line(tmp_path: Any, monkeypatch: py
         agent = s.scalars(select(Agent).where(Agent.username == "wang")).one()
         assert agent.skills == ["tracking", "general"] and check_password("a-long-password", agent.password_hash)
     db.engine.dispose()
+
+
+def test_asking_for_a_person_after_a_payment_question_goes_to_payments(api: TestClient, desk_engine: Engine) -> None:
+    chat = Chat(api, "pay")
+    chat.say("货已经签收了，货款怎么还没到账")
+    chat.say("算了，转人工")
+    (ticket,) = tickets(desk_engine)
+    assert ticket.reason == "human_request" and ticket.queue == "payments"
