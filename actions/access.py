@@ -26,6 +26,15 @@ def _order_button(order: Order, lang: str) -> dict[str, str]:
     return {"title": title, "payload": order.order_no}
 
 
+def _seen(order: Order, outcome: Outcome) -> Order:
+    """Note who this is and what the order is worth: the desk serves valuable customers first."""
+    if outcome.turn.slot("customer_tier") != order.customer.tier:
+        outcome.set("customer_tier", order.customer.tier)
+    if outcome.turn.slot("order_total") != float(order.total):
+        outcome.set("order_total", float(order.total))
+    return order
+
+
 def authorised(order: Order, outcome: Outcome, *, recipient_ok: bool) -> bool:
     """May whoever is writing see this order? (`recipient_ok`: the recipient may, for tracking.)"""
     slots = outcome.turn.slots
@@ -75,7 +84,7 @@ def resolve_order(session: Session, outcome: Outcome, loop: str, *, recipient_ok
         return None
 
     if authorised(order, outcome, recipient_ok=recipient_ok):
-        return order
+        return _seen(order, outcome)
     if requested == "phone_last4" and turn.slot("order_id") == order.order_no and not (order_no or waybill):
         digits = _LAST4.findall(turn.text)
         phones = [order.customer.phone] + ([order.recipient_phone] if recipient_ok else [])
@@ -85,7 +94,7 @@ def resolve_order(session: Session, outcome: Outcome, loop: str, *, recipient_ok
             else:
                 outcome.set("verified_orders", [*(turn.slot("verified_orders") or []), order.order_no])
             outcome.set("attempts", 0)
-            return order
+            return _seen(order, outcome)
         outcome.failed(loop, "phone_last4", "bad_phone_last4", "verification_failed", "handoff_verification")
         return None
     outcome.ask(loop, "phone_last4", "ask_phone_last4", order_no=order.order_no)

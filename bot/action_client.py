@@ -34,6 +34,8 @@ SLOTS = (
     "claim_description",
     "handoff_reason",
     "lookup",
+    "customer_tier",
+    "order_total",
 )
 DOMAIN: dict[str, Any] = {
     "version": "3.1",

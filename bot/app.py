@@ -81,11 +81,18 @@ def build_engine(settings: Settings) -> Engine:
     thresholds = Thresholds(oos=settings.oos_threshold, answer=settings.answer_threshold)
     nlu = NLU.build(entries, thresholds)
     warm_up()  # the anger model trains once per process: before the first customer, not during
-    policy = Policy(nlu.entries, load_responses(), thresholds, SUGGESTIONS)
+    policy = Policy(nlu.entries, load_responses(), thresholds, SUGGESTIONS, load_desk().high_value_total)
     runtime = Runtime(settings.redis_url)
     clock = clock_from(settings.frozen_now) if settings.frozen_now else utcnow
     questions = {e.id: e.question["zh"] for e in entries}
-    desk = HelpDesk(TicketQueue(runtime.sync, load_desk()), load_desk(), questions, now=clock)
+    merchant = MerchantData.for_settings(settings, db)
+    desk = HelpDesk(
+        TicketQueue(runtime.sync, load_desk()),
+        load_desk(),
+        questions,
+        now=clock,
+        is_holiday=lambda day: day in merchant.calendar().closures,
+    )
     with db.session() as session:
         desk.reconcile(session)  # Redis may have lost the queues (flush, new instance): SQL has them
     return Engine(
@@ -95,17 +102,17 @@ def build_engine(settings: Settings) -> Engine:
         policy,
         escalator=QueueEscalator(desk),
         max_chars=settings.max_message_chars,
-        actions=action_runner(settings, db),
+        actions=action_runner(settings, merchant),
         identity_secret=settings.identity_secret,
         desk=desk,
     )
 
 
-def action_runner(settings: Settings, db: Database) -> ActionRunner:
+def action_runner(settings: Settings, merchant: MerchantData) -> ActionRunner:
     """The action server over HTTP when ACTION_ENDPOINT_URL is set, else the same actions in-process."""
     if settings.action_endpoint_url:
         return HttpRunner(settings.action_endpoint_url)
-    return InProcessRunner(executor(MerchantData.for_settings(settings, db)))
+    return InProcessRunner(executor(merchant))
 
 
 SWEEP_SECONDS = 5.0

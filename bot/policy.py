@@ -83,11 +83,13 @@ class Policy:
         responses: Mapping[str, Mapping[str, str]],
         thresholds: Thresholds | None = None,
         suggestions: tuple[str, ...] = (),
+        high_value_total: float = 2000.0,
     ) -> None:
         self.entries = entries
         self.responses = responses
         self.thresholds = thresholds or Thresholds()
         self.suggestions = suggestions  # entry ids offered when nothing matched
+        self.high_value_total = high_value_total  # an order worth this much gets a person sooner
 
     def decide(self, parse: Parse, state: State, keyword: str | None = None) -> Decision:
         """`keyword`: a word staff marked as always needing a person was in the message."""
@@ -272,6 +274,9 @@ class _Turn:
         misses = self.state.fallback_count + 1
         if misses >= 2:
             return self.handoff("fallback", [Reply(self.p.say("handoff", self.lang))])
+        if self.high_value():
+            # A VIP, or an order worth a lot: no second try at guessing, a person takes it now.
+            return self.handoff("high_value", [Reply(self.p.say("handoff", self.lang))])
         ids = [
             c.label
             for c in self.parse.candidates
@@ -295,6 +300,11 @@ class _Turn:
             ),
         ]
         return self.decision(marked, kind="handoff", handoff=reason, context=context)
+
+    def high_value(self) -> bool:
+        total = self.slots.get("order_total")
+        vip = self.slots.get("customer_tier") == "vip"
+        return vip or (isinstance(total, int | float) and total >= self.p.high_value_total)
 
     def off_topic_first(self) -> bool:
         """The knowledge base's own out-of-scope examples outrank every entry."""

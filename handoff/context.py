@@ -26,6 +26,7 @@ REASONS_ZH = {
     "lookup_unavailable": "订单系统查询失败",
     "keyword": "命中人工关键词",
     "offline": "非工作时间留言",
+    "high_value": "高价值客户或订单，机器人没能解答",
 }
 
 

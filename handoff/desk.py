@@ -42,6 +42,7 @@ class Desk:
     closes: time
     closed_on_holidays: bool
     minutes_per_ticket: float
+    auto_assign: bool = False
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> Desk:
@@ -64,6 +65,7 @@ class Desk:
             closes=time.fromisoformat(hours["close"]),
             closed_on_holidays=bool(hours.get("closed_on_public_holidays", False)),
             minutes_per_ticket=float(raw["default_minutes_per_ticket"]),
+            auto_assign=str(raw.get("assignment", "offer")) == "auto",
         )
 
 

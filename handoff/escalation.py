@@ -31,6 +31,7 @@ REASONS = (
     "claim",
     "lookup_unavailable",
     "keyword",
+    "high_value",
 )
 
 

@@ -65,6 +65,7 @@ class Ticket(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     context: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     labels: Mapped[list[str]] = mapped_column(JsonType, default=list)  # why it is urgent: anger, vip…
+    offered_to: Mapped[int | None] = mapped_column(Integer, nullable=True)  # least-loaded agent suggested
     csat: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 

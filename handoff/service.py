@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -21,7 +21,7 @@ from actions.models import Customer, Order
 from bot.db import utcnow
 from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, transcript
 from handoff.context import summary, ticket_context
-from handoff.desk import GENERAL, Case, Desk, estimated_wait, first_response_due, is_open, next_opening, route
+from handoff.desk import DESK_TZ, GENERAL, Case, Desk, estimated_wait, first_response_due, is_open, next_opening, route
 from handoff.models import (
     ASSIGNED,
     HANDED_BACK,
@@ -121,6 +121,7 @@ def ticket_summary(t: Ticket, position: int | None = None) -> dict[str, Any]:
         "summary": t.summary,
         "position": position,
         "csat": t.csat,
+        "offered_to": t.offered_to,
     }
 
 
@@ -149,11 +150,13 @@ class HelpDesk:
         desk: Desk,
         entry_questions: dict[str, str] | None = None,
         now: Callable[[], datetime] = utcnow,
+        is_holiday: Callable[[date], bool] = lambda _: False,
     ) -> None:
         self.queue = queue
         self.desk = desk
         self.entry_questions = entry_questions or {}
         self.now = now
+        self.is_holiday = is_holiday
         self._suspects: set[int] = set()  # ids in Redis that SQL did not know at the last sweep
 
     # --- opening tickets ------------------------------------------------------------------
@@ -185,7 +188,7 @@ class HelpDesk:
             keyword_queue=keyword_queue,
         )
         decided = route(self.desk, case)
-        open_now = is_open(self.desk, now)
+        open_now = self.open_at(now)
         ticket = Ticket(
             conversation_id=conv.id,
             status=QUEUED if open_now else OFFLINE,
@@ -236,6 +239,14 @@ class HelpDesk:
             self.queue.push(ticket.id, OFFLINE_QUEUE, ticket.priority, now)
             return ticket, [Notice(text=text, desk_event={**event, "type": "ticket_offline"})]
         self.queue.push(ticket.id, ticket.queue, ticket.priority, now)
+        chosen = self.least_loaded(session, ticket.queue)
+        if chosen is not None and self.desk.auto_assign:
+            notices = self.claim(session, ticket.id, chosen)
+            # the customer hears of it in this very reply; the desk after the commit
+            return ticket, [Notice(text=n.text, custom=n.custom) if n.sender_id else n for n in notices]
+        if chosen is not None:
+            ticket.offered_to = chosen.id
+            event["ticket"] = ticket_summary(ticket)
         position = self.queue.position(ticket.id, ticket.queue) or 1
         minutes = self.wait_minutes(session, ticket.queue, position)
         if position <= 1:
@@ -271,6 +282,23 @@ class HelpDesk:
             total = session.scalar(select(Order.total).where(Order.order_no == slots["order_id"]))
             order_total = float(total) if total is not None else None
         return customer, order_total
+
+    def open_at(self, moment: datetime) -> bool:
+        return is_open(self.desk, moment, public_holiday=self.is_holiday(moment.astimezone(DESK_TZ).date()))
+
+    def least_loaded(self, session: Session, queue: str) -> Agent | None:
+        """The online agent serving `queue` with the most free seats (fewest chats open)."""
+        load = dict(
+            session.execute(
+                select(Ticket.agent_id, func.count()).where(Ticket.status == ASSIGNED).group_by(Ticket.agent_id)
+            ).all()
+        )
+        candidates = [
+            a
+            for a in session.scalars(select(Agent).where(Agent.presence == "online").order_by(Agent.id))
+            if queue in (a.skills or []) and load.get(a.id, 0) < a.max_chats
+        ]
+        return min(candidates, key=lambda a: (load.get(a.id, 0) / max(a.max_chats, 1), load.get(a.id, 0)), default=None)
 
     def wait_minutes(self, session: Session, queue: str, position: int) -> int:
         agents = session.scalar(select(func.count()).select_from(Agent).where(Agent.presence == "online")) or 0
@@ -512,7 +540,7 @@ class HelpDesk:
         """Overflow long waits to general, record missed first responses, repair Redis."""
         now = now or self.now()
         notices: list[Notice] = []
-        if is_open(self.desk, now):
+        if self.open_at(now):
             for t in session.scalars(select(Ticket).where(Ticket.status == OFFLINE)):
                 t.status = QUEUED
                 t.first_response_due = first_response_due(self.desk, t.queue, now)

@@ -376,3 +376,62 @@ def test_asking_for_a_person_after_a_payment_question_goes_to_payments(api: Test
     chat.say("算了，转人工")
     (ticket,) = tickets(desk_engine)
     assert ticket.reason == "human_request" and ticket.queue == "payments"
+
+
+def test_a_new_ticket_is_offered_to_the_least_loaded_online_agent_of_its_queue(
+    api: TestClient, desk_engine: Engine
+) -> None:
+    headers = {"wang": login(api, "wang"), "chen": login(api, "chen")}  # both online, both serve general
+    with desk_engine.db.session() as s:
+        name_of = {a.id: a.username for a in s.scalars(select(Agent))}
+    Chat(api, "o1").say("转人工")
+    (first,) = tickets(desk_engine)
+    assert first.offered_to is not None
+    taker = name_of[first.offered_to]
+    assert api.post(f"/api/agent/tickets/{first.id}/claim", headers=headers[taker]).status_code == 200
+    Chat(api, "o2").say("转人工")
+    second = tickets(desk_engine)[1]
+    assert second.offered_to is not None and name_of[second.offered_to] != taker  # the one with free seats
+    queue = api.get("/api/agent/queue", headers=headers["wang"]).json()["waiting"]
+    assert queue[0]["offered_to"] == second.offered_to
+
+
+def test_auto_assignment_gives_the_chat_to_a_person_at_once(api: TestClient, desk_engine: Engine) -> None:
+    from dataclasses import replace as dc_replace
+
+    desk = desk_engine.desk
+    assert desk is not None
+    desk.desk = dc_replace(desk.desk, auto_assign=True)
+    login(api, "wang")
+    chat = Chat(api, "auto")
+    chat.say("转人工")
+    assert "王芳" in chat.text and chat.state()["state"] == "human"
+    (ticket,) = tickets(desk_engine)
+    assert ticket.status == "assigned"
+
+
+def test_closed_on_public_holidays_when_the_desk_says_so(api: TestClient, desk_engine: Engine) -> None:
+    from dataclasses import replace as dc_replace
+
+    desk = desk_engine.desk
+    assert desk is not None
+    desk.desk = dc_replace(desk.desk, closed_on_holidays=True)
+    desk.is_holiday = lambda day: True
+    chat = Chat(api, "holiday")
+    chat.say("转人工")
+    assert "非工作时间" in chat.text
+    assert tickets(desk_engine)[0].status == "offline"
+
+
+def test_a_vip_gets_a_person_on_the_first_miss(api: TestClient, desk_engine: Engine) -> None:
+    from actions.models import Customer
+
+    with desk_engine.db.session() as s:
+        s.scalars(select(Customer).where(Customer.external_id == "C-ALICE")).one().tier = "vip"
+    chat = Chat(api, "vip")
+    chat.say(f"我的订单到哪了 {merchant.IN_TRANSIT}")
+    chat.say("1234")
+    chat.say("咕噜咕噜 巴拉巴拉")
+    assert chat.handed_over and chat.state()["handoff_reason"] == "high_value"
+    (ticket,) = tickets(desk_engine)
+    assert "vip" in ticket.labels and ticket.context["customer"]["tier"] == "vip"

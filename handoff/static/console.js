@@ -90,7 +90,8 @@
     major_complaint: "重大投诉 major",
     complaint: "投诉 complaint",
     high_value: "高额 high value",
-    keyword: "关键词 keyword"
+    keyword: "关键词 keyword",
+    offered: "推荐给你 for you"
   };
   var AUTHORS = { customer: "客户 Customer", bot: "机器人 Bot", agent: "客服", system: "系统 System" };
   var LOOKUP_KINDS = {
@@ -477,7 +478,9 @@
     if (kind === "queue" && t.position) top.appendChild(el("span", "position", "第 " + t.position + " 位"));
     if (kind === "mine") top.appendChild(el("span", "unread-dot", "新消息 new"));
     open.appendChild(top);
-    if (t.labels && t.labels.length) open.appendChild(badges(t.labels));
+    var labels = (t.labels || []).slice();
+    if (kind === "queue" && me && t.offered_to === me.id) labels.unshift("offered");
+    if (labels.length) open.appendChild(badges(labels));
     var said = firstLine(t.summary).replace(/^客户说：/, "");
     open.appendChild(el("span", "ticket-said", said || reasonText(t.reason)));
     open.appendChild(el("span", "ticket-reason", REASONS[t.reason] || t.reason));

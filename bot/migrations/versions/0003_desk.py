@@ -83,6 +83,7 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("context", JsonType, nullable=False),
         sa.Column("labels", JsonType, nullable=False),
+        sa.Column("offered_to", sa.Integer(), nullable=True),
         sa.Column("csat", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["agent_id"], ["agents.id"], name=op.f("fk_tickets_agent_id_agents")),
         sa.ForeignKeyConstraint(
