@@ -6,6 +6,7 @@ fakeredis server stands in, so the same code paths run in both modes.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
@@ -62,10 +63,13 @@ class Runtime:
         except redis.RedisError as exc:
             raise ServiceUnavailable("the messaging service (Redis) is unavailable") from exc
 
-    async def subscribe(self, channel: str) -> AsyncIterator[dict[str, Any]]:
-        """Messages published on `channel` from now on, until the caller stops iterating."""
+    async def subscribe(self, channel: str, ready: asyncio.Event | None = None) -> AsyncIterator[dict[str, Any]]:
+        """Messages published on `channel` from now on, until the caller stops iterating;
+        `ready` is set once the subscription is in place (nothing published after it is missed)."""
         pubsub = self.aio.pubsub()
         await pubsub.subscribe(channel)
+        if ready is not None:
+            ready.set()
         try:
             while True:
                 item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)

@@ -362,12 +362,18 @@ async def agent_socket(socket: WebSocket) -> None:
         return
     await socket.accept()
 
-    async def pump(channel: str) -> None:
-        async for event in engine.runtime.subscribe(channel):
+    async def pump(channel: str, ready: asyncio.Event) -> None:
+        async for event in engine.runtime.subscribe(channel, ready):
             await socket.send_json({"channel": channel, **event})
 
-    tasks = [asyncio.create_task(pump(DESK_CHANNEL)), asyncio.create_task(pump(EVENTS_CHANNEL))]
+    readiness = [asyncio.Event(), asyncio.Event()]
+    tasks = [
+        asyncio.create_task(pump(DESK_CHANNEL, readiness[0])),
+        asyncio.create_task(pump(EVENTS_CHANNEL, readiness[1])),
+    ]
     try:
+        # "hello" means: listening on both channels; the console catches up on anything older.
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readiness)), timeout=10)
         await socket.send_json({"type": "hello"})
         while True:
             await socket.receive_text()  # pings; the server only talks

@@ -12,8 +12,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
+from importlib import resources
 from typing import Any
 
+import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -66,41 +69,10 @@ class Notice:
     desk_event: dict[str, Any] | None = None
 
 
-LINES = {
-    "queued": (
-        "已为您转接{queue}人工客服，您前面还有 {ahead} 位，预计等待约 {minutes} 分钟。",
-        "You're in the queue for our {queue} team: {ahead} ahead of you, about {minutes} min.",
-    ),
-    "queued_next": (
-        "已为您转接{queue}人工客服，您是下一位，请稍候。",
-        "You're next in the queue for our {queue} team.",
-    ),
-    "position": (
-        "您前面还有 {ahead} 位，预计等待约 {minutes} 分钟。",
-        "{ahead} ahead of you now, about {minutes} min.",
-    ),
-    "position_next": ("马上就到您了，请稍候。", "You're next."),
-    "offline": (
-        "现在是非工作时间（人工客服 {opens}–{closes}），请留言并留下联系电话，客服上班后（{next}）会第一时间联系您。",
-        "Our team is away now (hours {opens}–{closes}). Leave a message with a phone number and we'll "
-        "get back to you when we open ({next}).",
-    ),
-    "joined": (
-        "您好，我是客服{agent}，已经看到您前面的描述，马上为您处理。",
-        "Hi, this is {agent}. I've read your messages and I'm on it.",
-    ),
-    "transferred": (
-        "正在为您转接其他同事，请稍候，无需重复描述。",
-        "I'm passing you to a colleague; no need to repeat anything.",
-    ),
-    "handed_back": (
-        "人工服务已结束，智能助手小优继续为您服务，有问题随时问我。",
-        "You're back with the assistant; ask me anything.",
-    ),
-    "csat": ("本次服务已结束，请为客服{agent}的服务打分：", "This chat is closed. How did {agent} do?"),
-    "csat_bot": ("请为小优这次的回答打个分吧：", "How did I do?"),
-    "thanks_rating": ("感谢您的评价！", "Thanks for the rating!"),
-}
+@cache
+def _lines() -> dict[str, dict[str, str]]:
+    raw = (resources.files("handoff") / "lines.yaml").read_text(encoding="utf-8")
+    return dict(yaml.safe_load(raw))
 
 
 def ticket_summary(t: Ticket, position: int | None = None) -> dict[str, Any]:
@@ -126,8 +98,8 @@ def ticket_summary(t: Ticket, position: int | None = None) -> dict[str, Any]:
 
 
 def line(key: str, lang: str, **values: Any) -> str:
-    zh, en = LINES[key]
-    return (zh if lang == "zh" else en).format(**values)
+    """A desk line (handoff/lines.yaml) in the customer's language."""
+    return _lines()[key]["zh" if lang == "zh" else "en"].format(**values)
 
 
 def rating_buttons(lang: str, ticket_id: int | None) -> list[dict[str, str]]:
