@@ -31,6 +31,7 @@ class Desk:
     queues: dict[str, Queue]
     overflow_after: timedelta
     queue_by_reason: dict[str, str]
+    queue_by_action: dict[str, str]
     queue_by_topic: dict[str, str]
     priority: dict[str, int]
     high_value_total: float
@@ -54,6 +55,7 @@ class Desk:
             },
             overflow_after=timedelta(minutes=float(raw["overflow_after_minutes"])),
             queue_by_reason=dict(raw.get("queue_by_reason") or {}),
+            queue_by_action=dict(raw.get("queue_by_action") or {}),
             queue_by_topic=dict(raw.get("queue_by_topic") or {}),
             priority={k: int(v) for k, v in raw["priority"].items()},
             high_value_total=float(raw["high_value_order_total"]),
@@ -93,6 +95,7 @@ class Case:
     customer_tier: str | None = None
     order_total: float | None = None
     keyword_queue: str | None = None  # a staff keyword matched: its queue
+    last_action: str | None = None  # the lookup the conversation was in the middle of
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,12 @@ def route(desk: Desk, case: Case) -> Route:
         labels.append("keyword")
         queue = case.keyword_queue
     else:
-        queue = desk.queue_by_reason.get(case.reason) or desk.queue_by_topic.get(case.topic or "") or GENERAL
+        queue = (
+            desk.queue_by_reason.get(case.reason)
+            or desk.queue_by_action.get(case.last_action or "")
+            or desk.queue_by_topic.get(case.topic or "")
+            or GENERAL
+        )
     if case.reason == "anger" or case.anger >= 0.5 or anger_rising(desk, case.anger_history):
         labels.append("anger")
     if case.reason == "complaint":

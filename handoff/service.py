@@ -158,6 +158,7 @@ class HelpDesk:
             customer_tier=(customer or {}).get("tier"),
             order_total=order_total,
             keyword_queue=keyword_queue,
+            last_action=slots.get("last_action"),
         )
         decided = route(self.desk, case)
         open_now = self.open_at(now)

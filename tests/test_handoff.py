@@ -435,3 +435,15 @@ def test_a_vip_gets_a_person_on_the_first_miss(api: TestClient, desk_engine: Eng
     assert chat.handed_over and chat.state()["handoff_reason"] == "high_value"
     (ticket,) = tickets(desk_engine)
     assert "vip" in ticket.labels and ticket.context["customer"]["tier"] == "vip"
+
+
+def test_asking_for_a_person_in_the_middle_of_a_remittance_lookup_goes_to_payments(
+    api: TestClient, desk_engine: Engine
+) -> None:
+    chat = Chat(api, "pay2")
+    chat.say("货已经签收了，货款怎么还没到账")
+    chat.say(merchant.HELD)
+    chat.say("2468")
+    chat.say("太慢了，转人工")
+    (ticket,) = tickets(desk_engine)
+    assert ticket.queue == "payments"
