@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
@@ -25,6 +25,7 @@ from actions.business_days import seed_holidays
 from actions.demo import load_if_empty
 from actions.registry import executor
 from actions.store import MerchantData
+from bot import metrics
 from bot.action_client import ActionRunner, HttpRunner, InProcessRunner
 from bot.channels import rest, web
 from bot.channels.body import read_json
@@ -221,6 +222,20 @@ def create_app(
             "kb_entries": len(eng.nlu.entries),
         }
         return JSONResponse(body, status_code=200 if ok else 503)
+
+    @app.get("/livez")
+    async def livez() -> dict[str, str]:
+        """Liveness: the process answers (restart it if not). Readiness is /health."""
+        return {"status": "alive"}
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        return await health(request)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_page() -> Response:
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
 
     @app.post("/model/parse")
     async def parse(request: Request) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from actions.protocol import MalformedCall
+from bot import metrics
 from bot.action_client import ActionRunner, ActionUnavailable, action_call, apply
 from bot.db import Database
 from bot.identity import verified_phone
@@ -101,6 +102,11 @@ class Engine:
 
     def handle(self, message: InboundMessage) -> list[OutboundMessage]:
         message = self.clean(message)
+        metrics.MESSAGES.labels(message.channel).inc()
+        with metrics.REPLY_SECONDS.time():
+            return self._handle(message)
+
+    def _handle(self, message: InboundMessage) -> list[OutboundMessage]:
         with self.runtime.lock(f"conversation:{message.sender_id}"):
             with self.db.session() as session:
                 conv = get_or_create(session, sender_id=message.sender_id, channel=message.channel)
@@ -195,6 +201,7 @@ class Engine:
                 "last_message": message.text,
             }
             notices = self.escalator.escalate(session, conv, HandoffRequest(decision.handoff, context))
+            metrics.HANDOFFS.labels(decision.handoff).inc()
             extra = [
                 Reply(n.text, n.buttons, {**n.custom, "system": True}) for n in notices if n.text and not n.sender_id
             ]
@@ -257,6 +264,7 @@ class Engine:
     def _action_failed(self, parse: Parse, decision: Decision, why: str) -> Decision:
         """The lookup failed: give the general answer if there is one, and a person takes over."""
         log.error("action %s failed: %s", decision.action, why)
+        metrics.ACTION_FAILURES.labels(decision.action or "").inc()
         lang = decision.language
         replies = []
         entry = self.nlu.entries.get(parse.faq_id) if parse.faq_id else None

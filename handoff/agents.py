@@ -1,16 +1,17 @@
-"""Agent accounts: passwords (scrypt), login sessions (random tokens, stored hashed), presence,
+"""Agent accounts: passwords (argon2id), login sessions (random tokens, stored hashed), presence,
 and the demo desk the embedded mode starts with."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -18,23 +19,18 @@ from bot.db import utcnow
 from handoff.models import Agent, AgentSession, CannedReply, EscalationKeyword
 
 SESSION_HOURS = 12
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
 
 
 def check_password(password: str, stored: str) -> bool:
     try:
-        scheme, salt, digest = stored.split("$")
-    except ValueError:
+        return _HASHER.verify(stored, password)
+    except (VerifyMismatchError, InvalidHashError):
         return False
-    if scheme != "scrypt":
-        return False
-    return hmac.compare_digest(hash_password(password, bytes.fromhex(salt)).split("$")[2], digest)
 
 
 def _token_hash(token: str) -> str:

@@ -70,6 +70,9 @@ class TicketQueue:
                 scored.append((float(s), q, int(member)))
         return [(q, t) for _, q, t in sorted(scored)]
 
+    def length(self, queue: str) -> int:
+        return int(self.r.zcard(self.key(queue)))
+
     def position(self, ticket_id: int, queue: str) -> int | None:
         """1 for the next one served in its queue; None when not waiting."""
         rank: int | None = self.r.zrank(self.key(queue), str(ticket_id))  # type: ignore[assignment]

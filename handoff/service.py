@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from actions.models import Customer, Order
+from bot import metrics
 from bot.db import utcnow
 from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, transcript
 from handoff.context import summary, ticket_context
@@ -543,7 +544,10 @@ class HelpDesk:
                 TicketEvent(ticket_id=t.id, kind="sla_breached", data={"due": t.first_response_due.isoformat()})
             )
             notices.append(Notice(desk_event={"type": "sla_breached", "ticket_id": t.id}))
+            metrics.SLA_BREACHES.inc()
         self.reconcile(session)
+        for queue in self.desk.queues:
+            metrics.QUEUE_LENGTH.labels(queue).set(self.queue.length(queue))
         return notices
 
     def reconcile(self, session: Session) -> int:

@@ -447,3 +447,17 @@ def test_asking_for_a_person_in_the_middle_of_a_remittance_lookup_goes_to_paymen
     chat.say("太慢了，转人工")
     (ticket,) = tickets(desk_engine)
     assert ticket.queue == "payments"
+
+
+def test_metrics_liveness_and_readiness(api: TestClient, desk_engine: Engine) -> None:
+    Chat(api, "metrics").say("转人工")
+    desk = desk_engine.desk
+    assert desk is not None
+    with desk_engine.db.session() as s:
+        desk.sweep(s)
+    body = api.get("/metrics").text
+    assert 'triage_handoffs_total{reason="human_request"}' in body
+    assert 'triage_queue_length{queue="general"} 1.0' in body
+    assert "triage_reply_seconds_bucket" in body
+    assert api.get("/livez").json() == {"status": "alive"}
+    assert api.get("/readyz").status_code == 200
