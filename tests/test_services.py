@@ -289,3 +289,28 @@ def test_queue_is_rebuilt_from_sql_after_redis_is_flushed(pg_url: str, tmp_path:
                 break
             time.sleep(0.5)
         assert after == before  # same tickets, same order, from SQL
+
+
+def test_one_conversation_written_to_two_instances_at_once_stays_in_order(pg_url: str, tmp_path: Path) -> None:
+    """Ten messages fired together, alternately at two instances: each is answered once, and
+    the transcript pairs every message with its own replies (the Redis lock serialises turns)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = {"DATABASE_URL": pg_url, "REDIS_URL": REDIS_URL}
+    questions = ["下单后多久发货", "运费多少钱", "可以开发票吗", "支持花呗吗", "怎么退货"] * 2
+    sender = f"alt-{uuid.uuid4().hex[:8]}"
+    with spawn_triage(env, tmp_path) as (a, _), spawn_triage(env, tmp_path) as (b, _):
+        with ThreadPoolExecutor(10) as pool:
+            replies = list(pool.map(lambda i: say((a, b)[i % 2], sender, questions[i]), range(10)))
+        assert all(r for r in replies)  # every message answered
+        messages = httpx.get(f"{a}/conversations/{sender}").json()["messages"]
+    inbound = [m for m in messages if m["direction"] == "in"]
+    assert sorted(m["text"] for m in inbound) == sorted(questions)  # none lost, none doubled
+    # After each customer message come that message's replies, before the next message.
+    turns: list[list[str]] = []
+    for m in messages:
+        if m["direction"] == "in":
+            turns.append([])
+        else:
+            turns[-1].append(m["text"])
+    assert all(turns) and len(turns) == 10
