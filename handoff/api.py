@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
@@ -35,6 +36,9 @@ CONSOLE_PAGE = STATIC_DIR / "console.html"
 QUEUE_SHOWN = 200  # the front of the queue a console lists; the total comes alongside
 
 router = APIRouter(tags=["agents"])
+
+
+TicketId = Annotated[int, PathParam(ge=1, le=2_147_483_647, description="a ticket's id")]
 
 
 class Login(BaseModel):
@@ -224,7 +228,7 @@ async def queue(request: Request, agent: CurrentAgent) -> dict[str, Any]:
 
 
 @router.get("/api/agent/tickets/{ticket_id}")
-async def ticket(request: Request, ticket_id: int, agent: CurrentAgent) -> dict[str, Any]:
+async def ticket(request: Request, ticket_id: TicketId, agent: CurrentAgent) -> dict[str, Any]:
     desk = desk_of(request)
 
     def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
@@ -246,7 +250,7 @@ async def ticket(request: Request, ticket_id: int, agent: CurrentAgent) -> dict[
 
 
 @router.post("/api/agent/tickets/{ticket_id}/claim")
-async def claim(request: Request, ticket_id: int, agent: CurrentAgent) -> dict[str, Any]:
+async def claim(request: Request, ticket_id: TicketId, agent: CurrentAgent) -> dict[str, Any]:
     desk = desk_of(request)
 
     def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
@@ -257,7 +261,7 @@ async def claim(request: Request, ticket_id: int, agent: CurrentAgent) -> dict[s
 
 
 def _action(name: str) -> None:
-    async def act(request: Request, ticket_id: int, agent: CurrentAgent) -> dict[str, Any]:
+    async def act(request: Request, ticket_id: TicketId, agent: CurrentAgent) -> dict[str, Any]:
         desk = desk_of(request)
         body = await read_json(request, Text, MAX_BODY) if name in ("reply", "notes") else None
 
@@ -285,7 +289,7 @@ for _name in ("reply", "notes", "resolve", "handback"):
 
 
 @router.post("/api/agent/tickets/{ticket_id}/transfer")
-async def transfer(request: Request, ticket_id: int, agent: CurrentAgent) -> dict[str, Any]:
+async def transfer(request: Request, ticket_id: TicketId, agent: CurrentAgent) -> dict[str, Any]:
     desk = desk_of(request)
     body = await read_json(request, Transfer, MAX_BODY)
 

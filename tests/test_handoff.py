@@ -461,3 +461,9 @@ def test_metrics_liveness_and_readiness(api: TestClient, desk_engine: Engine) ->
     assert "triage_reply_seconds_bucket" in body
     assert api.get("/livez").json() == {"status": "alive"}
     assert api.get("/readyz").status_code == 200
+
+
+def test_an_absurd_ticket_id_is_a_clear_422_not_a_500(api: TestClient, desk_engine: Engine, two_agents: Any) -> None:
+    wang, _ = two_agents
+    assert api.get("/api/agent/tickets/43348143229554011406336", headers=wang).status_code == 422
+    assert api.post("/api/agent/tickets/0/claim", headers=wang).status_code == 422
