@@ -106,7 +106,7 @@ def test_a_third_identical_ask_is_angrier_than_a_second() -> None:
 
 
 def test_staying_annoyed_message_after_message_adds_up() -> None:
-    history = ["你们的物流怎么这么慢"]
+    history = ["物流怎么这么慢，等了一个星期了"]
     alone = score_anger("还要等多久啊")
     after = score_anger("还要等多久啊", history)
     assert "still_upset" in after.signals
@@ -124,7 +124,8 @@ def test_empty_and_emoji_only_messages_have_no_phrasing_evidence() -> None:
     assert score_anger("😡😡").signals == ("angry_emoji",)
 
 
-def test_the_fast_scorer_matches_scikit_learn() -> None:
+@pytest.mark.parametrize("analyzer", ["char", "char_wb"])
+def test_the_fast_scorer_matches_scikit_learn(analyzer: str) -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -139,7 +140,7 @@ def test_the_fast_scorer_matches_scikit_learn() -> None:
         "thanks!",
     ]
     labels = [False, True, False, True, False, False]
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, preprocessor=prepare)
+    vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=(1, 3), sublinear_tf=True, preprocessor=prepare)
     clf = LogisticRegression(C=10.0).fit(vectorizer.fit_transform(texts), labels)
     model = AngerModel.from_fitted(vectorizer, clf)
     for text in [*texts, "useless parcel??", "退款退款", "完全没见过的字"]:
@@ -152,3 +153,65 @@ def test_training_needs_both_classes() -> None:
 
     with pytest.raises(ValueError, match="both angry and calm"):
         AngerModel.train([Example("hello", False), Example("hi there", False)])
+
+
+@pytest.mark.parametrize("text", ["谢谢！！！超级快！！", "THANK YOU SO MUCH!", "超喜欢！！！", "好的好的好的，谢谢"])
+def test_thanks_and_praise_are_not_read_as_shouting(text: str) -> None:
+    result = score_anger(text)
+    assert not result.angry
+    assert "polite" in result.signals
+
+
+@pytest.mark.parametrize("text", ["Thanks for nothing.", "Oh great, another delay. Thanks so much."])
+def test_sarcastic_thanks_stay_angry(text: str) -> None:
+    assert score_anger(text).angry
+
+
+def test_the_shops_own_words_in_scare_quotes_are_frustration() -> None:
+    assert "scare_quotes" in score_anger("我不想再听“请耐心等待”了").signals
+    assert "scare_quotes" in score_anger('Your "customer care" is a joke').signals
+
+
+@pytest.mark.parametrize("text", ["到底选M码还是L码好呢", "到底是选白色还是米色好"])
+def test_choosing_between_two_things_is_not_frustration(text: str) -> None:
+    assert "frustration" not in score_anger(text).signals
+
+
+@pytest.mark.parametrize("text", ["转人工", "人工客服", "human please", "不用转人工，你告诉我就行"])
+def test_a_bare_request_for_a_person_is_not_anger(text: str) -> None:
+    assert not score_anger(text).angry
+
+
+@pytest.mark.parametrize("text", ["离谱", "unbelievable"])
+def test_a_frustration_word_on_its_own_counts_more(text: str) -> None:
+    assert score_anger(text).angry
+
+
+def test_a_phrase_typed_again_and_again_reads_once_to_the_model() -> None:
+    from bot.nlu.anger_model import prepare
+
+    assert prepare("转人工转人工转人工") == prepare("转人工")
+    assert prepare("人工！人工！人工！") == prepare("人工")
+    assert prepare("哈哈哈哈哈哈") == "哈哈"
+
+
+def test_angry_examples_that_read_like_calm_ones_do_not_teach_the_model() -> None:
+    from bot.nlu.anger_model import AngerModel, Example
+
+    examples = [
+        Example("转人工！！！", True),
+        Example("转人工", False),
+        Example("垃圾服务", True),
+        Example("谢谢", False),
+    ]
+    examples += [Example("垃圾客服", True), Example("谢谢你", False), Example("转人工吧", False)]
+    assert AngerModel.train(examples).probability("转人工") < 0.5
+
+
+def test_cross_validation_scores_a_message_with_the_model_it_is_given() -> None:
+    from bot.nlu.anger_model import Example
+    from bot.nlu.sentiment import message_anger, train_model
+
+    model = train_model([Example("你们这服务太烂了，浪费我时间", True), Example("请问什么时候发货", False)])
+    text = "这双鞋有四十码吗"  # no rule reads anything in it: its anger is the model's
+    assert message_anger(text, model) == pytest.approx(model.probability(text))

@@ -2,10 +2,11 @@
 
 Rules catch insults and threats; many angry customers use neither ("我花钱买的是服务不是来受气的").
 This model learns how angry messages are phrased from our own labelled customer-service
-messages (`knowledge_base/eval/anger_train.csv`), with the knowledge base's paraphrases that
-carry no anger signal as extra calm examples, so ordinary questions stay calm. It trains once
-per process in well under a second (`bot.nlu.sentiment` holds the one instance). Scoring skips scikit-learn's per-call overhead: the
-message's n-grams are looked up in a dict, so one message costs tens of microseconds.
+messages (`TRAINING_FILES` in `knowledge_base/eval/`), with the knowledge base's paraphrases
+that carry no anger signal as extra calm examples, so ordinary questions stay calm. It trains
+once per process in about a second (`bot.nlu.sentiment` holds the one instance). Scoring skips
+scikit-learn's per-call overhead: the message's n-grams are looked up in a dict, so one message
+costs tens of microseconds.
 """
 
 from __future__ import annotations
@@ -31,24 +32,38 @@ if TYPE_CHECKING:
 # Complaints are not calm examples. Asking for a person is not anger in itself (the policy hands
 # those over anyway); the rude ways to ask carry a rule signal and are filtered out by `is_calm`.
 _NOT_CALM_TOPICS = frozenset({"complaint"})
-# The knowledge base has ~6,500 calm paraphrases against ~700 labelled messages. At 0.3 each they
+# The knowledge base has ~6,500 calm paraphrases against ~1,460 labelled messages. At 0.3 each they
 # teach "an ordinary question or request" (short ones especially: "人工客服", "客服在吗") without
 # drowning the labelled set; 0.1 left bare requests for a person looking angry.
 KB_CALM_WEIGHT = 0.3
-# Angry examples carry half the training weight, so P = 0.5 reads "as likely angry as calm".
-ANGRY_SHARE = 0.5
-_C = 10.0  # inverse regularisation, chosen on knowledge_base/eval/anger.csv
-_NGRAMS = (1, 3)  # character n-grams within words: Chinese has no spaces, typos stay partly matched
+# Angry examples carry 40% of the training weight: a message the model knows little about leans
+# calm. Cross-validated (`bench/anger.py --cv`), 0.35 and 0.4 tie on F1 (0.941, 0.940) ahead of
+# 0.5 (0.933), with fewer ordinary questions from the matcher's eval sets flagged (2.8% against
+# 3.5%); 0.4 keeps more recall, which the desk's goal is about.
+ANGRY_SHARE = 0.4
+# The labelled messages the model learns from. `anger_heldout.csv` was the held-out set until it
+# had been measured once, and `anger.csv` the set the rules were tuned on; both are training data
+# now. `anger_heldout2.csv` is the held-out set: never trained or tuned on.
+TRAINING_FILES = ("anger_train.csv", "anger_heldout.csv", "anger.csv")
+_C = 10.0  # inverse regularisation, chosen by cross-validation over the tuning messages
+# Character n-grams, spanning word boundaries: Chinese has no spaces, typos stay partly matched,
+# and English phrasing ("not happy", "at all") is seen across the space. Cross-validated
+# (`bench/anger.py --cv`) against n-grams within words: best F1 0.940 against 0.928.
+_ANALYZER = "char"
+_NGRAMS = (1, 3)
 _DIGITS = re.compile(r"\d+")
+# A phrase of two to eight characters typed three times or more ("转人工转人工转人工").
+_REPEATED = re.compile(r"(\S.{1,7}?)(?: ?\1){2,}")
 
 
 def prepare(text: str) -> str:
-    """The matching form (`normalize`), digit runs as one "0".
+    """The matching form (`normalize`), digit runs as one "0", a phrase typed again and again once.
 
-    Punctuation, emoji and case are left to the rules: the knowledge base's calm paraphrases
-    are mostly typed without punctuation, so a model that saw it would learn "a comma is angry".
+    Punctuation, emoji, case and repetition are left to the rules: the knowledge base's calm
+    paraphrases are mostly typed without punctuation, so a model that saw it would learn "a comma
+    is angry".
     """
-    return _DIGITS.sub("0", normalize(text))
+    return _REPEATED.sub(r"\1", _DIGITS.sub("0", normalize(text)))
 
 
 @dataclass(frozen=True)
@@ -70,17 +85,22 @@ class AngerModel:
 
     @classmethod
     def train(cls, examples: Sequence[Example]) -> AngerModel:
-        """Fit TF-IDF (character 1-3-grams within words) and a logistic regression, weighted to `ANGRY_SHARE`."""
+        """Fit TF-IDF (character 1-3-grams) and a logistic regression, weighted to `ANGRY_SHARE`."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
+        # An angry message that reads like a calm one once prepared ("转人工！！！", "人工人工人工")
+        # is angry in what the model does not see; the rules score that, the model would only
+        # learn that asking for a person is angry.
+        calm = {prepare(e.text) for e in examples if not e.angry}
+        examples = [e for e in examples if not (e.angry and prepare(e.text) in calm)]
         y = np.array([e.angry for e in examples], dtype=bool)
         if y.all() or not y.any():
             raise ValueError("anger training data needs both angry and calm examples")
         w = np.array([e.weight for e in examples], dtype=float)
         w[y] *= ANGRY_SHARE / (1 - ANGRY_SHARE) * w[~y].sum() / w[y].sum()
         vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=_NGRAMS, sublinear_tf=True, min_df=2, preprocessor=prepare
+            analyzer=_ANALYZER, ngram_range=_NGRAMS, sublinear_tf=True, min_df=2, preprocessor=prepare
         )
         x = vectorizer.fit_transform([e.text for e in examples])
         clf = LogisticRegression(C=_C, solver="liblinear", dual=True, max_iter=1000).fit(x, y, sample_weight=w)
@@ -109,10 +129,14 @@ class AngerModel:
         return e / (1.0 + e)
 
 
-def labelled_examples() -> list[Example]:
-    """Our labelled customer-service messages: `knowledge_base/eval/anger_train.csv` (text,angry)."""
-    raw = (resources.files("knowledge_base") / "eval" / "anger_train.csv").read_text(encoding="utf-8")
-    return [Example(row["text"], row["angry"].strip() == "1") for row in csv.DictReader(io.StringIO(raw, newline=""))]
+def labelled_examples(files: Sequence[str] = TRAINING_FILES) -> list[Example]:
+    """Our labelled customer-service messages: `files` in `knowledge_base/eval/`, CSV with header text,angry."""
+    examples = []
+    for name in files:
+        raw = (resources.files("knowledge_base") / "eval" / name).read_text(encoding="utf-8")
+        rows = csv.DictReader(io.StringIO(raw, newline=""))
+        examples += [Example(row["text"], row["angry"].strip() == "1") for row in rows]
+    return examples
 
 
 def knowledge_base_calm_examples(is_calm: Callable[[str], bool]) -> list[Example]:
