@@ -25,7 +25,7 @@ from actions.business_days import seed_holidays
 from actions.demo import load_if_empty
 from actions.registry import executor
 from actions.store import MerchantData
-from bot import metrics
+from bot import kb_reload, metrics
 from bot.action_client import ActionRunner, HttpRunner, InProcessRunner
 from bot.channels import rest, web
 from bot.channels.body import read_json
@@ -43,6 +43,7 @@ from handoff.desk import clock_from, load_desk
 from handoff.escalation import QueueEscalator
 from handoff.queue import TicketQueue
 from handoff.service import HelpDesk
+from knowledge_base import api as kb_api
 from knowledge_base.store import load_files, published, seed
 
 log = logging.getLogger("triage")
@@ -165,13 +166,16 @@ def create_app(
         built: Engine = engine if engine is not None else await run_in_threadpool(build_engine, app.state.settings)
         app.state.engine = built
         app.state.runtime = built.runtime
-        sweeper = asyncio.create_task(sweep_forever(built))
+        app.state.kb_changed = lambda entry_id: kb_reload.announce(built, entry_id)
+        background = [asyncio.create_task(sweep_forever(built)), asyncio.create_task(kb_reload.follow(built))]
         if on_ready is not None:
             on_ready()
         yield
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+        for task in background:
+            task.cancel()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if built.actions is not None:
             built.actions.close()
         built.runtime.close()
@@ -184,6 +188,7 @@ def create_app(
     app.include_router(web.router)
     app.include_router(sync.router)
     app.include_router(desk_api.router)
+    app.include_router(kb_api.router)
     app.mount("/console/static", StaticFiles(directory=desk_api.STATIC_DIR), name="console-static")
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 

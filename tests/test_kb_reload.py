@@ -1,0 +1,30 @@
+"""A published knowledge-base change is answered without a restart."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi.testclient import TestClient
+
+from bot.engine import Engine
+from knowledge_base.models import KBEntry
+
+NEW_WAY = "嘀嘀嗒嗒哔哔叭叭"  # a phrasing nobody has taught the bot
+
+
+def test_a_new_paraphrase_is_answered_after_the_change_is_announced(client: TestClient, engine: Engine) -> None:
+    before = client.post("/model/parse", json={"text": NEW_WAY}).json()
+    assert before["faq_id"] != "shipping_dispatch_time"
+    with engine.db.session() as s:
+        row = s.get_one(KBEntry, "shipping_dispatch_time")
+        row.paraphrases = {**row.paraphrases, "zh": [*row.paraphrases["zh"], NEW_WAY]}
+    client.app.state.kb_changed("shipping_dispatch_time")  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if client.post("/model/parse", json={"text": NEW_WAY}).json()["faq_id"] == "shipping_dispatch_time":
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the new phrasing was never answered")
+    chat = client.post("/webhooks/rest/webhook", json={"sender": "kb", "message": NEW_WAY}).json()
+    assert chat[0]["custom"]["faq_id"] == "shipping_dispatch_time"
