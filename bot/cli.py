@@ -116,7 +116,7 @@ def _agent_add(args: argparse.Namespace) -> int:
                 password=password,
                 skills=skills,
                 max_chats=args.max_chats,
-                role="supervisor" if args.supervisor else "agent",
+                role="supervisor" if args.supervisor else args.role,
             )
     except AgentExists as exc:
         print(f"triage agent add: {exc}", file=sys.stderr)
@@ -178,6 +178,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     add.add_argument("--skills", default="general", help="queues served, comma-separated (default: general)")
     add.add_argument("--max-chats", type=int, default=3, help="chats at once (default 3)")
     add.add_argument("--supervisor", action="store_true", help="may take major complaints and edit keywords")
+    add.add_argument(
+        "--role",
+        choices=("agent", "supervisor", "kb_editor", "admin"),
+        default="agent",
+        help="agent (default); supervisor; kb_editor edits the knowledge base; admin",
+    )
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=_agent_add)
 

@@ -27,7 +27,7 @@ class Agent(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16), default="agent")  # agent | supervisor
+    role: Mapped[str] = mapped_column(String(16), default="agent")  # agent | supervisor | kb_editor | admin
     skills: Mapped[list[str]] = mapped_column(JsonType, default=list)  # queues this agent serves
     max_chats: Mapped[int] = mapped_column(Integer, default=3)
     presence: Mapped[str] = mapped_column(String(10), default="offline")

@@ -361,12 +361,15 @@ def test_agents_are_created_from_the_command_line(tmp_path: Any, monkeypatch: py
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
     assert main(["agent", "add", "wang", "--name", "王芳", "--skills", "tracking,general", "--password-stdin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("another-long-password\n"))
+    assert main(["agent", "add", "editor", "--name", "小编", "--role", "kb_editor", "--password-stdin"]) == 0
     monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
     assert main(["agent", "add", "wang", "--name", "王芳", "--password-stdin"]) == 2  # taken
     db = Database(Settings.from_env().database_url)
     with db.session() as s:
         agent = s.scalars(select(Agent).where(Agent.username == "wang")).one()
         assert agent.skills == ["tracking", "general"] and check_password("a-long-password", agent.password_hash)
+        assert s.scalars(select(Agent).where(Agent.username == "editor")).one().role == "kb_editor"
     db.engine.dispose()
 
 
