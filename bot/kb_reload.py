@@ -5,13 +5,15 @@ instance (itself included) re-reads the published entries and swaps in a freshly
 without a restart. Announcements that arrive while a rebuild runs are folded into one more
 rebuild, so a burst of edits costs two builds, not one per edit.
 
-Today the matcher is rebuilt whole (about 5 s on the bundled knowledge base); an incremental
-index update is still to come.
+A change is answered within about a second: the classifier and the nearest-paraphrase index
+are refitted while the calibration is kept (`NLU.refit`); the full build, calibration
+included, follows in the background (about 5 s on the bundled knowledge base).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 
@@ -34,11 +36,14 @@ def announce(engine: Engine, entry_id: str) -> None:
         log.warning("knowledge base change to %s not announced: Redis unavailable", entry_id)
 
 
-def rebuild(engine: Engine) -> int:
-    """Build the NLU from what is published now and swap it in; returns the entry count."""
+def rebuild(engine: Engine, *, quick: bool) -> int:
+    """Build the NLU from what is published now and swap it in; returns the entry count.
+
+    `quick` refits the classifier and index and keeps the calibrator (under a second); the
+    full build also re-learns the calibrator (about 5 s)."""
     with engine.db.session() as session:
         entries = published(session)
-    nlu = NLU.build(entries, engine.nlu.thresholds)
+    nlu = engine.nlu.refit(entries) if quick else NLU.build(entries, engine.nlu.thresholds)
     engine.nlu = nlu
     engine.policy.entries = nlu.entries
     return len(entries)
@@ -57,12 +62,16 @@ async def follow(engine: Engine) -> None:
         while True:
             await pending.wait()
             pending.clear()
-            started = time.monotonic()
-            try:
-                count = await run_in_threadpool(rebuild, engine)
-            except Exception:
-                log.exception("knowledge base reload failed; the previous version keeps answering")
-                continue
-            log.info("knowledge base reloaded: %d entries in %.1f s", count, time.monotonic() - started)
+            for quick in (True, False):  # answer the change at once, then refresh the calibration
+                if not quick and pending.is_set():
+                    break  # another change came in: its quick refit comes first
+                started = time.monotonic()
+                try:
+                    count = await run_in_threadpool(functools.partial(rebuild, engine, quick=quick))
+                except Exception:
+                    log.exception("knowledge base reload failed; the previous version keeps answering")
+                    break
+                kind = "quick" if quick else "full"
+                log.info("knowledge base reloaded (%s): %d entries in %.1f s", kind, count, time.monotonic() - started)
     finally:
         listener.cancel()

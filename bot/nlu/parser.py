@@ -71,6 +71,11 @@ class NLU:
         examples = [(text, e.id) for e in entries for text in e.examples()]
         return cls(entries, Matcher.train(examples), thresholds)
 
+    def refit(self, entries: Sequence[Entry]) -> NLU:
+        """This NLU for changed entries, fast: the matcher keeps its calibrator (see Matcher.refit)."""
+        examples = [(text, e.id) for e in entries for text in e.examples()]
+        return NLU(entries, self.matcher.refit(examples), self.thresholds)
+
     def parse(self, text: str, previous_texts: Sequence[str] = ()) -> Parse:
         language = detect_language(text)
         entities = extract_entities(text)
