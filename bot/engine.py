@@ -22,7 +22,7 @@ from bot.db import Database
 from bot.identity import verified_phone
 from bot.nlu.normalize import strip_control
 from bot.nlu.parser import NLU, Parse
-from bot.policy import Decision, Policy, Reply, State
+from bot.policy import QUESTION_SLOTS, Decision, Policy, Reply, State
 from bot.runtime import EVENTS_CHANNEL, Runtime, ServiceUnavailable, customer_channel
 from bot.store import BOT, PENDING_HANDOFF, Conversation, Message, get_or_create, transcript
 from handoff.escalation import Escalator, HandoffRequest, MarkPending
@@ -272,7 +272,7 @@ class Engine:
             replies.append(Reply(entry.answer[lang], custom={"faq_id": entry.id, "topic": entry.topic}))
         reason = "lookup_unavailable"
         replies.append(Reply(self.policy.say(reason, lang), custom={"handoff": True, "reason": reason}))
-        slots = {k: v for k, v in decision.slots.items() if k not in ("active_loop", "requested_slot", "attempts")}
+        slots = {k: v for k, v in decision.slots.items() if k not in QUESTION_SLOTS}
         context = {"action": decision.action, "error": why}
         return replace(decision, replies=replies, slots=slots, kind="handoff", handoff=reason, handoff_context=context)
 

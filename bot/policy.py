@@ -43,6 +43,8 @@ SMALL_TALK = ("greeting", "goodbye", "thanks", "bot_identity", "affirm")
 # ends the question. Order numbers and phone digits look like nothing else, so any confident
 # FAQ match while asking for them means the customer moved on.
 FREE_TEXT_SLOTS = ("product", "claim_item")
+# The question in progress: the action asking, what it asks for, and the tries so far.
+QUESTION_SLOTS = ("active_loop", "requested_slot", "attempts")
 
 
 @dataclass(frozen=True)
@@ -312,5 +314,5 @@ class _Turn:
 
     def forget_question(self) -> None:
         """Drop the question being asked (the action's loop, its slot and the attempts at it)."""
-        for key in ("active_loop", "requested_slot", "attempts"):
+        for key in QUESTION_SLOTS:
             self.slots.pop(key, None)

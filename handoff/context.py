@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.policy import QUESTION_SLOTS
 from bot.store import Message
 
 REASONS_ZH = {
@@ -98,7 +99,7 @@ def ticket_context(
         "channel": channel,
         "turns": turns(messages),
         "anger_history": anger_history(messages),
-        "slots": {k: v for k, v in slots.items() if k not in ("attempts", "requested_slot", "active_loop")},
+        "slots": {k: v for k, v in slots.items() if k not in QUESTION_SLOTS},
         "lookup": slots.get("lookup") or handoff_context.get("lookup"),
         "handoff": dict(handoff_context),
         "customer": dict(customer) if customer else None,

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 from actions.models import Customer, Order
 from bot import metrics
 from bot.db import utcnow
+from bot.policy import QUESTION_SLOTS
 from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, transcript
-from handoff.context import summary, ticket_context
+from handoff.context import anger_history, summary, ticket_context
 from handoff.desk import DESK_TZ, GENERAL, Case, Desk, estimated_wait, first_response_due, is_open, next_opening, route
 from handoff.models import (
     ASSIGNED,
@@ -152,9 +153,7 @@ class HelpDesk:
             reason=reason,
             topic=self._subject(messages, handoff_context.get("topic")),
             anger=float(handoff_context.get("anger") or 0.0),
-            anger_history=[
-                float((m.parse or {}).get("sentiment", {}).get("anger", 0.0)) for m in messages if m.direction == "in"
-            ],
+            anger_history=anger_history(messages),
             text=str(handoff_context.get("last_message") or ""),
             customer_tier=(customer or {}).get("tier"),
             order_total=order_total,
@@ -308,12 +307,7 @@ class HelpDesk:
             status = session.scalar(select(Ticket.status).where(Ticket.id == ticket_id))
             if status not in (QUEUED, OFFLINE):
                 raise Conflict(f"ticket {ticket_id} is no longer waiting")
-        busy = (
-            session.scalar(
-                select(func.count()).select_from(Ticket).where(Ticket.agent_id == agent.id, Ticket.status == ASSIGNED)
-            )
-            or 0
-        )
+        busy = self.open_chats(session, agent.id)
         if busy >= agent.max_chats:
             self._requeue(session, ticket_id)
             raise Conflict(f"{agent.display_name} already has {busy} chats open (the most is {agent.max_chats})")
@@ -360,6 +354,11 @@ class HelpDesk:
         return [
             Notice(desk_event={"type": "ticket_escalated", "ticket_id": ticket.id, "ticket": ticket_summary(ticket)})
         ]
+
+    def open_chats(self, session: Session, agent_id: int) -> int:
+        """How many chats the agent owns right now (their seats taken)."""
+        query = select(func.count()).select_from(Ticket).where(Ticket.agent_id == agent_id, Ticket.status == ASSIGNED)
+        return int(session.scalar(query) or 0)
 
     def _requeue(self, session: Session, ticket_id: int) -> None:
         row = session.execute(
@@ -430,15 +429,7 @@ class HelpDesk:
                 raise DeskError("the chat is already yours")
             if to_agent.presence != "online":
                 raise Conflict(f"{to_agent.display_name} is {to_agent.presence}, not online")
-            busy = (
-                session.scalar(
-                    select(func.count())
-                    .select_from(Ticket)
-                    .where(Ticket.agent_id == to_agent.id, Ticket.status == ASSIGNED)
-                )
-                or 0
-            )
-            if busy >= to_agent.max_chats:
+            if self.open_chats(session, to_agent.id) >= to_agent.max_chats:
                 raise Conflict(f"{to_agent.display_name} has no free seat")
             ticket.agent_id, ticket.assigned_at = to_agent.id, self.now()
             session.add(
@@ -492,7 +483,7 @@ class HelpDesk:
     def _release(self, conv: Conversation) -> None:
         conv.state = BOT
         conv.fallback_count = 0
-        dropped = ("active_loop", "requested_slot", "attempts", "left_message")
+        dropped = (*QUESTION_SLOTS, "left_message")
         conv.slots = {k: v for k, v in (conv.slots or {}).items() if k not in dropped}
 
     def _agent_message(self, session: Session, conv: Conversation, agent: Agent, text: str) -> Message:
