@@ -44,6 +44,7 @@ from handoff.escalation import QueueEscalator
 from handoff.queue import TicketQueue
 from handoff.service import HelpDesk
 from knowledge_base import api as kb_api
+from knowledge_base import inbox_api, page, transfer_api
 from knowledge_base.store import load_files, published, seed
 
 log = logging.getLogger("triage")
@@ -189,7 +190,11 @@ def create_app(
     app.include_router(sync.router)
     app.include_router(desk_api.router)
     app.include_router(kb_api.router)
+    app.include_router(transfer_api.router)
+    app.include_router(inbox_api.router)
+    app.include_router(page.router)
     app.mount("/console/static", StaticFiles(directory=desk_api.STATIC_DIR), name="console-static")
+    app.mount("/kb/static", StaticFiles(directory=page.STATIC_DIR), name="kb-static")
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 
     @app.exception_handler(InvalidMessage)
