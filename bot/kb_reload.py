@@ -5,9 +5,10 @@ instance (itself included) re-reads the published entries and swaps in a freshly
 without a restart. Announcements that arrive while a rebuild runs are folded into one more
 rebuild, so a burst of edits costs two builds, not one per edit.
 
-A change is answered within about a second: the classifier and the nearest-paraphrase index
-are refitted while the calibration is kept (`NLU.refit`); the full build, calibration
-included, follows in the background (about 5 s on the bundled knowledge base).
+A change is answered within a fraction of a second: only the changed entries are re-indexed
+and their classifiers retrained, the calibration kept (`NLU.update`, an import of many entries
+refits the matcher instead); the full build, calibration included, follows in the background
+(about 5 s on the bundled knowledge base).
 """
 
 from __future__ import annotations
@@ -39,11 +40,11 @@ def announce(engine: Engine, entry_id: str) -> None:
 def rebuild(engine: Engine, *, quick: bool) -> int:
     """Build the NLU from what is published now and swap it in; returns the entry count.
 
-    `quick` refits the classifier and index and keeps the calibrator (under a second); the
-    full build also re-learns the calibrator (about 5 s)."""
+    `quick` updates the changed entries in place and keeps the calibrator (a few hundred
+    milliseconds); the full build also re-learns everything else (about 5 s)."""
     with engine.db.session() as session:
         entries = published(session)
-    nlu = engine.nlu.refit(entries) if quick else NLU.build(entries, engine.nlu.thresholds)
+    nlu = engine.nlu.update(entries) if quick else NLU.build(entries, engine.nlu.thresholds)
     engine.nlu = nlu
     engine.policy.entries = nlu.entries
     return len(entries)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.channels.body import read_json
 from handoff.api import CurrentAgent, engine_of
 from handoff.models import Agent
-from knowledge_base import versions
+from knowledge_base import checks, versions
 from knowledge_base.models import KBEntry
 from knowledge_base.topics import TOPICS
 
@@ -80,6 +80,15 @@ class NewEntry(EntryFields):
     status: Literal["draft", "published"] = "draft"
 
 
+class CheckRequest(EntryFields):
+    id: str = Field(min_length=1, max_length=80)
+
+
+class TryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
 class Rollback(BaseModel):
     version: int = Field(ge=1, le=2_147_483_647)
 
@@ -130,11 +139,12 @@ def summary(row: KBEntry) -> dict[str, Any]:
         "status": row.status,
         "version": row.version,
         "updated_at": row.updated_at.isoformat(),
+        "has_draft": bool(row.draft),
     }
 
 
 def full(row: KBEntry) -> dict[str, Any]:
-    return {**summary(row), **versions.snapshot(row)}
+    return {**summary(row), **versions.snapshot(row), "draft": row.draft or None}
 
 
 async def write(request: Request, entry_id: str, work: Callable[[Session], KBEntry]) -> dict[str, Any]:
@@ -150,6 +160,28 @@ async def write(request: Request, entry_id: str, work: Callable[[Session], KBEnt
     if was_changed:
         await changed(request, entry_id)
     return result
+
+
+@router.get("/topics")
+async def list_topics(agent: CurrentAgent) -> dict[str, Any]:
+    return {"topics": [{"name": name, "description": text} for name, text in TOPICS.items()]}
+
+
+@router.post("/try")
+async def try_message(request: Request, agent: CurrentAgent) -> dict[str, Any]:
+    """What the bot would answer a customer who wrote this, with the ranked candidates and why."""
+    body = await read_json(request, TryRequest, MAX_BODY)
+    engine = engine_of(request)
+    return await run_in_threadpool(checks.try_message, engine.nlu, engine.policy, body.text)
+
+
+@router.post("/check")
+async def check_entry(request: Request, agent: CurrentAgent) -> dict[str, Any]:
+    """Conflict warnings for an entry's phrasings, shown before it is published."""
+    body = await read_json(request, CheckRequest, MAX_BODY)
+    nlu = engine_of(request).nlu
+    found = await run_in_threadpool(checks.conflicts, nlu, body.id, body.content())
+    return {"id": body.id, "warnings": found}
 
 
 @router.get("/entries")
@@ -187,6 +219,20 @@ async def replace_entry(request: Request, entry_id: EntryId, agent: CurrentAgent
     editor = editor_of(agent)
     body = await read_json(request, EntryFields, MAX_BODY)
     return await write(request, entry_id, lambda s: versions.update(s, entry_id, body.content(), editor=editor))
+
+
+@router.put("/entries/{entry_id}/draft")
+async def save_draft(request: Request, entry_id: EntryId, agent: CurrentAgent) -> dict[str, Any]:
+    """Keep edits without publishing: the bot goes on answering the published content."""
+    editor = editor_of(agent)
+    body = await read_json(request, EntryFields, MAX_BODY)
+    return await write(request, entry_id, lambda s: versions.save_draft(s, entry_id, body.content(), editor=editor))
+
+
+@router.delete("/entries/{entry_id}/draft")
+async def discard_draft(request: Request, entry_id: EntryId, agent: CurrentAgent) -> dict[str, Any]:
+    editor_of(agent)
+    return await write(request, entry_id, lambda s: versions.discard_draft(s, entry_id))
 
 
 @router.post("/entries/{entry_id}/publish")

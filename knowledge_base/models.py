@@ -30,6 +30,8 @@ class KBEntry(Base):
     paraphrases: Mapped[dict[str, list[str]]] = mapped_column(JsonType, default=dict)
     action: Mapped[str | None] = mapped_column(String(80), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="published")
+    # Edits saved but not published yet; the bot answers from the columns above meanwhile.
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

@@ -16,6 +16,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.db import utcnow
 from knowledge_base.models import KBEntry, KBEntryVersion
 
 LANGS = ("zh", "en")
@@ -163,9 +164,39 @@ def update(session: Session, entry_id: str, content: dict[str, Any], *, editor: 
 
 
 def set_status(session: Session, entry_id: str, status: str, *, editor: Editor) -> KBEntry:
+    """Publish or archive. Publishing applies the entry's pending draft, if it has one."""
     assert status in STATUSES
-    content = {**snapshot(_load(session, entry_id, lock=True)), "status": status}
+    row = _load(session, entry_id, lock=True)
+    content = {**snapshot(row), "status": status}
+    if status == "published" and row.draft:
+        content.update({f: row.draft[f] for f in DRAFT_FIELDS if f in row.draft})
+        row.draft = None
     return _change(session, entry_id, editor, status, content)
+
+
+# What a draft holds: the editable content, not the kind or the status.
+DRAFT_FIELDS = ("topic", "tags", "question", "answer", "paraphrases", "action")
+
+
+def save_draft(session: Session, entry_id: str, content: dict[str, Any], *, editor: Editor) -> KBEntry:
+    """Keep edits without publishing them: the bot goes on answering the published content
+    until `set_status(..., "published")` applies the draft as a new version."""
+    row = _load(session, entry_id, lock=True)
+    draft = {f: content[f] for f in DRAFT_FIELDS if f in content}
+    current = snapshot(row)
+    if all(draft.get(f) == current[f] for f in draft):
+        row.draft = None  # the draft says what is live already: nothing is pending
+    else:
+        row.draft = {**draft, "by": editor.username, "at": utcnow().isoformat()}
+    session.flush()
+    return row
+
+
+def discard_draft(session: Session, entry_id: str) -> KBEntry:
+    row = _load(session, entry_id, lock=True)
+    row.draft = None
+    session.flush()
+    return row
 
 
 def rollback(session: Session, entry_id: str, version: int, *, editor: Editor) -> KBEntry:

@@ -11,8 +11,7 @@ so one threshold means the same thing for any knowledge base.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,34 +19,12 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from bot.nlu.features import Features
 from bot.nlu.normalize import normalize
-
-_TOKEN = re.compile(r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff]")
-
-
-def _tokens(text: str) -> list[str]:
-    """English words and single Chinese characters: Chinese n-grams then come for free."""
-    return _TOKEN.findall(text)
-
-
-def _vectorizer() -> FeatureUnion:
-    return FeatureUnion(
-        [
-            (
-                "words",
-                TfidfVectorizer(
-                    tokenizer=_tokens, token_pattern=None, lowercase=False, ngram_range=(1, 2), sublinear_tf=True
-                ),
-            ),
-            ("chars", TfidfVectorizer(analyzer="char_wb", lowercase=False, ngram_range=(2, 4), sublinear_tf=True)),
-        ]
-    )
 
 
 @dataclass(frozen=True)
@@ -70,27 +47,66 @@ class Candidate:
         }
 
 
+# Above this many label x feature weights (400 MB as float32) a one-vs-rest SVM does not fit:
+# 10,000 imported entries would need about 30 GB. The matcher then scores each label by the
+# cosine to its centroid, a sparse matrix that grows with the rows, not labels x features.
+DENSE_LIMIT = 100_000_000
+_CHUNK = 512  # held-out rows scored at once while calibrating
+
+
 @dataclass
 class _Model:
-    vectorizer: FeatureUnion
-    coef: NDArray[np.float32]  # (labels, features)
+    vectorizer: Features
+    coef: NDArray[np.float32] | None  # (labels, features): the SVM's weights; None in centroid mode
     intercept: NDArray[np.float32]
     rows: sparse.csr_matrix  # training rows, sorted by label
     postings: sparse.csr_matrix  # rows transposed (features x rows): an inverted index
     row_texts: list[str]
     starts: NDArray[np.int64]  # first row of each label in `rows`
     row_label: NDArray[np.int64]  # label of each row
+    centroids: sparse.csr_matrix | None = None  # (features, labels) unit centroids, centroid mode
+
+    def scores(self, q: sparse.csr_matrix) -> NDArray[np.float64]:
+        """The classifier's score of every label for each row of `q` (rows x labels)."""
+        if self.coef is not None:
+            if q.shape[0] == 1:  # one query: walk only its own features' weights
+                return (np.asarray(self.coef[:, q.indices] @ q.data, dtype=np.float64) + self.intercept)[None, :]
+            return np.asarray(q @ self.coef.T, dtype=np.float64) + self.intercept
+        assert self.centroids is not None
+        # Rows are two unit-length views, so |q| is sqrt(2): this is the cosine.
+        return np.asarray((q @ self.centroids).todense(), dtype=np.float64) / np.sqrt(2.0) + self.intercept
 
 
-def _fit(texts: Sequence[str], label_idx: NDArray[np.int64], n_labels: int, c: float) -> _Model:
+def _centroids(rows: sparse.csr_matrix, row_label: NDArray[np.int64], n_labels: int) -> sparse.csr_matrix:
+    """Each label's rows summed and scaled to unit length, as features x labels."""
+    member = sparse.csr_matrix(
+        (np.ones(len(row_label)), (row_label, np.arange(len(row_label)))), shape=(n_labels, rows.shape[0])
+    )
+    sums = sparse.csr_matrix(member @ rows)
+    norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix((sparse.diags(1.0 / norms) @ sums).T)
+
+
+def _fit(
+    texts: Sequence[str], label_idx: NDArray[np.int64], n_labels: int, c: float, dense: bool | None = None
+) -> _Model:
+    """Fit the feature space, index and classifier; `dense` picks the SVM (True) or label
+    centroids (False), by default the SVM whenever its weights fit under DENSE_LIMIT."""
     order = np.argsort(label_idx, kind="stable")
     texts = [texts[i] for i in order]
     label_idx = label_idx[order]
-    vectorizer = _vectorizer()
-    rows = sparse.csr_matrix(vectorizer.fit_transform(texts))
+    vectorizer, rows = Features.fit(texts)
     present = np.unique(label_idx)
-    coef = np.full((n_labels, rows.shape[1]), 0.0, dtype=np.float32)
+    starts = np.searchsorted(label_idx, np.arange(n_labels))
     intercept = np.full(n_labels, -10.0, dtype=np.float32)  # labels absent from a fold never win
+    if dense is None:
+        dense = n_labels * rows.shape[1] <= DENSE_LIMIT
+    if not dense:
+        intercept[present] = 0.0
+        centroids = _centroids(rows, label_idx, n_labels)
+        return _Model(vectorizer, None, intercept, rows, sparse.csr_matrix(rows.T), texts, starts, label_idx, centroids)
+    coef = np.full((n_labels, rows.shape[1]), 0.0, dtype=np.float32)
     if len(present) == 1:
         coef[present[0]] = 0.0
         intercept[present[0]] = 1.0
@@ -100,7 +116,6 @@ def _fit(texts: Sequence[str], label_idx: NDArray[np.int64], n_labels: int, c: f
         bias = svm.intercept_ if len(present) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])
         coef[present] = weights
         intercept[present] = bias
-    starts = np.searchsorted(label_idx, np.arange(n_labels))
     return _Model(vectorizer, coef, intercept, rows, sparse.csr_matrix(rows.T), texts, starts, label_idx)
 
 
@@ -188,6 +203,9 @@ class Matcher:
         self.labels = labels
         self._model = model
         self._calibrator = calibrator
+        # A label left without rows (its entry archived by `update`) is never offered.
+        ends = np.append(model.starts[1:], len(model.row_texts))
+        self._dead = np.flatnonzero(ends <= model.starts)
 
     @classmethod
     def train(cls, examples: Sequence[tuple[str, str]], *, c: float = 0.5, folds: int = 5, seed: int = 0) -> Matcher:
@@ -198,8 +216,10 @@ class Matcher:
         labels = sorted({label for _, label in examples})
         index = {label: i for i, label in enumerate(labels)}
         label_idx = np.array([index[label] for _, label in examples], dtype=np.int64)
-        calibrator = cls._fit_calibrator(texts, label_idx, len(labels), c, folds, seed)
-        return cls(labels, _fit(texts, label_idx, len(labels), c), calibrator)
+        model = _fit(texts, label_idx, len(labels), c)
+        dense = model.coef is not None
+        calibrator = cls._fit_calibrator(texts, label_idx, len(labels), c, folds, seed, dense)
+        return cls(labels, model, calibrator)
 
     def refit(self, examples: Sequence[tuple[str, str]], *, c: float = 0.5) -> Matcher:
         """A matcher for changed `examples` that keeps this one's calibrator.
@@ -213,11 +233,86 @@ class Matcher:
         labels = sorted({label for _, label in examples})
         index = {label: i for i, label in enumerate(labels)}
         label_idx = np.array([index[label] for _, label in examples], dtype=np.int64)
-        return Matcher(labels, _fit(texts, label_idx, len(labels), c), self._calibrator)
+        model = _fit(texts, label_idx, len(labels), c)
+        if (model.coef is None) != (self._model.coef is None):
+            # The classifier changed kind (the knowledge base grew past DENSE_LIMIT, or shrank
+            # back): the calibration learnt on the other kind's scores does not carry over.
+            return Matcher.train(examples, c=c)
+        return Matcher(labels, model, self._calibrator)
+
+    def update(self, changed: Mapping[str, Sequence[str]], *, c: float = 0.5) -> Matcher:
+        """This matcher with each label of `changed` taught exactly the given rows (none: the
+        label is gone), everything else kept: the incremental index update for a staff edit.
+
+        Only the changed labels' rows are vectorised (n-grams never seen before get new columns)
+        and spliced into the index, and only their one-vs-rest classifiers are retrained (a
+        linear SVM's classes are independent binary problems): about 1/labels of a full fit.
+        The other classifiers keep weights learnt without the new rows as negatives until the
+        next full `train`, which live reload runs straight after. In centroid mode the centroids
+        are simply recomputed."""
+        m = self._model
+        labels = list(self.labels)
+        for label in changed:
+            if label not in labels:
+                labels.append(label)
+        index = {label: i for i, label in enumerate(labels)}
+        taught = {label: [t for t in dict.fromkeys(normalize(x) for x in rows) if t] for label, rows in changed.items()}
+        features = m.vectorizer.grown([t for texts in taught.values() for t in texts])
+        rows, texts, row_label = self._spliced(labels, taught, features)
+        intercept = np.append(m.intercept, np.full(len(labels) - len(self.labels), -10.0, dtype=np.float32))
+        starts = np.searchsorted(row_label, np.arange(len(labels)))
+        postings = sparse.csr_matrix(rows.T)
+        if m.coef is None:
+            present = np.unique(row_label)
+            intercept[:] = -10.0
+            intercept[present] = 0.0
+            centroids = _centroids(rows, row_label, len(labels))
+            model = _Model(features, None, intercept, rows, postings, texts, starts, row_label, centroids)
+            return Matcher(labels, model, self._calibrator)
+        coef = np.zeros((len(labels), features.size), dtype=np.float32)
+        coef[: m.coef.shape[0], : m.coef.shape[1]] = m.coef
+        for label in changed:
+            i = index[label]
+            targets = row_label == i
+            if targets.all() or not targets.any():  # the only label left, or gone
+                coef[i], intercept[i] = 0.0, (1.0 if targets.any() else -10.0)
+                continue
+            svm = LinearSVC(C=c).fit(rows, targets)
+            coef[i], intercept[i] = svm.coef_[0], svm.intercept_[0]
+        model = _Model(features, coef, intercept, rows, postings, texts, starts, row_label)
+        return Matcher(labels, model, self._calibrator)
+
+    def _spliced(
+        self, labels: list[str], taught: Mapping[str, list[str]], features: Features
+    ) -> tuple[sparse.csr_matrix, list[str], NDArray[np.int64]]:
+        """The index's rows with each label of `taught` given its new rows, still sorted by label."""
+        m = self._model
+        ends = np.append(m.starts[1:], len(m.row_texts))
+        old_rows = sparse.csr_matrix(
+            (m.rows.data, m.rows.indices, m.rows.indptr), shape=(m.rows.shape[0], features.size)
+        )
+        blocks: list[sparse.csr_matrix] = []
+        texts: list[str] = []
+        owner: list[int] = []
+        for i, label in enumerate(labels):
+            if label in taught:
+                new = taught[label]
+                block = features.transform(new) if new else None
+            else:
+                start, end = int(m.starts[i]), int(ends[i])
+                new = m.row_texts[start:end]
+                block = old_rows[start:end] if new else None
+            if block is not None:
+                blocks.append(block)
+            texts.extend(new)
+            owner.extend([i] * len(new))
+        if not blocks:
+            raise ValueError("cannot keep a matcher without examples")
+        return sparse.csr_matrix(sparse.vstack(blocks)), texts, np.array(owner, dtype=np.int64)
 
     @staticmethod
     def _fit_calibrator(
-        texts: list[str], label_idx: NDArray[np.int64], n_labels: int, c: float, folds: int, seed: int
+        texts: list[str], label_idx: NDArray[np.int64], n_labels: int, c: float, folds: int, seed: int, dense: bool
     ) -> Calibrator:
         """Learn P(top label correct) from out-of-fold predictions of the training rows.
 
@@ -236,16 +331,18 @@ class Matcher:
         for train_part, held_part in StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(multi, strata):
             train = np.concatenate([multi[train_part], single])
             held = multi[held_part]
-            model = _fit([texts[i] for i in train], label_idx[train], n_labels, c)
-            held_texts = [texts[i] for i in held]
-            q = sparse.csr_matrix(model.vectorizer.transform(held_texts))
-            svm = np.asarray(q @ model.coef.T, dtype=np.float64) + model.intercept
-            top = svm.argmax(axis=1)
-            for j in range(len(held)):
-                label = top[j : j + 1]
-                nearest, best_fuzz, _ = _evidence(model, held_texts[j], label, _cosines(model, q[j]))
-                feats.append(_stack(svm[j, label], nearest, best_fuzz))
-            hits.append(top == label_idx[held])
+            model = _fit([texts[i] for i in train], label_idx[train], n_labels, c, dense)
+            for chunk in range(0, len(held), _CHUNK):
+                part = held[chunk : chunk + _CHUNK]
+                held_texts = [texts[i] for i in part]
+                q = model.vectorizer.transform(held_texts)
+                svm = model.scores(q)
+                top = svm.argmax(axis=1)
+                for j in range(len(part)):
+                    label = top[j : j + 1]
+                    nearest, best_fuzz, _ = _evidence(model, held_texts[j], label, _cosines(model, q[j]))
+                    feats.append(_stack(svm[j, label], nearest, best_fuzz))
+                hits.append(top == label_idx[part])
         y = np.concatenate(hits)
         if y.all() or not y.any():  # too few rows to see both a hit and a miss
             return _PRIOR
@@ -254,8 +351,9 @@ class Matcher:
     def rank(self, text: str, k: int = 5) -> list[Candidate]:
         """The `k` most likely labels for `text`, best first."""
         query = normalize(text)
-        q = sparse.csr_matrix(self._model.vectorizer.transform([query]))
-        svm = np.asarray(self._model.coef[:, q.indices] @ q.data, dtype=np.float64) + self._model.intercept
+        q = self._model.vectorizer.transform([query])
+        svm = self._model.scores(q)[0]
+        svm[self._dead] = -np.inf
         # Shortlist: the classifier's best labels plus the labels of the nearest stored rows,
         # so a label with few paraphrases is still found by plain similarity.
         cos = _cosines(self._model, q)
@@ -263,6 +361,7 @@ class Matcher:
         top = np.array(
             list(dict.fromkeys([*np.argsort(-svm)[:k].tolist(), *self._model.row_label[near_rows].tolist()]))
         )
+        top = top[np.isfinite(svm[top])]
         nearest, best_fuzz, closest = _evidence(self._model, query, top, cos)
         conf = self._calibrator.predict_proba(_stack(svm[top], nearest, best_fuzz))[:, 1]
         candidates = [

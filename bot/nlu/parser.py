@@ -16,6 +16,8 @@ from bot.nlu.sentiment import Sentiment, score_anger
 from knowledge_base.models import Entry
 
 OUT_OF_SCOPE = "out_of_scope"
+# More changed entries than this in one reload refit the matcher rather than update it.
+MAX_INCREMENTAL = 20
 # Rasa's button payload syntax: /intent or /intent{"key": "value"}.
 _PAYLOAD = re.compile(r"^/(?P<intent>[\w.-]+)(?P<slots>\{.*\})?$", re.S)
 
@@ -75,6 +77,20 @@ class NLU:
         """This NLU for changed entries, fast: the matcher keeps its calibrator (see Matcher.refit)."""
         examples = [(text, e.id) for e in entries for text in e.examples()]
         return NLU(entries, self.matcher.refit(examples), self.thresholds)
+
+    def update(self, entries: Sequence[Entry]) -> NLU:
+        """This NLU for changed entries, incrementally: only the entries whose phrasings changed
+        are re-indexed and their classifiers retrained (see Matcher.update). Many changes at
+        once (an import) refit the whole matcher instead."""
+        old = {e.id: e.examples() for e in self.entries.values()}
+        new = {e.id: e.examples() for e in entries}
+        changed: dict[str, list[str]] = {i: ex for i, ex in new.items() if old.get(i) != ex}
+        changed.update({i: [] for i in old if i not in new})
+        if not changed:
+            return NLU(entries, self.matcher, self.thresholds)
+        if len(changed) > MAX_INCREMENTAL:
+            return self.refit(entries)
+        return NLU(entries, self.matcher.update(changed), self.thresholds)
 
     def parse(self, text: str, previous_texts: Sequence[str] = ()) -> Parse:
         language = detect_language(text)
