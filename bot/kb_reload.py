@@ -64,8 +64,10 @@ async def follow(engine: Engine) -> None:
             await pending.wait()
             pending.clear()
             for quick in (True, False):  # answer the change at once, then refresh the calibration
-                if not quick and pending.is_set():
-                    break  # another change came in: its quick refit comes first
+                if not quick and (pending.is_set() or engine.nlu.matcher.calibrated):
+                    # Another change came in (its quick update comes first), or the quick step
+                    # already had to train from scratch (the matcher changed kind).
+                    break
                 started = time.monotonic()
                 try:
                     count = await run_in_threadpool(functools.partial(rebuild, engine, quick=quick))

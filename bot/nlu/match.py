@@ -199,8 +199,9 @@ class _MonotoneCalibrator:
 class Matcher:
     """Ranks labels for a message. Build with `Matcher.train(examples)`."""
 
-    def __init__(self, labels: list[str], model: _Model, calibrator: Calibrator) -> None:
+    def __init__(self, labels: list[str], model: _Model, calibrator: Calibrator, *, calibrated: bool = False) -> None:
         self.labels = labels
+        self.calibrated = calibrated  # the calibrator was learnt on exactly these rows (by `train`)
         self._model = model
         self._calibrator = calibrator
         # A label left without rows (its entry archived by `update`) is never offered.
@@ -208,18 +209,27 @@ class Matcher:
         self._dead = np.flatnonzero(ends <= model.starts)
 
     @classmethod
-    def train(cls, examples: Sequence[tuple[str, str]], *, c: float = 0.5, folds: int = 5, seed: int = 0) -> Matcher:
-        """Fit on (text, label) rows; every label needs at least one row."""
+    def train(
+        cls,
+        examples: Sequence[tuple[str, str]],
+        *,
+        c: float = 0.5,
+        folds: int = 5,
+        seed: int = 0,
+        dense: bool | None = None,
+    ) -> Matcher:
+        """Fit on (text, label) rows; every label needs at least one row. `dense` forces the SVM
+        (True) or label centroids (False); by default the SVM while it fits (DENSE_LIMIT)."""
         if not examples:
             raise ValueError("cannot train a matcher without examples")
         texts = [normalize(t) for t, _ in examples]
         labels = sorted({label for _, label in examples})
         index = {label: i for i, label in enumerate(labels)}
         label_idx = np.array([index[label] for _, label in examples], dtype=np.int64)
-        model = _fit(texts, label_idx, len(labels), c)
+        model = _fit(texts, label_idx, len(labels), c, dense)
         dense = model.coef is not None
         calibrator = cls._fit_calibrator(texts, label_idx, len(labels), c, folds, seed, dense)
-        return cls(labels, model, calibrator)
+        return cls(labels, model, calibrator, calibrated=True)
 
     def refit(self, examples: Sequence[tuple[str, str]], *, c: float = 0.5) -> Matcher:
         """A matcher for changed `examples` that keeps this one's calibrator.
