@@ -41,6 +41,7 @@ def _serve(args: argparse.Namespace) -> int:
             f"  NLU parse:       POST {base}/model/parse\n"
             f"  conversations:   GET  {base}/conversations/{{sender_id}}\n"
             f"  agent console:   {base}/console  ({desk})\n"
+            f"  knowledge base:  {base}/kb  (staff page: edit, publish, history, try it, unanswered inbox, import)\n"
             f"  data sync API:   PUT  {base}/api/sync/...  ({keys})\n"
             f"  actions:         {actions}\n"
             f"  health:          GET  {base}/health\n"
