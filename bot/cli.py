@@ -1,4 +1,4 @@
-"""The `triage` command: serve the product, evaluate the NLU, load demo data."""
+"""The `triage` command: serve the product, evaluate the NLU, load demo data, import and export the KB."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.db import Database
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -126,6 +131,118 @@ def _agent_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kb_settings(data_dir: str | None) -> Settings:
+    from bot.config import Settings
+
+    return Settings.from_env(data_dir=data_dir) if data_dir else Settings.from_env()
+
+
+def _kb_database(settings: Settings) -> Database:
+    """The product's database, migrated and seeded as the app does at start-up (no NLU is built)."""
+    from bot.db import Database
+    from knowledge_base.store import load_files, seed
+
+    db = Database(settings.database_url)
+    with db.startup_lock():
+        db.migrate()
+        with db.session() as session:
+            seed(session, load_files())
+    return db
+
+
+def _kb_announce(settings: Settings) -> str:
+    """Tell running bots over Redis, as the staff API does; embedded bots reload on their next start."""
+    if not settings.redis_url:
+        return "a running embedded bot answers from the import after its next start"
+    import time
+
+    from bot.kb_reload import KB_CHANNEL
+    from bot.runtime import Runtime, ServiceUnavailable
+
+    runtime = Runtime(settings.redis_url)
+    try:
+        runtime.publish(KB_CHANNEL, {"entry_id": "*", "at": time.time()})
+    except ServiceUnavailable:
+        return "Redis is unavailable: running bots answer from the import after their next start"
+    finally:
+        runtime.close()
+    return "running bots told to reload"
+
+
+def _kb_import(args: argparse.Namespace) -> int:
+    import getpass
+    from pathlib import Path
+
+    from sqlalchemy import select
+    from tqdm import tqdm
+
+    from handoff.models import Agent
+    from knowledge_base import transfer, versions
+    from knowledge_base.api import EDITOR_ROLES
+
+    path = Path(args.file)
+    fmt = args.format or {".yml": "yaml", ".yaml": "yaml", ".csv": "csv", ".xlsx": "xlsx"}.get(path.suffix.lower())
+    if fmt is None:
+        print(f"triage kb import: cannot tell the format of {path.name}; give --format", file=sys.stderr)
+        return 2
+    settings = _kb_settings(args.data_dir)
+    db = _kb_database(settings)
+    editor, note = None, f"{path.name} (command line, {getpass.getuser()})"
+    if args.editor:
+        with db.session() as session:
+            agent = session.scalars(select(Agent).where(Agent.username == args.editor)).first()
+        if agent is None or agent.role not in EDITOR_ROLES:
+            print(f"triage kb import: {args.editor!r} is not a knowledge-base editor account", file=sys.stderr)
+            return 2
+        editor, note = versions.Editor(id=agent.id, username=agent.username), path.name
+    bars: dict[str, tqdm] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        bar = bars.get(phase) or bars.setdefault(phase, tqdm(total=total, desc=phase, unit="entry"))
+        bar.update(done - bar.n)
+
+    try:
+        with db.session() as session:
+            report = transfer.import_file(
+                session, path.read_bytes(), fmt, name=note, editor=editor, dry_run=args.dry_run, progress=progress
+            )
+    except transfer.ImportRejected as exc:
+        for bar in bars.values():
+            bar.close()
+        print(f"triage kb import: {exc}", file=sys.stderr)
+        for p in exc.problems:
+            where = ", ".join(x for x in (f"line {p.line}" if p.line else "", p.field or "", p.id or "") if x)
+            print(f"  {path.name}: {where}: {p.message}", file=sys.stderr)
+        return 1
+    for bar in bars.values():
+        bar.close()
+    verb = "would create" if args.dry_run else "created"
+    print(
+        f"{verb} {len(report.created)}, {'would update' if args.dry_run else 'updated'} {len(report.updated)}, "
+        f"unchanged {report.unchanged} of {report.as_dict()['total']} entries"
+    )
+    for entry_id, fields in report.updated:
+        print(f"  ~ {entry_id}: {', '.join(fields)}")
+    for entry_id in report.created:
+        print(f"  + {entry_id}")
+    if report.changed and not args.dry_run:
+        print(_kb_announce(settings))
+    return 0
+
+
+def _kb_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from knowledge_base import transfer
+
+    db = _kb_database(_kb_settings(args.data_dir))
+    with db.session() as session:
+        data = transfer.export(session, args.format)
+    Path(args.output).write_bytes(data)
+    print(f"{len(data):,} bytes written to {args.output}")
+    return 0
+
+
 def _at_least_showcase(value: str) -> int:
     from actions.demo import SHOWCASE
 
@@ -187,6 +304,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=_agent_add)
+
+    kb = sub.add_parser("kb", help="knowledge-base import and export")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    kb_in = kb_sub.add_parser("import", help="import entries from YAML, CSV or Excel: all of them or none")
+    kb_in.add_argument("file")
+    kb_in.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    kb_in.add_argument("--format", choices=("yaml", "csv", "xlsx"), help="default: from the file name")
+    kb_in.add_argument("--as", dest="editor", help="the editor account the history names (default: none)")
+    kb_in.add_argument("--data-dir", help="where SQLite keeps its file (default ./triage-data)")
+    kb_in.set_defaults(func=_kb_import)
+    kb_out = kb_sub.add_parser("export", help="write every entry to a file")
+    kb_out.add_argument("--format", choices=("yaml", "csv", "xlsx", "nlu"), required=True, help="nlu: Rasa nlu.yml")
+    kb_out.add_argument("-o", "--output", required=True, help="the file to write")
+    kb_out.add_argument("--data-dir", help="where SQLite keeps its file (default ./triage-data)")
+    kb_out.set_defaults(func=_kb_export)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
