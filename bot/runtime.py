@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,10 @@ import redis
 import redis.asyncio as aioredis
 from redis.exceptions import LockError
 
+log = logging.getLogger(__name__)
+# Yielded by `Runtime.subscribe` after it lost Redis and subscribed again: catch up.
+RESYNC: dict[str, Any] = {"type": "resync"}
+
 
 class ServiceUnavailable(RuntimeError):
     """Redis (or the stand-in) did not answer; callers map this to 503."""
@@ -26,11 +31,13 @@ class ServiceUnavailable(RuntimeError):
 class Runtime:
     def __init__(self, redis_url: str | None) -> None:
         self.redis_url = redis_url
+        self.fake_server: fakeredis.FakeServer | None = None  # embedded: tests take it down and up
         if redis_url:
             self.sync: redis.Redis = redis.Redis.from_url(redis_url, socket_timeout=5)
             self.aio: aioredis.Redis = aioredis.Redis.from_url(redis_url)
         else:
             server = fakeredis.FakeServer()
+            self.fake_server = server
             self.sync = fakeredis.FakeRedis(server=server)
             self.aio = fakeredis.FakeAsyncRedis(server=server)
 
@@ -65,21 +72,38 @@ class Runtime:
 
     async def subscribe(self, channel: str, ready: asyncio.Event | None = None) -> AsyncIterator[dict[str, Any]]:
         """Messages published on `channel` from now on, until the caller stops iterating;
-        `ready` is set once the subscription is in place (nothing published after it is missed)."""
-        pubsub = self.aio.pubsub()
-        await pubsub.subscribe(channel)
-        if ready is not None:
-            ready.set()
-        try:
-            while True:
-                item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                if item is None:
-                    continue
-                data = item["data"]
-                yield json.loads(data.decode() if isinstance(data, bytes) else data)
-        finally:
-            await pubsub.unsubscribe(channel)
-            await pubsub.aclose()
+        `ready` is set once the subscription is in place (nothing published after it is missed).
+
+        Redis going away (a restart, a failover) does not end the subscription: it is made
+        again once Redis answers, and `RESYNC` is yielded then, because whatever was published
+        meanwhile is lost and the caller has to catch up from the database."""
+        delay = 0.2
+        lost = False
+        while True:
+            pubsub = self.aio.pubsub()
+            try:
+                await pubsub.subscribe(channel)
+                if ready is not None:
+                    ready.set()
+                if lost:
+                    lost, delay = False, 0.2
+                    yield dict(RESYNC)
+                while True:
+                    item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if item is None:
+                        continue
+                    data = item["data"]
+                    yield json.loads(data.decode() if isinstance(data, bytes) else data)
+            except (redis.RedisError, OSError):
+                log.warning("subscription to %s lost; subscribing again in %.1f s", channel, delay)
+                lost = True
+            finally:
+                with contextlib.suppress(redis.RedisError, OSError):
+                    await pubsub.unsubscribe(channel)
+                with contextlib.suppress(redis.RedisError, OSError):
+                    await pubsub.aclose()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
     def close(self) -> None:
         self.sync.close()

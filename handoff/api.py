@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, defer
 
 from bot.channels.body import read_json
 from bot.engine import Engine, OutboundMessage
-from bot.runtime import EVENTS_CHANNEL, ServiceUnavailable
+from bot.runtime import EVENTS_CHANNEL, RESYNC, ServiceUnavailable
 from bot.store import message_dict, transcript
 from handoff import agents as accounts
 from handoff.models import ASSIGNED, PRESENCE, Agent, CannedReply, EscalationKeyword, Ticket, TicketEvent
@@ -368,6 +368,10 @@ async def agent_socket(socket: WebSocket) -> None:
 
     async def pump(channel: str, ready: asyncio.Event) -> None:
         async for event in engine.runtime.subscribe(channel, ready):
+            if event == RESYNC:
+                # Redis was away: events may be lost. The console reconnects and refetches on hello.
+                await socket.close(code=1012)
+                return
             await socket.send_json({"channel": channel, **event})
 
     readiness = [asyncio.Event(), asyncio.Event()]
@@ -381,7 +385,7 @@ async def agent_socket(socket: WebSocket) -> None:
         await socket.send_json({"type": "hello"})
         while True:
             await socket.receive_text()  # pings; the server only talks
-    except WebSocketDisconnect:
+    except (WebSocketDisconnect, RuntimeError):  # RuntimeError: we closed it (resync)
         pass
     finally:
         for t in tasks:

@@ -9,7 +9,7 @@ from importlib import resources
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 
-from bot.runtime import customer_channel
+from bot.runtime import RESYNC, customer_channel
 
 router = APIRouter()
 STATIC_DIR = str(resources.files("bot") / "channels" / "static")
@@ -28,13 +28,17 @@ async def chat_socket(websocket: WebSocket, sender_id: str) -> None:
 
     async def forward() -> None:
         async for message in runtime.subscribe(customer_channel(sender_id)):
+            if message == RESYNC:
+                # Redis was away and pushes may be lost: the page reconnects and re-reads its history.
+                await websocket.close(code=1012)
+                return
             await websocket.send_json(message)
 
     pump = asyncio.create_task(forward())
     try:
         while True:  # the page sends nothing we need; receiving notices the disconnect
             await websocket.receive_text()
-    except WebSocketDisconnect:
+    except (WebSocketDisconnect, RuntimeError):  # RuntimeError: we closed it (resync)
         pass
     finally:
         pump.cancel()
