@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -85,18 +87,27 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time, and a transaction that reads and then writes must
+        # upgrade its lock: threads doing that at once wait on each other until the busy
+        # timeout (under load every message did). The embedded product is one process, so its
+        # sessions take turns here instead. Re-entrant: a lookup made inside a turn's session
+        # (the holiday calendar, say) opens a second session on the same thread.
+        self._turns: threading.RLock | contextlib.nullcontext[None] = (
+            threading.RLock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self._turns:
+            session = self._sessions()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     @contextmanager
     def startup_lock(self) -> Iterator[None]:
