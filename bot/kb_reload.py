@@ -3,7 +3,7 @@
 The instance where staff save an entry announces it on Redis pub/sub (`kb:changed`); every
 instance (itself included) re-reads the published entries and swaps in a freshly built NLU
 without a restart. Announcements that arrive while a rebuild runs are folded into one more
-rebuild, so a burst of edits costs two builds, not one per edit.
+quick update, and a full build still running when another change lands is built again.
 
 A change is answered within a fraction of a second: only the changed entries are re-indexed
 and their classifiers retrained, the calibration kept (`NLU.update`, an import of many entries
@@ -42,39 +42,74 @@ def rebuild(engine: Engine, *, quick: bool) -> int:
 
     `quick` updates the changed entries in place and keeps the calibrator (a few hundred
     milliseconds); the full build also re-learns everything else (about 5 s)."""
+    if not quick:
+        nlu = build(engine)
+    else:
+        with engine.db.session() as session:
+            nlu = engine.nlu.update(published(session))
+    swap(engine, nlu)
+    return len(nlu.entries)
+
+
+def build(engine: Engine) -> NLU:
+    """A full build, calibration included, from what is published now."""
     with engine.db.session() as session:
         entries = published(session)
-    nlu = engine.nlu.update(entries) if quick else NLU.build(entries, engine.nlu.thresholds)
+    return NLU.build(entries, engine.nlu.thresholds)
+
+
+def swap(engine: Engine, nlu: NLU) -> None:
     engine.nlu = nlu
     engine.policy.entries = nlu.entries
-    return len(entries)
 
 
 async def follow(engine: Engine) -> None:
-    """Rebuild whenever any instance announces a change; runs for the life of the app."""
+    """Rebuild whenever any instance announces a change; runs for the life of the app.
+
+    Each change is answered by a quick update at once. The full build that refreshes the
+    calibration runs beside it in the background and is only swapped in if no change came
+    while it ran (it read the entries before that change); otherwise it starts again."""
     pending = asyncio.Event()
+    generation = 0  # one more for every quick update; a full build is current if it matches
+    full: asyncio.Task[None] | None = None
 
     async def listen() -> None:
         async for _ in engine.runtime.subscribe(KB_CHANNEL):
             pending.set()
+
+    async def recalibrate() -> None:
+        while True:
+            started_at, started = generation, time.monotonic()
+            try:
+                nlu = await run_in_threadpool(functools.partial(build, engine))
+            except Exception:
+                log.exception("knowledge base full rebuild failed; the quick update keeps answering")
+                return
+            if generation == started_at:
+                swap(engine, nlu)
+                log.info(
+                    "knowledge base reloaded (full): %d entries in %.1f s", len(nlu.entries), time.monotonic() - started
+                )
+                return
+            # A change was applied while this build ran: it is stale, build again.
 
     listener = asyncio.create_task(listen())
     try:
         while True:
             await pending.wait()
             pending.clear()
-            for quick in (True, False):  # answer the change at once, then refresh the calibration
-                if not quick and (pending.is_set() or engine.nlu.matcher.calibrated):
-                    # Another change came in (its quick update comes first), or the quick step
-                    # already had to train from scratch (the matcher changed kind).
-                    break
-                started = time.monotonic()
-                try:
-                    count = await run_in_threadpool(functools.partial(rebuild, engine, quick=quick))
-                except Exception:
-                    log.exception("knowledge base reload failed; the previous version keeps answering")
-                    break
-                kind = "quick" if quick else "full"
-                log.info("knowledge base reloaded (%s): %d entries in %.1f s", kind, count, time.monotonic() - started)
+            generation += 1
+            started = time.monotonic()
+            try:
+                count = await run_in_threadpool(functools.partial(rebuild, engine, quick=True))
+            except Exception:
+                log.exception("knowledge base reload failed; the previous version keeps answering")
+                continue
+            log.info("knowledge base reloaded (quick): %d entries in %.2f s", count, time.monotonic() - started)
+            # The quick step trains from scratch when the matcher changed kind: then it is calibrated.
+            if not engine.nlu.matcher.calibrated and (full is None or full.done()):
+                full = asyncio.create_task(recalibrate())
     finally:
         listener.cancel()
+        if full is not None:
+            full.cancel()
