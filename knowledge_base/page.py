@@ -1,11 +1,19 @@
-"""The staff page for the knowledge base, served at /kb."""
+"""The staff page for the knowledge base, served at /kb (its assets under /kb/static)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import APIRouter
+from fastapi.responses import FileResponse
 
 STATIC_DIR = Path(__file__).parent / "static"
+KB_PAGE = STATIC_DIR / "kb.html"
 
 router = APIRouter()
+
+
+@router.get("/kb", include_in_schema=False)
+async def kb_page() -> FileResponse:
+    """One static page; everything it shows comes from the /api/kb routes after login."""
+    return FileResponse(KB_PAGE)
