@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -52,7 +51,7 @@ from actions.sync_store import (
     upsert_tracking_events,
 )
 from bot.channels.body import read_json
-from bot.config import Settings
+from bot.config import Settings, kept
 from bot.db import Database
 
 log = logging.getLogger("triage.sync")
@@ -71,16 +70,7 @@ def resolve_sync_keys(settings: Settings) -> tuple[str, ...]:
         return settings.sync_api_keys
     if not settings.embedded:
         return ()
-    path = settings.data_dir / KEY_FILE
-    key = path.read_text(encoding="utf-8").strip() if path.exists() else ""
-    if not key:
-        key = secrets.token_urlsafe(32)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
-            f.write(key + "\n")
-        log.info("sync API: created a key for the embedded demo in %s", path)
-    os.chmod(path, 0o600)
-    return (key,)
+    return (kept(settings.data_dir / KEY_FILE, lambda: secrets.token_urlsafe(32)),)
 
 
 def _presented_key(request: Request) -> str | None:

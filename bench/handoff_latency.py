@@ -42,7 +42,7 @@ from bot.config import Settings
 from bot.store import Conversation
 from handoff.agents import hash_password
 from handoff.models import Agent, Ticket
-from tests.servers import serve_in_thread
+from tests.servers import PRODUCTION_ENV, SIGNED, serve_in_thread
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/11"
@@ -85,7 +85,7 @@ def preload(app_engine: object, queued: int) -> None:
 
 
 async def measure(base: str, handoffs: int, queued: int) -> dict[str, np.ndarray]:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=30, auth=SIGNED) as http:
         token = (await http.post("/api/agent/login", json={"username": "bench", "password": "bench-password"})).json()[
             "token"
         ]
@@ -130,7 +130,7 @@ def main() -> None:
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="handoff-bench-"))
-    env = {"TRIAGE_FROZEN_NOW": OPEN_DESK}
+    env = {"TRIAGE_FROZEN_NOW": OPEN_DESK, **PRODUCTION_ENV}
     schema = f"bench_handoff_{uuid.uuid4().hex[:8]}"
     if not args.embedded:
         with psycopg.connect(PG, autocommit=True) as conn:

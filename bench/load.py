@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -41,12 +40,13 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.security import signed_headers
 from tests.servers import free_port, spawn_triage, wait_healthy
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/12"
 OPEN_DESK = "2026-11-23T10:00:00+08:00"
-SECRET = "load-bench-webhook-secret-0123456789abcdef"
+SECRET = secrets.token_hex(32)  # a fresh shared secret for the integration this bench plays
 SCRIPT = (
     "下单后多久发货",
     "is the black one in stock",
@@ -96,8 +96,7 @@ class Connection:
 
 
 def signed(body: bytes) -> dict[str, str]:
-    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return {"X-Triage-Signature": f"sha256={digest}"}
+    return signed_headers(SECRET, "POST", "/webhooks/rest/webhook", body)
 
 
 async def customer(
@@ -176,6 +175,7 @@ def server_env(extra: Mapping[str, str]) -> dict[str, str]:
     return {
         "TRIAGE_FROZEN_NOW": OPEN_DESK,
         "TRIAGE_WEBHOOK_SECRET": SECRET,
+        "TRIAGE_SECRET": secrets.token_hex(32),
         "TRIAGE_RATE_PER_SENDER": "0",
         "TRIAGE_RATE_PER_IP": "0",
         **extra,

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -28,7 +29,7 @@ from actions.store import MerchantData
 from bot import kb_reload, metrics
 from bot.action_client import ActionRunner, HttpRunner, InProcessRunner
 from bot.channels import rest, web
-from bot.channels.body import read_json
+from bot.channels.body import parse_body, read_body
 from bot.config import Settings
 from bot.db import Database, utcnow
 from bot.engine import Engine, InvalidMessage
@@ -36,9 +37,10 @@ from bot.nlu.parser import NLU, Thresholds
 from bot.nlu.sentiment import warm_up
 from bot.policy import Policy
 from bot.runtime import Runtime, ServiceUnavailable
+from bot.security import Caller, Guard
 from bot.store import conversation_dict, find, transcript
 from handoff import api as desk_api
-from handoff.agents import demo_password, seed_demo_desk
+from handoff.agents import agent_for_token, demo_password, demo_secret, seed_demo_desk
 from handoff.desk import clock_from, load_desk
 from handoff.escalation import QueueEscalator
 from handoff.queue import TicketQueue
@@ -185,6 +187,15 @@ def create_app(
     app = FastAPI(title="Triage assistant", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.sync_keys = sync.resolve_sync_keys(settings)
+    app.state.guard = Guard(settings, settings.secret or demo_secret(settings.data_dir))
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Triage-Signature", "X-Triage-Timestamp"],
+            max_age=600,
+        )
     app.include_router(rest.router)
     app.include_router(web.router)
     app.include_router(sync.router)
@@ -247,13 +258,32 @@ def create_app(
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 
+    def caller(request: Request, raw: bytes = b"") -> Caller:
+        eng: Engine = request.app.state.engine
+
+        def is_staff(token: str) -> bool:
+            with eng.db.session() as session:
+                return agent_for_token(session, token) is not None
+
+        guard: Guard = request.app.state.guard
+        return guard.caller(request, raw, is_staff=is_staff)
+
     @app.post("/model/parse")
     async def parse(request: Request) -> dict[str, Any]:
-        body = await read_json(request, ParseRequest, settings.max_body_bytes)
+        """Rasa's NLU endpoint, for channel integrations and staff (in production)."""
+        raw = await read_body(request, settings.max_body_bytes)
+        found = caller(request, raw)
+        if found.kind == "chat":
+            raise HTTPException(403, "a chat session cannot call the NLU directly")
+        request.app.state.guard.limit(request)
+        body = parse_body(raw, ParseRequest)
         return request.app.state.engine.nlu.parse(body.text).as_dict()
 
     @app.get("/conversations/{sender_id}")
     async def conversation(request: Request, sender_id: str) -> dict[str, Any]:
+        """The state and transcript: for that sender's own chat session, an integration or staff."""
+        if not caller(request).may_act_as(sender_id):
+            raise HTTPException(403, "this chat session belongs to another sender")
         eng: Engine = request.app.state.engine
 
         def load() -> dict[str, Any] | None:

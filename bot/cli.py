@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
+
+from bot.config import ConfigError
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -55,7 +58,18 @@ def _serve(args: argparse.Namespace) -> int:
         )
 
     app = create_app(settings, on_ready=announce)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        # The client address (rate limits, logs) from a trusted load balancer's X-Forwarded-For.
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("TRIAGE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        # Slow or idle clients do not hold connections for long; past this many at once, 503.
+        timeout_keep_alive=5,
+        limit_concurrency=int(os.environ.get("TRIAGE_MAX_CONNECTIONS", "2000")),
+    )
     return 0
 
 
@@ -322,7 +336,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:  # a setting that would run the product unsafely or not at all
+        print(f"triage: configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

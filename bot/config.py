@@ -41,6 +41,33 @@ def _moment(env: Mapping[str, str], name: str) -> datetime | None:
     return moment
 
 
+# What a secret copied from an example or left at a default looks like.
+_PLACEHOLDERS = ("change", "example", "placeholder", "default", "secret", "password", "your", "xxx", "todo")
+
+
+def _refuse_weak(name: str, value: str | None, *, required: bool = False) -> None:
+    """Production will not start on a missing, short or copied-from-the-docs secret."""
+    if value is None:
+        if required:
+            raise ConfigError(f"{name} must be set in production (32+ random characters, e.g. `openssl rand -hex 32`)")
+        return
+    lowered = value.lower()
+    if len(value) < 32 or len(set(value)) < 10 or any(p in lowered for p in _PLACEHOLDERS):
+        raise ConfigError(f"{name} looks like a placeholder or is too short: use 32+ random characters")
+
+
+def kept(path: Path, make: Callable[[], str]) -> str:
+    """A value made once and kept in a file only its owner can read (the demo's secrets)."""
+    if path.exists() and path.read_text(encoding="utf-8").strip():
+        os.chmod(path, 0o600)
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+        f.write(value + "\n")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -58,10 +85,26 @@ class Settings:
     identity_secret: str | None = None
     # The merchant's clock stopped at this moment (demos and tests); unset means the real time.
     frozen_now: datetime | None = None
+    # demo (the embedded default: anonymous chat callers allowed, secrets made per data dir)
+    # or production (the default with PostgreSQL or Redis): every caller proven, real secrets.
+    env: str = "demo"
+    # Signs web chat session tokens; production must set it (the demo makes one per data dir).
+    secret: str | None = None
+    # Shared with channel integrations that sign their requests (bot/security.py).
+    webhook_secret: str | None = None
+    # Browser origins allowed to call the API from other sites (the chat widget on the shop).
+    cors_origins: tuple[str, ...] = ()
+    # Messages a minute per sender and per client address; 0 turns a limit off.
+    rate_per_sender: int = 30
+    rate_per_ip: int = 600
 
     @property
     def embedded(self) -> bool:
         return self.redis_url is None and self.database_url.startswith("sqlite")
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -75,6 +118,7 @@ class Settings:
         if database_url.startswith("postgresql://"):
             database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
         redis_url = overrides.get("redis_url", env.get("REDIS_URL") or None)
+        embedded = not redis_url and database_url.startswith("sqlite")
         settings = cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -87,7 +131,23 @@ class Settings:
             action_endpoint_url=str(overrides.get("action_endpoint_url", env.get("ACTION_ENDPOINT_URL") or "")) or None,
             identity_secret=env.get("TRIAGE_IDENTITY_SECRET") or None,
             frozen_now=_moment(env, "TRIAGE_FROZEN_NOW"),
+            env=env.get("TRIAGE_ENV") or ("demo" if embedded else "production"),
+            secret=env.get("TRIAGE_SECRET") or None,
+            webhook_secret=env.get("TRIAGE_WEBHOOK_SECRET") or None,
+            cors_origins=tuple(
+                o.strip().rstrip("/") for o in env.get("TRIAGE_CORS_ORIGINS", "").split(",") if o.strip()
+            ),
+            rate_per_sender=_number(env, "TRIAGE_RATE_PER_SENDER", 30, int),
+            rate_per_ip=_number(env, "TRIAGE_RATE_PER_IP", 600, int),
         )
+        if settings.env not in ("demo", "production"):
+            raise ConfigError(f"TRIAGE_ENV must be demo or production, got {settings.env!r}")
+        if settings.production:
+            _refuse_weak("TRIAGE_SECRET", settings.secret, required=True)
+            _refuse_weak("TRIAGE_WEBHOOK_SECRET", settings.webhook_secret)
+            _refuse_weak("TRIAGE_IDENTITY_SECRET", settings.identity_secret)
+        if "*" in settings.cors_origins:
+            raise ConfigError("TRIAGE_CORS_ORIGINS: name the origins (https://shop.example.com), not *")
         short = [k for k in settings.sync_api_keys if len(k) < 16]
         if short:
             raise ConfigError("TRIAGE_SYNC_API_KEYS: every key must be at least 16 characters")

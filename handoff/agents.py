@@ -4,7 +4,6 @@ and the demo desk the embedded mode starts with."""
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,10 +14,12 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.config import kept
 from bot.db import utcnow
 from handoff.models import Agent, AgentSession, CannedReply, EscalationKeyword
 
 SESSION_HOURS = 12
+DESK_ROLES = ("agent", "supervisor", "admin")  # who takes chats; a kb_editor only edits the FAQ
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
@@ -47,7 +48,9 @@ def login(session: Session, *, username: str, password: str) -> tuple[Agent, str
             token_hash=_token_hash(token), agent_id=agent.id, expires_at=utcnow() + timedelta(hours=SESSION_HOURS)
         )
     )
-    agent.presence, agent.last_seen = "online", utcnow()
+    agent.last_seen = utcnow()
+    if agent.role in DESK_ROLES:  # a knowledge-base editor logging in is not waiting for chats
+        agent.presence = "online"
     return agent, token
 
 
@@ -168,11 +171,9 @@ def seed_demo_desk(session: Session, password: str) -> bool:
 
 def demo_password(data_dir: Path) -> str:
     """The embedded demo desk's password: made once per data directory, kept in a 0600 file."""
-    path = data_dir / "desk-password"
-    if path.exists() and path.read_text(encoding="utf-8").strip():
-        return path.read_text(encoding="utf-8").strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    password = secrets.token_urlsafe(9)
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
-        f.write(password + "\n")
-    return password
+    return kept(data_dir / "desk-password", lambda: secrets.token_urlsafe(9))
+
+
+def demo_secret(data_dir: Path) -> str:
+    """The demo's TRIAGE_SECRET (chat session tokens): made once per data directory."""
+    return kept(data_dir / "secret", lambda: secrets.token_hex(32))

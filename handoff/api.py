@@ -102,6 +102,16 @@ async def current_agent(request: Request) -> Agent:
 CurrentAgent = Annotated[Agent, Depends(current_agent)]
 
 
+async def desk_agent(agent: CurrentAgent) -> Agent:
+    """A member of the desk (agent, supervisor, admin): a kb_editor has no chats to work."""
+    if agent.role not in accounts.DESK_ROLES:
+        raise HTTPException(403, "only desk agents, supervisors and admins work the queue")
+    return agent
+
+
+DeskAgent = Annotated[Agent, Depends(desk_agent)]
+
+
 async def run(request: Request, work: Callable[[Session], tuple[R, list[Notice]]]) -> R:
     """One desk operation in one transaction; customers and consoles hear of it after the commit."""
     engine = engine_of(request)
@@ -148,6 +158,7 @@ async def console() -> FileResponse:
 
 @router.post("/api/agent/login")
 async def login(request: Request) -> dict[str, Any]:
+    request.app.state.guard.limit_logins(request)  # ten tries a minute from one address
     body = await read_json(request, Login, MAX_BODY)
 
     def work(s: Session) -> tuple[dict[str, Any] | None, list[Notice]]:
@@ -184,7 +195,7 @@ async def me(agent: CurrentAgent) -> dict[str, Any]:
 
 
 @router.post("/api/agent/presence")
-async def presence(request: Request, agent: CurrentAgent) -> dict[str, Any]:
+async def presence(request: Request, agent: DeskAgent) -> dict[str, Any]:
     body = await read_json(request, Presence, MAX_BODY)
     assert body.presence in PRESENCE
 
@@ -199,7 +210,7 @@ async def presence(request: Request, agent: CurrentAgent) -> dict[str, Any]:
 
 
 @router.get("/api/agent/queue")
-async def queue(request: Request, agent: CurrentAgent) -> dict[str, Any]:
+async def queue(request: Request, agent: DeskAgent) -> dict[str, Any]:
     """What this agent may pick up (their skills, plus general), in the order it is served."""
     desk = desk_of(request)
 
@@ -228,7 +239,7 @@ async def queue(request: Request, agent: CurrentAgent) -> dict[str, Any]:
 
 
 @router.get("/api/agent/tickets/{ticket_id}")
-async def ticket(request: Request, ticket_id: TicketId, agent: CurrentAgent) -> dict[str, Any]:
+async def ticket(request: Request, ticket_id: TicketId, agent: DeskAgent) -> dict[str, Any]:
     desk = desk_of(request)
 
     def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
@@ -250,7 +261,7 @@ async def ticket(request: Request, ticket_id: TicketId, agent: CurrentAgent) -> 
 
 
 @router.post("/api/agent/tickets/{ticket_id}/claim")
-async def claim(request: Request, ticket_id: TicketId, agent: CurrentAgent) -> dict[str, Any]:
+async def claim(request: Request, ticket_id: TicketId, agent: DeskAgent) -> dict[str, Any]:
     desk = desk_of(request)
 
     def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
@@ -261,7 +272,7 @@ async def claim(request: Request, ticket_id: TicketId, agent: CurrentAgent) -> d
 
 
 def _action(name: str) -> None:
-    async def act(request: Request, ticket_id: TicketId, agent: CurrentAgent) -> dict[str, Any]:
+    async def act(request: Request, ticket_id: TicketId, agent: DeskAgent) -> dict[str, Any]:
         desk = desk_of(request)
         body = await read_json(request, Text, MAX_BODY) if name in ("reply", "notes") else None
 
@@ -289,7 +300,7 @@ for _name in ("reply", "notes", "resolve", "handback"):
 
 
 @router.post("/api/agent/tickets/{ticket_id}/transfer")
-async def transfer(request: Request, ticket_id: TicketId, agent: CurrentAgent) -> dict[str, Any]:
+async def transfer(request: Request, ticket_id: TicketId, agent: DeskAgent) -> dict[str, Any]:
     desk = desk_of(request)
     body = await read_json(request, Transfer, MAX_BODY)
 
@@ -304,7 +315,7 @@ async def transfer(request: Request, ticket_id: TicketId, agent: CurrentAgent) -
 
 
 @router.get("/api/agent/canned")
-async def canned(request: Request, agent: CurrentAgent) -> list[dict[str, Any]]:
+async def canned(request: Request, agent: DeskAgent) -> list[dict[str, Any]]:
     def work(s: Session) -> tuple[list[dict[str, Any]], list[Notice]]:
         rows = s.scalars(select(CannedReply).order_by(CannedReply.id))
         return [{"id": c.id, "title": c.title, "zh": c.text_zh, "en": c.text_en, "queue": c.queue} for c in rows], []
@@ -313,7 +324,7 @@ async def canned(request: Request, agent: CurrentAgent) -> list[dict[str, Any]]:
 
 
 @router.get("/api/agent/agents")
-async def colleagues(request: Request, agent: CurrentAgent) -> list[dict[str, Any]]:
+async def colleagues(request: Request, agent: DeskAgent) -> list[dict[str, Any]]:
     def work(s: Session) -> tuple[list[dict[str, Any]], list[Notice]]:
         return [agent_dict(a) for a in s.scalars(select(Agent).order_by(Agent.id))], []
 
@@ -321,7 +332,7 @@ async def colleagues(request: Request, agent: CurrentAgent) -> list[dict[str, An
 
 
 @router.get("/api/agent/keywords")
-async def keywords(request: Request, agent: CurrentAgent) -> list[dict[str, Any]]:
+async def keywords(request: Request, agent: DeskAgent) -> list[dict[str, Any]]:
     def work(s: Session) -> tuple[list[dict[str, Any]], list[Notice]]:
         rows = s.scalars(select(EscalationKeyword).order_by(EscalationKeyword.id))
         return [{"id": k.id, "keyword": k.keyword, "queue": k.queue} for k in rows], []
@@ -330,9 +341,9 @@ async def keywords(request: Request, agent: CurrentAgent) -> list[dict[str, Any]
 
 
 @router.post("/api/agent/keywords")
-async def add_keyword(request: Request, agent: CurrentAgent) -> dict[str, Any]:
-    if agent.role != "supervisor":
-        raise HTTPException(403, "only supervisors change escalation keywords")
+async def add_keyword(request: Request, agent: DeskAgent) -> dict[str, Any]:
+    if agent.role not in ("supervisor", "admin"):
+        raise HTTPException(403, "only supervisors and admins change escalation keywords")
     body = await read_json(request, Keyword, MAX_BODY)
     desk = desk_of(request)
     if body.queue not in desk.desk.queues:
@@ -359,7 +370,7 @@ async def agent_socket(socket: WebSocket) -> None:
     def find() -> int | None:
         with engine.db.session() as s:
             agent = accounts.agent_for_token(s, token)
-            return agent.id if agent is not None else None
+            return agent.id if agent is not None and agent.role in accounts.DESK_ROLES else None
 
     if await run_in_threadpool(find) is None:
         await socket.close(code=4401)
@@ -396,7 +407,7 @@ async def agent_socket(socket: WebSocket) -> None:
 
 
 @router.get("/api/agent/desk")
-async def desk_info(request: Request, agent: CurrentAgent) -> dict[str, Any]:
+async def desk_info(request: Request, agent: DeskAgent) -> dict[str, Any]:
     """The desk's clock, hours and queues as staff configured them: the console counts SLAs on
     the server's clock (frozen in demos and tests) and names queues without a copy in code."""
     desk = desk_of(request)

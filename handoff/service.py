@@ -25,6 +25,7 @@ from bot import metrics
 from bot.db import utcnow
 from bot.policy import QUESTION_SLOTS
 from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, transcript
+from handoff.agents import DESK_ROLES
 from handoff.context import anger_history, summary, ticket_context
 from handoff.desk import DESK_TZ, GENERAL, Case, Desk, estimated_wait, first_response_due, is_open, next_opening, route
 from handoff.models import (
@@ -268,13 +269,20 @@ class HelpDesk:
         )
         candidates = [
             a
-            for a in session.scalars(select(Agent).where(Agent.presence == "online").order_by(Agent.id))
+            for a in session.scalars(
+                select(Agent).where(Agent.presence == "online", Agent.role.in_(DESK_ROLES)).order_by(Agent.id)
+            )
             if queue in (a.skills or []) and load.get(a.id, 0) < a.max_chats
         ]
         return min(candidates, key=lambda a: (load.get(a.id, 0) / max(a.max_chats, 1), load.get(a.id, 0)), default=None)
 
     def wait_minutes(self, session: Session, queue: str, position: int) -> int:
-        agents = session.scalar(select(func.count()).select_from(Agent).where(Agent.presence == "online")) or 0
+        agents = (
+            session.scalar(
+                select(func.count()).select_from(Agent).where(Agent.presence == "online", Agent.role.in_(DESK_ROLES))
+            )
+            or 0
+        )
         recent = session.execute(
             select(Ticket.assigned_at, Ticket.closed_at)
             .where(Ticket.queue == queue, Ticket.closed_at.is_not(None), Ticket.assigned_at.is_not(None))

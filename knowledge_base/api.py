@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -97,6 +97,14 @@ def editor_of(agent: Agent) -> versions.Editor:
     if agent.role not in EDITOR_ROLES:
         raise HTTPException(403, "only knowledge-base editors, supervisors and admins change entries")
     return versions.Editor(id=agent.id, username=agent.username)
+
+
+async def editor_agent(agent: CurrentAgent) -> versions.Editor:
+    """The editor making a change, checked before anything else of the request is (403 first)."""
+    return editor_of(agent)
+
+
+CurrentEditor = Annotated[versions.Editor, Depends(editor_agent)]
 
 
 async def run(request: Request, work: Callable[[Session], R]) -> R:

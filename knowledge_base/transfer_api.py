@@ -98,13 +98,12 @@ def _stream(request: Request, job: Callable[[Session, transfer.Progress], transf
 @router.post("/import")
 async def import_entries(
     request: Request,
-    agent: CurrentAgent,
+    editor: api.CurrentEditor,
     format: Annotated[Literal["yaml", "csv", "xlsx"], Query(description="the file's format")],
     dry_run: Annotated[bool, Query(description="report what would change, write nothing")] = False,
     filename: Annotated[str, Query(min_length=1, max_length=200)] = "upload",
 ) -> Any:
     """Import a file of entries: all of it, or nothing if anything in it is wrong."""
-    editor = api.editor_of(agent)
     data = await read_body(request, MAX_IMPORT_BYTES)
 
     def job(s: Session, progress: transfer.Progress = transfer.quiet) -> transfer.Report:

@@ -16,6 +16,39 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from bot.security import signed_headers
+
+# What a production deployment sets (random here, never a placeholder); the limits are off
+# because tests send faster than customers do (tests/test_security.py turns them on).
+SECRET = "a3f9c2e81b7d46f0e5c9a8b2d1f04e7c6b5a9d8e3f2c1b0a"
+WEBHOOK_SECRET = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f"
+PRODUCTION_ENV = {
+    "TRIAGE_SECRET": SECRET,
+    "TRIAGE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    "TRIAGE_RATE_PER_SENDER": "0",
+    "TRIAGE_RATE_PER_IP": "0",
+}
+
+
+class Signed(httpx.Auth):
+    """Signs each request as a channel integration does (bot/security.py)."""
+
+    def __init__(self, secret: str = WEBHOOK_SECRET) -> None:
+        self.secret = secret
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers.update(signed_headers(self.secret, request.method, request.url.path, request.content))
+        yield request
+
+
+SIGNED = Signed()
+
+
+def chat_socket_url(base: str, sender: str) -> str:
+    """The chat socket for `sender`, with a session token a signed integration got for it."""
+    token = httpx.post(f"{base}/chat/session", json={"sender": sender}, auth=SIGNED, timeout=10).json()["token"]
+    return base.replace("http://", "ws://") + f"/ws/chat/{sender}?token={token}"
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -73,7 +106,7 @@ def spawn_triage(
             "--log-level",
             "warning",
         ],
-        env={**os.environ, **env},
+        env={**os.environ, **PRODUCTION_ENV, **env},
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -1,6 +1,7 @@
 import pytest
 
 from bot.config import ConfigError, Settings
+from tests.servers import SECRET
 
 
 def test_embedded_defaults_use_sqlite_in_the_data_dir_and_no_redis() -> None:
@@ -10,9 +11,11 @@ def test_embedded_defaults_use_sqlite_in_the_data_dir_and_no_redis() -> None:
 
 
 def test_production_urls_are_taken_and_postgres_uses_psycopg() -> None:
-    s = Settings.from_env({"DATABASE_URL": "postgres://u@db/x", "REDIS_URL": "redis://r:6379/0"})
+    s = Settings.from_env(
+        {"DATABASE_URL": "postgres://u@db/x", "REDIS_URL": "redis://r:6379/0", "TRIAGE_SECRET": SECRET}
+    )
     assert s.database_url == "postgresql+psycopg://u@db/x"
-    assert s.redis_url == "redis://r:6379/0" and not s.embedded
+    assert s.redis_url == "redis://r:6379/0" and not s.embedded and s.production
 
 
 def test_a_bad_number_fails_loudly_naming_the_variable() -> None:

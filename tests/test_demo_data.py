@@ -306,7 +306,9 @@ def postgres() -> Iterator[Database]:
     schema = f"demo_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    url = Settings.from_env({}, database_url=f"{PG_URL}?options=-csearch_path%3D{schema}").database_url
+    url = Settings.from_env(
+        {"TRIAGE_ENV": "demo"}, database_url=f"{PG_URL}?options=-csearch_path%3D{schema}"
+    ).database_url
     db = Database(url)
     try:
         db.migrate()

@@ -23,7 +23,7 @@ import redis
 import websockets
 
 from tests.conftest import IN_CI
-from tests.servers import spawn_triage
+from tests.servers import SIGNED, chat_socket_url, spawn_triage
 from tests.test_services import DESK_HOURS, PG_URL, REDIS_URL, _agent_token, _problem, pg_url, say
 
 __all__ = ["pg_url"]  # the fixture, used here by name
@@ -98,11 +98,13 @@ def _postgres_up() -> bool:
 
 
 def post(base: str, sender: str, text: str) -> httpx.Response:
-    return httpx.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
+    return httpx.post(
+        f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30, auth=SIGNED
+    )
 
 
 def inbound(base: str, sender: str) -> list[str]:
-    messages = httpx.get(f"{base}/conversations/{sender}", timeout=30).json()["messages"]
+    messages = httpx.get(f"{base}/conversations/{sender}", timeout=30, auth=SIGNED).json()["messages"]
     return [m["text"] for m in messages if m["direction"] == "in"]
 
 
@@ -118,7 +120,7 @@ def test_redis_restart_mid_queue_refuses_cleanly_then_the_queue_and_pushes_come_
         ticket = httpx.get(f"{base}/api/agent/queue", headers=headers).json()["waiting"][0]["id"]
 
         async def socket_closed_by_restart() -> int | None:
-            ws_url = base.replace("http://", "ws://") + f"/ws/chat/{sender}"
+            ws_url = chat_socket_url(base, sender)
             async with websockets.connect(ws_url) as ws:
                 await asyncio.sleep(0.5)
                 try:
@@ -148,7 +150,7 @@ def test_redis_restart_mid_queue_refuses_cleanly_then_the_queue_and_pushes_come_
         assert post(base, sender, "人呢").status_code == 200  # the customer carries on
 
         async def reply_reaches_a_new_socket() -> str:
-            ws_url = base.replace("http://", "ws://") + f"/ws/chat/{sender}"
+            ws_url = chat_socket_url(base, sender)
             async with websockets.connect(ws_url) as ws:
                 await asyncio.sleep(0.5)
                 claimed = httpx.post(f"{base}/api/agent/tickets/{ticket}/claim", headers=headers)

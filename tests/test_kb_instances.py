@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from handoff.agents import hash_password
 from handoff.models import Agent
 from tests.conftest import IN_CI
-from tests.servers import spawn_triage
+from tests.servers import SIGNED, spawn_triage
 from tests.test_browser import ARGS, CHROMIUM
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def add_editor(pg: str, username: str) -> None:
 
 
 def parse(base: str, text: str) -> dict[str, Any]:
-    response = httpx.post(f"{base}/model/parse", json={"text": text}, timeout=10)
+    response = httpx.post(f"{base}/model/parse", json={"text": text}, timeout=10, auth=SIGNED)
     assert response.status_code == 200, response.text
     return dict(response.json())
 
@@ -152,7 +152,7 @@ def test_a_phrasing_published_on_one_instance_is_answered_by_the_other_within_2_
         page.wait_for_selector('#versions .version[data-version="2"]')
         changed = page.locator('#versions .version[data-version="2"] .changed').inner_text()
         assert "paraphrases.zh" in changed and "answer.zh" in changed
-        chat = httpx.post(f"{b}/webhooks/rest/webhook", json={"sender": "kb-b", "message": NEW_WAY}).json()
+        chat = httpx.post(f"{b}/webhooks/rest/webhook", json={"sender": "kb-b", "message": NEW_WAY}, auth=SIGNED).json()
         assert chat[0]["custom"]["faq_id"] == ENTRY and chat[0]["text"] == NEW_ANSWER
 
         page.click('#versions .version[data-version="1"] .rollback')
@@ -167,6 +167,8 @@ def test_a_phrasing_published_on_one_instance_is_answered_by_the_other_within_2_
         assert page.input_value("#f-answer-zh") == old_answer
         after = parse(b, NEW_WAY)
         assert (after["faq_id"], after["topic"]) == (before["faq_id"], before["topic"])
-        chat = httpx.post(f"{b}/webhooks/rest/webhook", json={"sender": "kb-b2", "message": "下单后多久发货"}).json()
+        chat = httpx.post(
+            f"{b}/webhooks/rest/webhook", json={"sender": "kb-b2", "message": "下单后多久发货"}, auth=SIGNED
+        ).json()
         assert chat[0]["custom"]["faq_id"] == ENTRY and chat[0]["text"] == old_answer
         browser.close()

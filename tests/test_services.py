@@ -23,7 +23,7 @@ from sqlalchemy import select
 from bot.engine import OutboundMessage
 from bot.nlu.parser import NLU
 from tests.conftest import IN_CI, make_engine
-from tests.servers import spawn_triage
+from tests.servers import SIGNED, chat_socket_url, spawn_triage
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -64,7 +64,9 @@ def pg_url() -> Iterator[str]:
 
 
 def say(base: str, sender: str, text: str) -> list[dict[str, object]]:
-    response = httpx.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
+    response = httpx.post(
+        f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30, auth=SIGNED
+    )
     assert response.status_code == 200, response.text
     return list(response.json())
 
@@ -101,12 +103,12 @@ def test_two_instances_share_conversations_and_push_across_instances(pg_url: str
         # The slot asked for on instance A is filled on instance B: no state lives in a process.
         replies = say(b, sender, "YX20261105001234")
         assert "YX20261105001234" in str(replies[0]["text"])  # not in the demo data: asked to check it
-        state = httpx.get(f"{a}/conversations/{sender}").json()
+        state = httpx.get(f"{a}/conversations/{sender}", auth=SIGNED).json()
         assert state["slots"]["requested_slot"] == "order_id" and state["slots"]["attempts"] == 1
         assert len(state["messages"]) == 4
 
         async def pushed_via_b() -> dict[str, object]:
-            ws_url = b.replace("http://", "ws://") + f"/ws/chat/{sender}"
+            ws_url = chat_socket_url(b, sender)
             async with websockets.connect(ws_url) as ws:
                 await asyncio.sleep(0.5)  # let the subscription settle
                 # Another process (say an agent's instance) publishes for this customer.
@@ -126,7 +128,7 @@ def test_killing_the_server_mid_conversation_loses_nothing(pg_url: str, tmp_path
         proc.kill()  # no graceful shutdown
         proc.wait()
     with spawn_triage(env, tmp_path) as (base, _):
-        state = httpx.get(f"{base}/conversations/{sender}").json()
+        state = httpx.get(f"{base}/conversations/{sender}", auth=SIGNED).json()
         assert [m["direction"] for m in state["messages"]] == ["in", "out"]
         assert state["slots"]["requested_slot"] == "order_id"
         replies = say(base, sender, "YX20261105001234")
@@ -303,7 +305,7 @@ def test_one_conversation_written_to_two_instances_at_once_stays_in_order(pg_url
         with ThreadPoolExecutor(10) as pool:
             replies = list(pool.map(lambda i: say((a, b)[i % 2], sender, questions[i]), range(10)))
         assert all(r for r in replies)  # every message answered
-        messages = httpx.get(f"{a}/conversations/{sender}").json()["messages"]
+        messages = httpx.get(f"{a}/conversations/{sender}", auth=SIGNED).json()["messages"]
     inbound = [m for m in messages if m["direction"] == "in"]
     assert sorted(m["text"] for m in inbound) == sorted(questions)  # none lost, none doubled
     # After each customer message come that message's replies, before the next message.

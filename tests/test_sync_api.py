@@ -20,6 +20,7 @@ from actions.sync import KEY_FILE, SYNC_MAX_BODY_BYTES, resolve_sync_keys
 from bot.app import create_app
 from bot.config import Settings
 from bot.engine import Engine
+from tests.servers import SECRET
 
 KEY = "merchant-key-0123456789abcdef"
 ORDER_NO = "YX20250618000001"
@@ -450,7 +451,11 @@ def test_configured_keys_win_and_no_key_file_is_made(tmp_path: Path) -> None:
 
 
 def test_production_without_keys_answers_503(tmp_path: Path, engine: Engine) -> None:
-    production = {"DATABASE_URL": "postgresql://db/triage", "REDIS_URL": "redis://cache:6379/0"}
+    production = {
+        "DATABASE_URL": "postgresql://db/triage",
+        "REDIS_URL": "redis://cache:6379/0",
+        "TRIAGE_SECRET": SECRET,
+    }
     keys = resolve_sync_keys(Settings.from_env(production, data_dir=str(tmp_path)))
     assert keys == ()
     assert not (tmp_path / KEY_FILE).exists()

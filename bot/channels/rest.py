@@ -1,15 +1,19 @@
-"""Rasa's REST channel: POST /webhooks/rest/webhook answers a list of bot messages."""
+"""Rasa's REST channel: POST /webhooks/rest/webhook answers a list of bot messages.
+
+Callers prove who they are (bot/security.py): a signed request from a channel integration, or
+the web chat page's session token, which may speak for its own sender only."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.channels.body import read_json
+from bot.channels.body import parse_body, read_body
 from bot.engine import InboundMessage
+from bot.security import Caller, Guard
 
 router = APIRouter()
 
@@ -22,6 +26,14 @@ class RestMessage(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
+def authorised(request: Request, caller: Caller, sender_id: str) -> None:
+    """403 when a chat token speaks for another sender; counts the request against the limits."""
+    if not caller.may_act_as(sender_id):
+        raise HTTPException(403, "this chat session belongs to another sender")
+    guard: Guard = request.app.state.guard
+    guard.limit(request, sender_id)
+
+
 @router.get("/webhooks/rest/")
 async def rest_health() -> dict[str, str]:
     return {"status": "ok"}
@@ -30,7 +42,10 @@ async def rest_health() -> dict[str, str]:
 @router.post("/webhooks/rest/webhook")
 async def webhook(request: Request) -> list[dict[str, Any]]:
     engine = request.app.state.engine
-    body = await read_json(request, RestMessage, request.app.state.settings.max_body_bytes)
+    raw = await read_body(request, request.app.state.settings.max_body_bytes)
+    caller = request.app.state.guard.caller(request, raw)
+    body = parse_body(raw, RestMessage)
+    authorised(request, caller, body.sender)
     metadata = body.metadata or {}
     channel = str(metadata.get("channel") or "rest")[:32]
     inbound = InboundMessage(body.sender, body.message, channel, metadata)

@@ -14,6 +14,7 @@
 
   var MAX_LEN = 2000;
   var SENDER_KEY = "triage_sender";
+  var TOKEN_KEY = "triage_chat_token";
   var REQUEST_TIMEOUT_MS = 30000;
   var BACKOFF_MAX_MS = 15000;
 
@@ -22,6 +23,8 @@
              "Hi, I'm the YouXuan Life assistant. How can I help you today?",
     networkError: "网络异常，请重试 / Network error, please retry",
     historyError: "历史消息加载失败 / Couldn't load earlier messages",
+    tooFast: "发送太频繁，请稍等片刻再发 / You're sending too fast, please wait a moment",
+    sessionRenewed: "会话已更新，请重新发送 / Your session was renewed, please send again",
     requestFailed: "发送失败，请重试 / Message not sent, please retry",
     notSent: "未发送 / Not sent",
     tooLong: "消息过长，最多 2000 字 / Message too long (max 2000 characters)",
@@ -44,6 +47,7 @@
 
   // ---------------------------------------------------------------- state
   var sender = null;
+  var token = null;
   var inFlight = false;
   var composing = false;
   var ws = null;
@@ -52,27 +56,39 @@
   var wsEverOpened = false;
 
   // ---------------------------------------------------------------- identity
-  function randomHex(nBytes) {
-    var bytes = new Uint8Array(nBytes);
-    var c = window.crypto || window.msCrypto;
-    if (c && c.getRandomValues) {
-      c.getRandomValues(bytes);
-    } else {
-      for (var i = 0; i < nBytes; i++) bytes[i] = Math.floor(Math.random() * 256);
-    }
-    var out = "";
-    for (var j = 0; j < bytes.length; j++) out += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
-    return out;
+  // The server hands out the sender id with a session token (POST /chat/session); a returning
+  // visitor renews theirs and keeps their conversation. Storage blocked: one session per visit.
+  function stored(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
   }
 
-  function getSender() {
-    var id = null;
-    try { id = window.localStorage.getItem(SENDER_KEY); } catch (e) { /* storage blocked */ }
-    if (!id) {
-      id = "web-" + randomHex(8); // 8 bytes = 16 hex chars
-      try { window.localStorage.setItem(SENDER_KEY, id); } catch (e) { /* keep in memory */ }
-    }
-    return id;
+  function store(key, value) {
+    try { window.localStorage.setItem(key, value); } catch (e) { /* keep in memory */ }
+  }
+
+  function openSession(renew) {
+    var old = renew ? stored(TOKEN_KEY) : null;
+    return fetch("/chat/session", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(old ? { token: old } : {})
+    }).then(function (res) {
+      if (res.status === 401 && old) return openSession(false);  // expired: a new conversation
+      if (!res.ok) throw new Error("session " + res.status);
+      return res.json().then(function (s) {
+        sender = s.sender_id;
+        token = s.token;
+        store(SENDER_KEY, sender);
+        store(TOKEN_KEY, token);
+        document.documentElement.setAttribute("data-sender", sender);
+      });
+    });
+  }
+
+  function authHeaders(extra) {
+    var h = extra || {};
+    if (token) h["Authorization"] = "Bearer " + token;
+    return h;
   }
 
   // ---------------------------------------------------------------- helpers
@@ -359,7 +375,7 @@
 
     fetch("/webhooks/rest/webhook", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      headers: authHeaders({ "Content-Type": "application/json", "Accept": "application/json" }),
       body: JSON.stringify({
         sender: sender,
         message: msg,
@@ -375,6 +391,12 @@
     }).then(function (r) {
       if (timer) clearTimeout(timer);
       setBusy(false);
+      if (r.status === 429) { fail(TEXT.tooFast); return; }
+      if (r.status === 401) {  // the session lapsed: renew it (same sender) so a resend goes through
+        fail(TEXT.sessionRenewed);
+        openSession(true).then(function () { if (ws) ws.close(); }, function () {});
+        return;
+      }
       if (!r.ok) { fail(errorText(r.status, r.body)); return; }
       var items = Array.isArray(r.body) ? r.body : (r.body && typeof r.body === "object" ? [r.body] : []);
       items.forEach(renderServerItem);
@@ -484,7 +506,7 @@
 
   function loadHistory() {
     return fetch("/conversations/" + encodeURIComponent(sender), {
-      headers: { "Accept": "application/json" }
+      headers: authHeaders({ "Accept": "application/json" })
     }).then(function (res) {
       if (res.status === 404) { showWelcome(); return; }
       if (!res.ok) { showWelcome(); notice(TEXT.historyError, true); return; }
@@ -511,7 +533,8 @@
 
   function wsUrl() {
     var proto = window.location.protocol === "https:" ? "wss:" : "ws:";
-    return proto + "//" + window.location.host + "/ws/chat/" + encodeURIComponent(sender);
+    return proto + "//" + window.location.host + "/ws/chat/" + encodeURIComponent(sender) +
+      "?token=" + encodeURIComponent(token || "");
   }
 
   function connect() {
@@ -539,9 +562,13 @@
       if (Array.isArray(data)) data.forEach(renderServerItem);
       else if (data && typeof data === "object") renderServerItem(data);
     };
-    sock.onclose = function () {
+    sock.onclose = function (ev) {
       if (ws !== sock) return;
       ws = null;
+      if (ev && ev.code === 4401) {  // the socket refused the session: renew it, then reconnect
+        openSession(true).then(scheduleReconnect, scheduleReconnect);
+        return;
+      }
       scheduleReconnect();
     };
     sock.onerror = function () { /* onclose follows */ };
@@ -577,16 +604,19 @@
     $banner = document.getElementById("handoff-banner");
     $status = document.getElementById("status");
 
-    sender = getSender();
-    document.documentElement.setAttribute("data-sender", sender);
-
     bindComposer();
     bindConnectivity();
     updateComposer();
     setStatus("connecting");
 
     // Open the socket after history is on screen so pushes land after it.
-    loadHistory().then(connect, connect);
+    openSession(true).then(function () {
+      return loadHistory().then(connect, connect);
+    }, function () {
+      showWelcome();
+      notice(TEXT.historyError, true);
+      setStatus("offline");
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -1,0 +1,170 @@
+"""Who may talk to the channels, and how often.
+
+Three kinds of caller reach the customer-facing routes (the REST webhook, `/model/parse`,
+`GET /conversations/{sender}` and the chat socket):
+
+- A channel integration on a server (a chat-app bridge, the merchant's site backend) signs each
+  request with the shared `TRIAGE_WEBHOOK_SECRET`: `X-Triage-Timestamp: <unix seconds>` and
+  `X-Triage-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>\\n<METHOD>\\n<path>\\n" + body)>`.
+  A signature older than five minutes is refused, so a captured request cannot be replayed later.
+- The web chat page holds a session token for its own sender id (`POST /chat/session`), signed
+  with `TRIAGE_SECRET` (itsdangerous). It may speak and read as that sender only.
+- Staff logged in to the console or the knowledge-base page (`Authorization: Bearer <token>`)
+  may parse and read conversations.
+
+In production every one of these routes needs one of the three; the embedded demo also lets
+anonymous callers in, so `curl` works out of the box. Rate limits (per sender and per client
+address) use the `limits` library: counters in Redis when REDIS_URL is set, so every instance
+counts together; in memory in the embedded mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from limits import RateLimitItemPerMinute
+from limits.storage import storage_from_string
+from limits.strategies import SlidingWindowCounterRateLimiter
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "x-triage-signature"
+TIMESTAMP_HEADER = "x-triage-timestamp"
+REPLAY_WINDOW_S = 300
+CHAT_TOKEN_DAYS = 30  # a returning customer keeps their conversation for a month of visits
+
+
+def signature(secret: str, timestamp: str, method: str, path: str, body: bytes) -> str:
+    """The signature a channel integration sends for one request."""
+    signed = f"{timestamp}\n{method.upper()}\n{path}\n".encode() + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def signed_headers(secret: str, method: str, path: str, body: bytes = b"") -> dict[str, str]:
+    """Headers that authenticate one request (for integrations, the load benchmark and tests)."""
+    timestamp = str(int(time.time()))
+    return {
+        "X-Triage-Timestamp": timestamp,
+        "X-Triage-Signature": signature(secret, timestamp, method, path, body),
+    }
+
+
+@dataclass(frozen=True)
+class Caller:
+    kind: str  # signed | chat | staff | anonymous
+    sender_id: str | None = None  # a chat token's own sender
+
+    def may_act_as(self, sender_id: str) -> bool:
+        return self.kind != "chat" or self.sender_id == sender_id
+
+
+class ChatTokens:
+    """Session tokens for the web chat page: the sender id, signed and dated."""
+
+    def __init__(self, secret: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt="triage-chat-session")
+
+    def issue(self, sender_id: str) -> str:
+        return self._serializer.dumps(sender_id)
+
+    def sender_of(self, token: str) -> str | None:
+        try:
+            sender = self._serializer.loads(token, max_age=CHAT_TOKEN_DAYS * 86400)
+        except (SignatureExpired, BadSignature):
+            return None
+        return sender if isinstance(sender, str) else None
+
+
+def new_sender_id() -> str:
+    return "web-" + secrets.token_urlsafe(12)
+
+
+class Guard:
+    """Authentication of channel callers and rate limits, for one app."""
+
+    def __init__(self, settings: Settings, secret: str) -> None:
+        self.production = settings.production
+        self.webhook_secret = settings.webhook_secret
+        self.tokens = ChatTokens(secret)
+        self.per_sender = RateLimitItemPerMinute(settings.rate_per_sender) if settings.rate_per_sender else None
+        self.per_ip = RateLimitItemPerMinute(settings.rate_per_ip) if settings.rate_per_ip else None
+        self.logins = RateLimitItemPerMinute(10)
+        storage = storage_from_string(settings.redis_url) if settings.redis_url else storage_from_string("memory://")
+        self.limiter = SlidingWindowCounterRateLimiter(storage)
+
+    def caller(self, request: Request, body: bytes = b"", *, is_staff: Callable[[str], bool] | None = None) -> Caller:
+        """Who sent this request; raises 401 where production needs a caller and none is proven.
+
+        `is_staff` tells whether a bearer token is a logged-in member of staff's, on the routes
+        staff may use."""
+        if request.headers.get(SIGNATURE_HEADER):
+            self._check_signature(request, body)
+            return Caller("signed")
+        token = bearer(request)
+        if token:
+            sender = self.tokens.sender_of(token)
+            if sender is not None:
+                return Caller("chat", sender)
+            if is_staff is not None and is_staff(token):
+                return Caller("staff")
+            raise HTTPException(401, "the session token is unknown or expired", {"WWW-Authenticate": "Bearer"})
+        if self.production:
+            raise HTTPException(
+                401,
+                "authenticate: a chat session token (POST /chat/session) or a signed request (X-Triage-Signature)",
+                {"WWW-Authenticate": "Bearer"},
+            )
+        return Caller("anonymous")
+
+    def _check_signature(self, request: Request, body: bytes) -> None:
+        if not self.webhook_secret:
+            raise HTTPException(401, "signed requests are not accepted here: TRIAGE_WEBHOOK_SECRET is not set")
+        timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > REPLAY_WINDOW_S:
+            raise HTTPException(401, f"X-Triage-Timestamp missing or more than {REPLAY_WINDOW_S} s away from now")
+        expected = signature(self.webhook_secret, timestamp, request.method, request.url.path, body)
+        if not hmac.compare_digest(expected, request.headers.get(SIGNATURE_HEADER, "")):
+            raise HTTPException(401, "X-Triage-Signature does not match the request")
+
+    def limit(self, request: Request, sender_id: str | None = None) -> None:
+        """429 when this client address or sender has sent too much in the last minute."""
+        checks = [(self.per_ip, "ip", client_address(request))]
+        if sender_id is not None:
+            checks.append((self.per_sender, "sender", sender_id))
+        for item, kind, key in checks:
+            if item is not None:
+                self._hit(item, kind, key)
+
+    def limit_logins(self, request: Request) -> None:
+        self._hit(self.logins, "login", client_address(request))
+
+    def _hit(self, item: RateLimitItemPerMinute, kind: str, key: str) -> None:
+        try:
+            allowed = self.limiter.hit(item, kind, key)
+        except Exception:  # the limiter's store is down: let the request through, the turn itself will 503
+            log.warning("rate limit not checked: its store is unavailable", exc_info=True)
+            return
+        if not allowed:
+            raise HTTPException(
+                429, f"too many requests from this {kind}: at most {item.amount} a minute", {"Retry-After": "60"}
+            )
+
+
+def bearer(request: Request) -> str | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials.strip() or None if scheme.lower() == "bearer" else None
+
+
+def client_address(request: Request) -> str:
+    """The client's address (uvicorn puts the proxy's X-Forwarded-For here for trusted proxies)."""
+    return request.client.host if request.client else "unknown"
