@@ -21,7 +21,7 @@ from bot.action_client import ActionRunner, ActionUnavailable, action_call, appl
 from bot.db import Database
 from bot.identity import verified_phone
 from bot.nlu.normalize import strip_control
-from bot.nlu.parser import NLU, Parse
+from bot.nlu.parser import NLU, OUT_OF_SCOPE, Parse
 from bot.policy import QUESTION_SLOTS, Decision, Policy, Reply, State
 from bot.runtime import EVENTS_CHANNEL, Runtime, ServiceUnavailable, customer_channel
 from bot.store import BOT, PENDING_HANDOFF, Conversation, Message, get_or_create, transcript
@@ -115,7 +115,7 @@ class Engine:
                 if (rating := _CSAT.match(message.text)) is not None:
                     return self._rate(session, conv, message, rating.group(1))
                 parse = self.nlu.parse(message.text, previous)
-                self._record_in(session, conv, message, parse)
+                record = self._record_in(session, conv, message, parse)
                 keyword = self.keyword_in(session, message.text) if conv.state == BOT else None
                 decision = self.policy.decide(parse, _state(conv), keyword=keyword[0] if keyword else None)
                 if keyword is not None:
@@ -129,7 +129,7 @@ class Engine:
                 ):
                     decision = self._ask_rating(conv, decision)
                 if decision.action is None:
-                    outbound, events = self._conclude(session, conv, message, parse, decision)
+                    outbound, events = self._conclude(session, conv, message, parse, decision, record)
                 conversation_id = conv.id
             if decision.action is not None:
                 # The action runs with no transaction of ours open: it reads (and may write) the
@@ -137,7 +137,8 @@ class Engine:
                 decision = self._run_action(message, parse, decision)
                 with self.db.session() as session:
                     conv = session.get_one(Conversation, conversation_id, with_for_update=True)
-                    outbound, events = self._conclude(session, conv, message, parse, decision)
+                    session.add(record)  # saved by the first session; this one records its outcome
+                    outbound, events = self._conclude(session, conv, message, parse, decision, record)
         self.announce(events)
         return outbound
 
@@ -187,9 +188,16 @@ class Engine:
                 log.warning("could not announce %s: Redis unavailable", event.get("type"))
 
     def _conclude(
-        self, session: Any, conv: Conversation, message: InboundMessage, parse: Parse, decision: Decision
+        self,
+        session: Any,
+        conv: Conversation,
+        message: InboundMessage,
+        parse: Parse,
+        decision: Decision,
+        record: Message,
     ) -> tuple[list[OutboundMessage], list[dict[str, Any]]]:
         """Keep the decision's bookkeeping, hand over if due, and record the replies."""
+        record.outcome = outcome(parse, decision)
         conv.language = decision.language
         conv.fallback_count = decision.fallback_count
         conv.slots = decision.slots
@@ -280,25 +288,25 @@ class Engine:
         """Deliver a message to the customer's open sockets (agent replies, later notices)."""
         self.runtime.publish(customer_channel(sender_id), message.as_rasa())
 
-    def _record_in(self, session: Any, conv: Conversation, message: InboundMessage, parse: Parse) -> None:
+    def _record_in(self, session: Any, conv: Conversation, message: InboundMessage, parse: Parse) -> Message:
         conv.channel = message.channel
         if message.metadata:
             conv.meta = {**(conv.meta or {}), "last_metadata": message.metadata}
             phone = verified_phone(message.metadata, self.identity_secret)
             if phone and (conv.slots or {}).get("verified_phone") != phone:
                 conv.slots = {**(conv.slots or {}), "verified_phone": phone}
-        session.add(
-            Message(
-                conversation_id=conv.id,
-                direction="in",
-                author="customer",
-                text=message.text,
-                parse=parse.as_dict(),
-                topic=parse.topic,
-                confidence=parse.confidence,
-                language=parse.language,
-            )
+        record = Message(
+            conversation_id=conv.id,
+            direction="in",
+            author="customer",
+            text=message.text,
+            parse=parse.as_dict(),
+            topic=parse.topic,
+            confidence=parse.confidence,
+            language=parse.language,
         )
+        session.add(record)
+        return record
 
     def _record_out(self, session: Any, conv: Conversation, decision: Decision) -> list[OutboundMessage]:
         out = []
@@ -316,6 +324,14 @@ class Engine:
             )
             out.append(OutboundMessage(conv.sender_id, reply.text, reply.buttons, reply.custom))
         return out
+
+
+def outcome(parse: Parse, decision: Decision) -> str:
+    """What became of an inbound message, as the inbox counts it: the decision's kind, except
+    that a fallback on a message the knowledge base has nothing for is `out_of_scope`."""
+    if decision.kind == "fallback" and parse.topic == OUT_OF_SCOPE:
+        return OUT_OF_SCOPE
+    return decision.kind
 
 
 def _state(conv: Conversation) -> State:

@@ -46,6 +46,10 @@ class Message(Base):
     topic: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # What the bot made of an inbound customer message: the decision's kind (answer, clarify,
+    # fallback, handoff, action, silent, queued), or out_of_scope for a fallback on a message
+    # the knowledge base knows nothing about. The unanswered-question inbox reads it.
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 
@@ -83,6 +87,7 @@ def message_dict(m: Message) -> dict[str, Any]:
         "topic": m.topic,
         "confidence": m.confidence,
         "language": m.language,
+        "outcome": m.outcome,
         "parse": m.parse,
         "created_at": m.created_at.isoformat() if m.created_at else None,
     }

@@ -53,6 +53,19 @@ class KBEntryVersion(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+class KBInboxMark(Base):
+    """What staff did with an unanswered customer message: added it to an entry, made a new
+    entry of it, or dismissed it. A marked message leaves the inbox for good."""
+
+    __tablename__ = "kb_inbox_marks"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))  # added | new | dismissed
+    entry_id: Mapped[str | None] = mapped_column(ForeignKey("kb_entries.id", ondelete="SET NULL"), nullable=True)
+    username: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 @dataclass(frozen=True)
 class Entry:
     """A plain, immutable copy of an entry: what NLU and policy work with."""

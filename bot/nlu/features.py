@@ -99,7 +99,8 @@ class Features:
         seen: list[Counter[str]] = [Counter() for _ in self._vocab]
         for text in texts:
             for view, analyze in enumerate(self._analyzers):
-                seen[view].update(set(analyze(text)) - self._vocab[view].keys())
+                known = self._vocab[view]  # a membership test each: `set - keys()` copies every key
+                seen[view].update({term for term in set(analyze(text)) if term not in known})
         if not any(seen):
             return self
         vocab = [dict(v) for v in self._vocab]
