@@ -20,11 +20,19 @@ if TYPE_CHECKING:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from bot import logs
     from bot.app import create_app
     from bot.config import Settings
 
     overrides = {"data_dir": args.data_dir} if args.data_dir else {}
     settings = Settings.from_env(**overrides)
+    # One JSON object a line in production (for the log shipper), readable text in the demo;
+    # either way with the conversation's ids and customers' phone numbers and addresses masked.
+    fmt = args.log_format or os.environ.get("TRIAGE_LOG_FORMAT") or ("json" if settings.production else "text")
+    if fmt not in ("text", "json"):
+        raise ConfigError(f"TRIAGE_LOG_FORMAT must be text or json, got {fmt!r}")
+    log_format: logs.LogFormat = "json" if fmt == "json" else "text"
+    logs.configure(log_format, args.log_level.upper())
     base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
 
     def announce() -> None:
@@ -41,7 +49,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
         actions = settings.action_endpoint_url or "in-process (set ACTION_ENDPOINT_URL for the action server)"
         mode = "embedded (SQLite + in-process Redis stand-in)" if settings.embedded else "production"
-        print(
+        banner = (
             f"\nTriage assistant ready: {mode}\n"
             f"  database:        {settings.database_url.split('@')[-1]}\n"
             f"  chat page:       {base}/\n"
@@ -53,9 +61,12 @@ def _serve(args: argparse.Namespace) -> int:
             f"  data sync API:   PUT  {base}/api/sync/...  ({keys})\n"
             f"  actions:         {actions}\n"
             f"  health:          GET  {base}/health\n"
-            f"  API docs:        {base}/docs\n",
-            flush=True,
+            f"  API docs:        {base}/docs\n"
         )
+        if log_format == "json":  # the log shipper reads one JSON object a line, this too
+            logging.getLogger("triage").info(banner.strip())
+        else:
+            print(banner, flush=True)
 
     app = create_app(settings, on_ready=announce)
     uvicorn.run(
@@ -63,6 +74,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        log_config=logs.uvicorn_log_config(log_format, args.log_level.upper()),
         # The client address (rate limits, logs) from a trusted load balancer's X-Forwarded-For.
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("TRIAGE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
@@ -282,6 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--data-dir", help="where SQLite keeps its file (default ./triage-data)")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-format", choices=("text", "json"), help="default: json in production, text in the demo")
     serve.set_defaults(func=_serve)
 
     nlu = sub.add_parser("nlu", help="NLU tools")

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from actions.protocol import MalformedCall
-from bot import metrics
+from bot import logs, metrics
 from bot.action_client import ActionRunner, ActionUnavailable, action_call, apply
 from bot.db import Database
 from bot.identity import verified_phone
@@ -101,15 +101,17 @@ class Engine:
         return InboundMessage(sender, text, message.channel, message.metadata)
 
     def handle(self, message: InboundMessage) -> list[OutboundMessage]:
-        message = self.clean(message)
-        metrics.MESSAGES.labels(message.channel).inc()
-        with metrics.REPLY_SECONDS.time():
-            return self._handle(message)
+        with logs.bound(sender_id=message.sender_id, channel=message.channel):
+            message = self.clean(message)
+            metrics.MESSAGES.labels(message.channel).inc()
+            with metrics.REPLY_SECONDS.time():
+                return self._handle(message)
 
     def _handle(self, message: InboundMessage) -> list[OutboundMessage]:
         with self.runtime.lock(f"conversation:{message.sender_id}"):
             with self.db.session() as session:
                 conv = get_or_create(session, sender_id=message.sender_id, channel=message.channel)
+                logs.tag(conversation_id=conv.id)
                 inbound = transcript(session, conversation_id=conv.id, limit=12)
                 previous = [m.text for m in inbound if m.direction == "in"]
                 if (rating := _CSAT.match(message.text)) is not None:
@@ -139,6 +141,16 @@ class Engine:
                     conv = session.get_one(Conversation, conversation_id, with_for_update=True)
                     session.add(record)  # saved by the first session; this one records its outcome
                     outbound, events = self._conclude(session, conv, message, parse, decision, record)
+        # One line a turn (masked by the log filter: phone numbers, addresses, cards).
+        log.info(
+            "turn %r: %s %s %.2f, %s%s",
+            message.text[:200],
+            parse.language,
+            parse.topic,
+            parse.confidence,
+            record.outcome,
+            f", handoff {decision.handoff}" if decision.handoff else "",
+        )
         self.announce(events)
         return outbound
 

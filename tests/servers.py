@@ -88,7 +88,7 @@ def serve_in_thread(app: FastAPI) -> Iterator[str]:
 
 @contextmanager
 def spawn_triage(
-    env: Mapping[str, str], data_dir: Path, port: int | None = None
+    env: Mapping[str, str], data_dir: Path, port: int | None = None, log_level: str = "warning"
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`triage serve` as a separate process, exactly as a user starts it."""
     port = port or free_port()
@@ -104,7 +104,7 @@ def spawn_triage(
             "--data-dir",
             str(data_dir),
             "--log-level",
-            "warning",
+            log_level,
         ],
         env={**os.environ, **PRODUCTION_ENV, **env},
         stdout=log,
