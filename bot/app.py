@@ -33,7 +33,8 @@ from bot.channels.body import parse_body, read_body
 from bot.config import Settings
 from bot.db import Database, utcnow
 from bot.engine import Engine, InvalidMessage
-from bot.nlu.parser import NLU, Thresholds
+from bot.nlu import cache as nlu_cache
+from bot.nlu.parser import Thresholds
 from bot.nlu.sentiment import warm_up
 from bot.policy import Policy
 from bot.runtime import Runtime, ServiceUnavailable
@@ -84,7 +85,7 @@ def build_engine(settings: Settings) -> Engine:
     if added:
         log.info("knowledge base: %d entries loaded from the bundled data files", added)
     thresholds = Thresholds(oos=settings.oos_threshold, answer=settings.answer_threshold)
-    nlu = NLU.build(entries, thresholds)
+    nlu = nlu_cache.build(entries, thresholds, settings.model_cache)
     warm_up()  # the anger model trains once per process: before the first customer, not during
     policy = Policy(nlu.entries, load_responses(), thresholds, SUGGESTIONS, load_desk().high_value_total)
     runtime = Runtime(settings.redis_url)

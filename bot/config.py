@@ -56,6 +56,13 @@ def _refuse_weak(name: str, value: str | None, *, required: bool = False) -> Non
         raise ConfigError(f"{name} looks like a placeholder or is too short: use 32+ random characters")
 
 
+def _cache_dir(env: Mapping[str, str], data_dir: Path) -> Path | None:
+    raw = env.get("TRIAGE_MODEL_CACHE", "")
+    if raw.lower() == "off":
+        return None
+    return Path(raw).resolve() if raw else data_dir / "model-cache"
+
+
 def kept(path: Path, make: Callable[[], str]) -> str:
     """A value made once and kept in a file only its owner can read (the demo's secrets)."""
     if path.exists() and path.read_text(encoding="utf-8").strip():
@@ -97,6 +104,8 @@ class Settings:
     # Messages a minute per sender and per client address; 0 turns a limit off.
     rate_per_sender: int = 30
     rate_per_ip: int = 600
+    # Where trained NLU models are kept between starts (bot/nlu/cache.py); None: train each time.
+    model_cache: Path | None = None
 
     @property
     def embedded(self) -> bool:
@@ -139,6 +148,7 @@ class Settings:
             ),
             rate_per_sender=_number(env, "TRIAGE_RATE_PER_SENDER", 30, int),
             rate_per_ip=_number(env, "TRIAGE_RATE_PER_IP", 600, int),
+            model_cache=_cache_dir(env, data_dir),
         )
         if settings.env not in ("demo", "production"):
             raise ConfigError(f"TRIAGE_ENV must be demo or production, got {settings.env!r}")

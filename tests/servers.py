@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -22,7 +23,10 @@ from bot.security import signed_headers
 # because tests send faster than customers do (tests/test_security.py turns them on).
 SECRET = "a3f9c2e81b7d46f0e5c9a8b2d1f04e7c6b5a9d8e3f2c1b0a"
 WEBHOOK_SECRET = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f"
+# Every instance a test starts loads the knowledge base's trained NLU from here after the first.
+MODEL_CACHE = str(Path(tempfile.gettempdir()) / f"triage-test-models-{os.getuid()}")
 PRODUCTION_ENV = {
+    "TRIAGE_MODEL_CACHE": MODEL_CACHE,
     "TRIAGE_SECRET": SECRET,
     "TRIAGE_WEBHOOK_SECRET": WEBHOOK_SECRET,
     "TRIAGE_RATE_PER_SENDER": "0",

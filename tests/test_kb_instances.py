@@ -8,31 +8,24 @@ elsewhere it skips with the reason.
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-import psycopg
 import pytest
-import redis
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from handoff.agents import hash_password
 from handoff.models import Agent
-from tests.conftest import IN_CI
 from tests.servers import SIGNED, spawn_triage
 from tests.test_browser import ARGS, CHROMIUM
+from tests.test_services import REDIS_URL, _problem, pg_url
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = "kb-instances-pw"
 ENTRY = "shipping_dispatch_time"
 NEW_WAY = "嘀嘀嗒嗒哔哔叭叭"  # a phrasing nobody has taught the bot
@@ -40,41 +33,13 @@ RELOAD_LIMIT_S = 2.0  # what staff are promised: publish, and every instance ans
 NEW_ANSWER = "现货订单付款后24小时内发出（测试改动）。"
 TIMEOUT = 20_000  # ms, for page steps
 
-
-def _reachable() -> str | None:
-    try:
-        psycopg.connect(PG_URL, connect_timeout=3).close()
-    except psycopg.Error as exc:
-        return f"PostgreSQL at {PG_URL} is not reachable ({exc.__class__.__name__})"
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
-    except redis.RedisError as exc:
-        return f"Redis at {REDIS_URL} is not reachable ({exc.__class__.__name__})"
-    return None
-
-
-_problem = _reachable()
-if _problem and IN_CI:
-    raise RuntimeError(f"CI must run the service tests for real: {_problem}")
+__all__ = ["pg_url"]  # the fixture, used here by name
 pytestmark = [
     pytest.mark.services,
     pytest.mark.browser,
     pytest.mark.skipif(_problem is not None, reason=_problem or ""),
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh schema per test, so runs never see each other's rows."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def add_editor(pg: str, username: str) -> None:

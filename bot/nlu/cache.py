@@ -1,0 +1,88 @@
+"""A trained NLU kept on disk, so an instance starting on a knowledge base it has seen loads
+its model in a twentieth of a second instead of training it for ten.
+
+The file is named by a digest of everything the model depends on: the entries, the thresholds,
+the NLU's own source code and the library versions. Any change there is a different name, so
+a stale model is never loaded. The directory is the instance's own (mode 0700, files 0600):
+a pickle runs code when loaded, so nobody else may be able to write it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import numpy
+import scipy
+import sklearn
+
+from bot.nlu.parser import NLU, Thresholds
+from knowledge_base.models import Entry
+
+log = logging.getLogger(__name__)
+KEEP = 4  # models kept: the newest few knowledge-base versions
+
+
+@cache
+def _code_digest() -> str:
+    """The NLU's source and the versions of what it is built with."""
+    digest = hashlib.sha256(f"{numpy.__version__} {scipy.__version__} {sklearn.__version__}".encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def model_key(entries: Sequence[Entry], thresholds: Thresholds) -> str:
+    content = json.dumps(
+        [[dataclasses.asdict(e) for e in entries], dataclasses.asdict(thresholds), _code_digest()],
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    return hashlib.sha256(content.encode()).hexdigest()[:32]
+
+
+def build(entries: Sequence[Entry], thresholds: Thresholds, directory: Path | None) -> NLU:
+    """The NLU for `entries`: from `directory` when it holds one, else trained and kept there."""
+    if directory is None:
+        return NLU.build(entries, thresholds)
+    path = directory / f"nlu-{model_key(entries, thresholds)}.pickle"
+    try:
+        with path.open("rb") as f:
+            nlu = pickle.load(f)
+        if isinstance(nlu, NLU):
+            log.info("NLU loaded from %s", path)
+            return nlu
+    except FileNotFoundError:
+        pass
+    except Exception:  # a truncated or foreign file: train again and replace it
+        log.warning("NLU cache %s unreadable; training", path, exc_info=True)
+    nlu = NLU.build(entries, thresholds)
+    try:
+        _keep(directory, path, nlu)
+    except OSError:
+        log.warning("NLU cache not written to %s", directory, exc_info=True)
+    return nlu
+
+
+def _keep(directory: Path, path: Path, nlu: NLU) -> None:
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Written aside and renamed: an instance starting at the same moment reads a whole file or none.
+    fd, scratch = tempfile.mkstemp(dir=directory, prefix=".nlu-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(nlu, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(scratch, path)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+    models = sorted(directory.glob("nlu-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[KEEP:]:
+        old.unlink(missing_ok=True)

@@ -1,0 +1,76 @@
+"""The trained NLU kept on disk between starts: loaded when nothing it depends on changed,
+trained again when anything did, never trusted when the file is damaged."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from bot.nlu import cache
+from bot.nlu.parser import NLU, Thresholds
+from knowledge_base.models import Entry
+from tests.small_kb import SMALL_KB
+
+
+def entries(**extra: list[str]) -> list[Entry]:
+    kb = {**SMALL_KB, **extra}
+    return [
+        Entry(
+            id=k,
+            kind="faq",
+            topic="shipping_speed",
+            question={"zh": v[0], "en": v[0]},
+            answer={},
+            paraphrases={"zh": v},
+        )
+        for k, v in kb.items()
+        if k != "oos"
+    ]
+
+
+def test_a_second_start_loads_what_the_first_trained(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    first = cache.build(entries(), Thresholds(), tmp_path / "models")
+    assert len(list((tmp_path / "models").glob("nlu-*.pickle"))) == 1
+    assert stat.S_IMODE(os.stat(tmp_path / "models").st_mode) == 0o700
+    with caplog.at_level(logging.INFO, logger="bot.nlu.cache"):
+        second = cache.build(entries(), Thresholds(), tmp_path / "models")
+    assert "loaded from" in caplog.text
+    assert second is not first and isinstance(second, NLU)
+    for text in ("多久发货", "refund how long", "M码还有吗"):
+        assert second.parse(text).as_dict() == first.parse(text).as_dict()
+
+
+def test_a_changed_entry_or_threshold_is_another_model(tmp_path: Path) -> None:
+    base = cache.model_key(entries(), Thresholds())
+    assert cache.model_key(entries(), Thresholds()) == base
+    assert cache.model_key(entries(gift=["礼品包装", "gift wrap"]), Thresholds()) != base
+    assert cache.model_key(entries(), Thresholds(oos=0.25)) != base
+    changed = entries()
+    changed[0] = dataclasses.replace(changed[0], paraphrases={"zh": [*changed[0].paraphrases["zh"], "几时发"]})
+    assert cache.model_key(changed, Thresholds()) != base
+
+
+def test_a_damaged_file_is_trained_again_and_replaced(tmp_path: Path) -> None:
+    cache.build(entries(), Thresholds(), tmp_path)
+    (kept,) = tmp_path.glob("nlu-*.pickle")
+    kept.write_bytes(b"\x80\x05 not a model")
+    nlu = cache.build(entries(), Thresholds(), tmp_path)
+    assert nlu.parse("多久发货").faq_id == "dispatch"
+    assert kept.stat().st_size > 1000
+
+
+def test_only_the_newest_few_models_are_kept(tmp_path: Path) -> None:
+    for n in range(cache.KEEP + 2):
+        more = [f"问题{n}", f"question {n}", f"第{n}个问题", f"the {n}th question", f"问{n}"]
+        cache.build(entries(**{f"extra{n}": more}), Thresholds(), tmp_path)
+    assert len(list(tmp_path.glob("nlu-*.pickle"))) == cache.KEEP
+    assert not list(tmp_path.glob(".nlu-*"))  # no scratch files left
+
+
+def test_no_directory_means_no_cache() -> None:
+    assert isinstance(cache.build(entries(), Thresholds(), None), NLU)
