@@ -40,9 +40,11 @@ _FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
 HANDOFF_INTENTS = {"human_request": "human_request", "complaint": "complaint"}
 SMALL_TALK = ("greeting", "goodbye", "thanks", "bot_identity", "affirm")
 # Answers to these questions are free text (a product, an item): only a clear change of subject
-# ends the question. Order numbers and phone digits look like nothing else, so any confident
-# FAQ match while asking for them means the customer moved on.
+# ends the question, an FAQ of another topic matched at least this surely ("which item?" —
+# "退款多久能到账" is a new question, not a product). Order numbers and phone digits look like
+# nothing else, so any confident FAQ match while asking for them means the customer moved on.
 FREE_TEXT_SLOTS = ("product", "claim_item")
+NEW_SUBJECT_CONFIDENCE = 0.8
 # The question in progress: the action asking, what it asks for, and the tries so far.
 QUESTION_SLOTS = ("active_loop", "requested_slot", "attempts")
 
@@ -267,10 +269,12 @@ class _Turn:
         entry = self.p.entries.get(parse.faq_id) if parse.faq_id else None
         if entry is None:
             return True
+        if self.slots.get("requested_slot") in FREE_TEXT_SLOTS:
+            own = entry.topic == "stock" if loop == "action_check_stock" else TOPIC_ACTIONS.get(entry.topic) == loop
+            return own or entry.action == loop or parse.confidence < NEW_SUBJECT_CONFIDENCE
         if entry.action:
-            return entry.action == loop or self.slots.get("requested_slot") in FREE_TEXT_SLOTS
-        confident = parse.confidence >= self.p.thresholds.answer
-        return not confident or self.slots.get("requested_slot") in FREE_TEXT_SLOTS
+            return entry.action == loop
+        return parse.confidence < self.p.thresholds.answer
 
     def fallback(self) -> Decision:
         misses = self.state.fallback_count + 1

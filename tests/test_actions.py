@@ -156,6 +156,16 @@ def test_stock_without_a_product_asks_which(alice: Chat) -> None:
     assert "3" in alice.text and "连帽卫衣" in alice.text
 
 
+def test_a_new_question_while_asked_which_product_is_answered_not_taken_for_a_product(alice: Chat) -> None:
+    alice.say("有货吗")
+    assert "哪件商品" in alice.text
+    alice.say("退款多久能到账")
+    assert "退款" in alice.text and "这件商品" not in alice.text and not alice.handed_over
+    alice.say("有货吗")  # the stock question starts again from the top, and still takes a product
+    alice.say("白色卫衣")
+    assert "连帽卫衣" in alice.text
+
+
 def test_refund_status_says_where_the_money_goes_and_when(alice: Chat) -> None:
     alice.say(f"我的退款到哪了 {merchant.REFUNDING}")
     alice.say("1234")
