@@ -19,12 +19,17 @@ PREFIX = "queue:"
 BUILT = "queue:built"  # present while Redis holds the queues; gone after a flush
 OFFLINE = "offline"  # messages left outside desk hours wait here until the desk opens
 
+# KEYS: the queues, then the "built" marker. 1: removed here; 0: in no queue while the queues
+# are built (someone else took it); -1: in no queue and the queues are not built (Redis lost
+# them: ask SQL). One round trip for the losers of a race, who are most of the callers.
 _TAKE = """
 local taken = 0
-for _, key in ipairs(KEYS) do
-  taken = taken + redis.call('ZREM', key, ARGV[1])
+for i = 1, #KEYS - 1 do
+  taken = taken + redis.call('ZREM', KEYS[i], ARGV[1])
 end
-return taken
+if taken > 0 then return 1 end
+if redis.call('EXISTS', KEYS[#KEYS]) == 1 then return 0 end
+return -1
 """
 
 
@@ -51,7 +56,12 @@ class TicketQueue:
 
     def take(self, ticket_id: int) -> bool:
         """Remove the ticket from whichever queue holds it; True for exactly one caller."""
-        return bool(self._take(keys=self.keys, args=[str(ticket_id)]))
+        return self.take_checked(ticket_id) is True
+
+    def take_checked(self, ticket_id: int) -> bool | None:
+        """As `take`, and None when the ticket is in no queue because Redis lost its queues."""
+        found = int(self._take(keys=[*self.keys, BUILT], args=[str(ticket_id)]))
+        return None if found < 0 else found == 1
 
     def move(self, ticket_id: int, queue: str, priority: int, created_at: datetime) -> None:
         """Put a waiting ticket in another queue (transfer, overflow), keeping its place in time."""

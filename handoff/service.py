@@ -308,9 +308,10 @@ class HelpDesk:
         Redis decides first (one atomic removal across the queues), so losers are turned away
         without touching SQL; the winner's SQL update is conditional on the ticket still
         waiting, so a stale or rebuilt Redis can never hand one ticket to two people."""
-        if not self.queue.take(ticket_id):
+        taken = self.queue.take_checked(ticket_id)
+        if not taken:
             # Not in Redis: taken (or being taken) already, unless Redis lost its queues.
-            if self.queue.is_built():
+            if taken is not None:
                 raise Conflict(f"ticket {ticket_id} is no longer waiting")
             status = session.scalar(select(Ticket.status).where(Ticket.id == ticket_id))
             if status not in (QUEUED, OFFLINE):
