@@ -135,7 +135,9 @@ class ActionCheckStock(MerchantAction):
             return None, None
         if not found:
             if turn.slot("requested_slot") == "product":
-                outcome.failed(loop, "product", "unknown_product", "slot_failed", "handoff_not_found", query=turn.text)
+                outcome.failed(
+                    loop, "product", "unknown_product", "slot_failed", "handoff_product_not_found", query=turn.text
+                )
             else:
                 outcome.ask(loop, "product", "ask_product")
             return None, None
