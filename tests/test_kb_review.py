@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from bot.engine import Engine
 from bot.kb_reload import rebuild
+from bot.nlu.parser import NLU
 from tests.test_kb_api import PASSWORD, SEEDED, api, editable, editor, hook_calls, login
 
 __all__ = ["PASSWORD", "api", "editor", "hook_calls"]  # fixtures used here by name
@@ -99,3 +100,23 @@ def test_an_entry_as_published_has_no_warnings(api: TestClient, editor: dict[str
     body = editable(entry(api, editor))
     warnings = api.post("/api/kb/check", json={"id": SEEDED, **body}, headers=editor).json()["warnings"]
     assert [w for w in warnings if w["kind"] != "overlap"] == []
+
+
+def test_a_new_entrys_own_phrasings_are_scored_held_out_not_against_the_live_bot(nlu: NLU) -> None:
+    from knowledge_base.checks import conflicts
+
+    gift = {
+        "topic": "product_info",
+        "question": {"zh": "可以礼品包装吗？", "en": "Can you gift-wrap my order?"},
+        "paraphrases": {
+            "zh": ["有礼品包装吗", "礼品包装怎么弄", "能包装成礼物吗"],
+            "en": ["do you offer gift wrapping"],
+        },
+    }
+    # The live bot knows nothing of gift wrapping ("…my order?" goes to where-is-my-order), but
+    # once published the entry answers its own phrasings: nothing to warn about.
+    assert conflicts(nlu, "gift_wrapping", gift) == []
+    gift["paraphrases"]["zh"].append("退款多久能到账")  # another entry's question, by mistake
+    (warning,) = conflicts(nlu, "gift_wrapping", gift)
+    assert (warning["kind"], warning["other_id"]) == ("better_match", "refund_processing_time")
+    assert warning["score"] > warning["own_score"]
