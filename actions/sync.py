@@ -53,6 +53,7 @@ from actions.sync_store import (
 from bot.channels.body import read_json
 from bot.config import Settings, kept
 from bot.db import Database
+from bot.security import bearer
 
 log = logging.getLogger("triage.sync")
 
@@ -74,10 +75,7 @@ def resolve_sync_keys(settings: Settings) -> tuple[str, ...]:
 
 
 def _presented_key(request: Request) -> str | None:
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and credentials.strip():
-        return credentials.strip()
-    return request.headers.get("x-api-key", "").strip() or None
+    return bearer(request) or request.headers.get("x-api-key", "").strip() or None
 
 
 async def require_sync_key(request: Request) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, defer
 from bot.channels.body import read_json
 from bot.engine import Engine, OutboundMessage
 from bot.runtime import EVENTS_CHANNEL, RESYNC, ServiceUnavailable
+from bot.security import bearer
 from bot.store import message_dict, transcript
 from handoff import agents as accounts
 from handoff.models import ASSIGNED, PRESENCE, Agent, CannedReply, EscalationKeyword, Ticket, TicketEvent
@@ -77,10 +78,10 @@ def desk_of(request: Request) -> HelpDesk:
 
 
 def _token(request: Request) -> str:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer(request)
+    if token is None:
         raise HTTPException(401, "log in first: send 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
-    return token.strip()
+    return token
 
 
 async def current_agent(request: Request) -> Agent:
