@@ -45,8 +45,11 @@ def rebuild(engine: Engine, *, quick: bool) -> int:
     if not quick:
         nlu = build(engine)
     else:
+        # Read, then train with the session closed: on SQLite sessions take turns (bot/db.py),
+        # so a session held while training would hold up every conversation.
         with engine.db.session() as session:
-            nlu = engine.nlu.update(published(session))
+            entries = published(session)
+        nlu = engine.nlu.update(entries)
     swap(engine, nlu)
     return len(nlu.entries)
 
