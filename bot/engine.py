@@ -24,7 +24,7 @@ from bot.nlu.normalize import strip_control
 from bot.nlu.parser import NLU, OUT_OF_SCOPE, Parse
 from bot.policy import QUESTION_SLOTS, Decision, Policy, Reply, State
 from bot.runtime import EVENTS_CHANNEL, Runtime, ServiceUnavailable, customer_channel
-from bot.store import BOT, PENDING_HANDOFF, Conversation, Message, get_or_create, transcript
+from bot.store import BOT, PENDING_HANDOFF, Conversation, Message, get_or_create, recent_inbound
 from handoff.escalation import Escalator, HandoffRequest, MarkPending
 from handoff.models import EscalationKeyword
 from handoff.service import DESK_CHANNEL, HelpDesk, line, rate, rating_buttons
@@ -112,8 +112,7 @@ class Engine:
             with self.db.session() as session:
                 conv = get_or_create(session, sender_id=message.sender_id, channel=message.channel)
                 logs.tag(conversation_id=conv.id)
-                inbound = transcript(session, conversation_id=conv.id, limit=12)
-                previous = [m.text for m in inbound if m.direction == "in"]
+                previous = recent_inbound(session, conversation_id=conv.id, within=12)
                 if (rating := _CSAT.match(message.text)) is not None:
                     return self._rate(session, conv, message, rating.group(1))
                 parse = self.nlu.parse(message.text, previous)

@@ -76,6 +76,18 @@ def transcript(session: Session, *, conversation_id: str, limit: int | None = No
     return newest[::-1]
 
 
+def recent_inbound(session: Session, *, conversation_id: str, within: int) -> list[str]:
+    """The customer's texts among the conversation's newest `within` messages, oldest first:
+    the history the NLU reads (repeated asks, anger building up), without loading whole rows."""
+    newest = session.execute(
+        select(Message.direction, Message.text)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())
+        .limit(within)
+    ).all()
+    return [text for direction, text in reversed(newest) if direction == "in"]
+
+
 def message_dict(m: Message) -> dict[str, Any]:
     return {
         "id": m.id,
