@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
+import anyio
 import yaml
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -170,6 +171,7 @@ def create_app(
         built: Engine = engine if engine is not None else await run_in_threadpool(build_engine, app.state.settings)
         app.state.engine = built
         app.state.runtime = built.runtime
+        app.state.turns = anyio.CapacityLimiter(app.state.settings.turn_threads)  # see TRIAGE_TURN_THREADS
         app.state.kb_changed = lambda entry_id: kb_reload.announce(built, entry_id)
         background = [asyncio.create_task(sweep_forever(built)), asyncio.create_task(kb_reload.follow(built))]
         if on_ready is not None:

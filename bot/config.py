@@ -106,6 +106,8 @@ class Settings:
     rate_per_ip: int = 600
     # Where trained NLU models are kept between starts (bot/nlu/cache.py); None: train each time.
     model_cache: Path | None = None
+    # Conversation turns one instance works on at once (threads); more only queue for the GIL.
+    turn_threads: int = 4
 
     @property
     def embedded(self) -> bool:
@@ -149,6 +151,7 @@ class Settings:
             rate_per_sender=_number(env, "TRIAGE_RATE_PER_SENDER", 30, int),
             rate_per_ip=_number(env, "TRIAGE_RATE_PER_IP", 600, int),
             model_cache=_cache_dir(env, data_dir),
+            turn_threads=_number(env, "TRIAGE_TURN_THREADS", 4, int),
         )
         if settings.env not in ("demo", "production"):
             raise ConfigError(f"TRIAGE_ENV must be demo or production, got {settings.env!r}")
@@ -161,6 +164,8 @@ class Settings:
         short = [k for k in settings.sync_api_keys if len(k) < 16]
         if short:
             raise ConfigError("TRIAGE_SYNC_API_KEYS: every key must be at least 16 characters")
+        if settings.turn_threads < 1:
+            raise ConfigError("TRIAGE_TURN_THREADS must be at least 1")
         if not 0 <= settings.oos_threshold <= settings.answer_threshold < 1:
             raise ConfigError("need 0 <= TRIAGE_OOS_THRESHOLD <= TRIAGE_ANSWER_THRESHOLD < 1")
         return settings

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.channels.body import parse_body, read_body
@@ -49,5 +49,5 @@ async def webhook(request: Request) -> list[dict[str, Any]]:
     metadata = body.metadata or {}
     channel = str(metadata.get("channel") or "rest")[:32]
     inbound = InboundMessage(body.sender, body.message, channel, metadata)
-    replies = await run_in_threadpool(engine.handle, inbound)
+    replies = await anyio.to_thread.run_sync(engine.handle, inbound, limiter=request.app.state.turns)
     return [r.as_rasa() for r in replies]
