@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -261,7 +262,8 @@ def create_app(
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 
-    def caller(request: Request, raw: bytes = b"") -> Caller:
+    async def caller(request: Request, raw: bytes = b"") -> Caller:
+        """Who is calling; a staff token is looked up in the database off the event loop."""
         eng: Engine = request.app.state.engine
 
         def is_staff(token: str) -> bool:
@@ -269,23 +271,25 @@ def create_app(
                 return agent_for_token(session, token) is not None
 
         guard: Guard = request.app.state.guard
-        return guard.caller(request, raw, is_staff=is_staff)
+        return await run_in_threadpool(functools.partial(guard.caller, request, raw, is_staff=is_staff))
 
     @app.post("/model/parse")
     async def parse(request: Request) -> dict[str, Any]:
         """Rasa's NLU endpoint, for channel integrations and staff (in production)."""
         raw = await read_body(request, settings.max_body_bytes)
-        found = caller(request, raw)
+        found = await caller(request, raw)
         if found.kind == "chat":
             raise HTTPException(403, "a chat session cannot call the NLU directly")
         request.app.state.guard.limit(request)
         body = parse_body(raw, ParseRequest)
-        return request.app.state.engine.nlu.parse(body.text).as_dict()
+        nlu = request.app.state.engine.nlu
+        parsed = await anyio.to_thread.run_sync(nlu.parse, body.text, limiter=request.app.state.turns)
+        return parsed.as_dict()
 
     @app.get("/conversations/{sender_id}")
     async def conversation(request: Request, sender_id: str) -> dict[str, Any]:
         """The state and transcript: for that sender's own chat session, an integration or staff."""
-        if not caller(request).may_act_as(sender_id):
+        if not (await caller(request)).may_act_as(sender_id):
             raise HTTPException(403, "this chat session belongs to another sender")
         eng: Engine = request.app.state.engine
 
