@@ -25,3 +25,14 @@ def test_control_characters_are_removed_but_newlines_kept() -> None:
 def test_cantonese_words_become_the_mandarin_the_knowledge_base_uses() -> None:
     assert normalize("唔該，而家落單幾時可以收到？") == "请 现在下单什么时候可以收到"
     assert normalize("寄到香港要幾耐") == "寄到香港要多久"
+
+
+def test_slang_and_pinyin_slips_become_the_words_the_knowledge_base_uses() -> None:
+    assert normalize("肿么退 木有收到") == "怎么退 没有收到"
+    assert normalize("物留一直不更新 回宽呢") == "物流一直不更新 回款呢"
+
+
+def test_a_character_repeated_for_emphasis_is_cut_to_two() -> None:
+    assert normalize("怎么还没发货啊啊啊啊") == normalize("怎么还没发货啊啊啊")
+    assert normalize("哈哈哈哈哈") == "哈哈"
+    assert normalize("谢谢 1111") == "谢谢 1111"

@@ -1,7 +1,9 @@
 """Text normalisation shared by matching, training and evaluation.
 
 Matching sees one canonical form of a message: NFKC (full-width to half-width), Traditional
-to Simplified Chinese, lower case, emoji and punctuation removed, white space folded.
+to Simplified Chinese, dialect, slang and common typos to the knowledge base's Mandarin, lower
+case, emoji and punctuation removed, a character repeated for emphasis cut to two, white space
+folded.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ def _load_dialect() -> dict[str, str]:
 
 _DIALECT_WORDS = _load_dialect()
 _DIALECT = re.compile("|".join(re.escape(k) for k in sorted(_DIALECT_WORDS, key=len, reverse=True)))
+# A character typed three or more times over (啊啊啊啊, 哈哈哈哈哈) is emphasis, not a new word:
+# two of it say the same, so a run of any length matches a run of any other.
+_REPEATED = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff])\1{2,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
@@ -56,5 +61,5 @@ def normalize(text: str) -> str:
     text = _DIALECT.sub(lambda m: _DIALECT_WORDS[m.group(0)], to_simplified(text)).lower()
     for pattern, token in _IDENTIFIERS:
         text = pattern.sub(token, text)
-    text = _NON_WORD.sub(" ", text)
+    text = _REPEATED.sub(r"\1\1", _NON_WORD.sub(" ", text))
     return _SPACES.sub(" ", text).strip()
