@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.nlu.parser import NLU
 from knowledge_base.store import KnowledgeBaseError, load_file, load_files
 from knowledge_base.topics import TOPICS
 
@@ -69,3 +70,30 @@ def test_no_phrasing_is_claimed_by_two_entries_once_normalised() -> None:
             owners.setdefault(normalize(text), set()).add(e.id)
     clashes = {text: ids for text, ids in owners.items() if len(ids) > 1}
     assert not clashes, f"the same phrasing teaches two entries: {clashes}"
+
+
+@pytest.fixture(scope="module")
+def product_nlu() -> NLU:
+    return NLU.build(load_files())
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # Urgency is a question of speed; choosing SF is a question of its fee.
+        ("这单很急，能不能快点发出来", "shipping_speed"),
+        ("please rush it, i need it by sunday", "shipping_speed"),
+        ("不满199可以选顺丰吗", "shipping_fee"),
+        # Paying by company transfer is a payment method; a transfer not yet confirmed is arrival.
+        ("我们单位能用对公账户付款吗", "payment_method"),
+        ("对公转账两天了订单还没确认", "payment_arrival"),
+        # A shipper's remittance marked paid but missing from the bank is not a buyer's refund.
+        ("回款明细显示已打款，可是银行卡里一直没有", "payment_arrival"),
+        # Small talk about the bot itself is out of scope.
+        ("你平时喜欢干什么", "out_of_scope"),
+    ],
+)
+def test_phrasings_that_neighbouring_entries_compete_for_go_to_the_right_topic(
+    product_nlu: NLU, text: str, topic: str
+) -> None:
+    assert product_nlu.parse(text).topic == topic
