@@ -35,7 +35,7 @@ router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
 
 EntryId = Annotated[str, PathParam(min_length=1, max_length=80, description="an entry's id")]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=versions.MAX_PHRASE_CHARS)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
 
@@ -47,8 +47,8 @@ class Bilingual(BaseModel):
 
 class Paraphrases(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    zh: list[Phrase] = Field(default_factory=list, max_length=300)
-    en: list[Phrase] = Field(default_factory=list, max_length=300)
+    zh: list[Phrase] = Field(default_factory=list, max_length=versions.MAX_PHRASINGS)
+    en: list[Phrase] = Field(default_factory=list, max_length=versions.MAX_PHRASINGS)
 
 
 class EntryFields(BaseModel):

@@ -19,9 +19,8 @@ from bot.store import Message
 from knowledge_base import versions
 from knowledge_base.models import KBEntry, KBInboxMark
 
-# Phrasings as the entry API accepts them (knowledge_base.api.Paraphrases).
-MAX_PHRASE_CHARS = 500
-MAX_PHRASINGS = 300
+MAX_PHRASE_CHARS = versions.MAX_PHRASE_CHARS
+MAX_PHRASINGS = versions.MAX_PHRASINGS
 LANGS = versions.LANGS
 
 

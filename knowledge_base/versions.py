@@ -20,6 +20,10 @@ from bot.db import utcnow
 from knowledge_base.models import KBEntry, KBEntryVersion
 
 LANGS = ("zh", "en")
+# How many phrasings one entry may hold per language, and how long one may be. The
+# out-of-scope intent, a catch-all, holds some hundreds; a file past this is a mistake.
+MAX_PHRASINGS = 500
+MAX_PHRASE_CHARS = 500
 # The editable fields in the order a diff shows them (JSONB does not keep key order).
 FIELDS = ("kind", "topic", "tags", "question", "answer", "paraphrases", "action", "status")
 STATUSES = ("draft", "published", "archived")
