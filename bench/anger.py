@@ -6,11 +6,11 @@
 Runs `bot.nlu.sentiment.score_anger(text)` (no conversation history) over every message of:
   - SMP2020-EWECT usual_eval_labeled and virus_eval_labeled (Chinese Weibo; `angry` vs the other five emotions),
   - GoEmotions original test split (English Reddit; anger or annoyance among the labels vs the rest),
-  - knowledge_base/eval/anger_heldout2.csv: our HELD-OUT customer-service messages, written before the
-    scorer was last changed and never tuned or trained on,
+  - knowledge_base/eval/anger_heldout3.csv (or --heldout PATH): our HELD-OUT customer-service messages,
+    written before the scorer was last changed and never tuned or trained on,
   - our tuning messages, all of them also the model's training messages (in-sample, sanity checks only):
-    anger_heldout.csv (the former held-out set, measured once and then used for tuning), anger.csv
-    (the rules were tuned on it) and anger_train.csv,
+    anger_heldout.csv and anger_heldout2.csv (the held-out sets of rounds 1 and 2, each measured once
+    and then used for tuning), anger.csv (the rules were tuned on it) and anger_train.csv,
   (`angry` = 1 when a supervisor would hand the customer to a person because they are angry or frustrated).
 None of the public sets is trained on. For each set prints n, positives, precision, recall and F1 of
 the `angry` verdict, then the best F1 reachable by moving the threshold on the `anger` score (predict
@@ -40,10 +40,11 @@ from bot.nlu.sentiment import ANGRY_THRESHOLD, message_anger, score_anger, train
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 EVAL = REPO / "knowledge_base" / "eval"
-HELDOUT_CSV = EVAL / "anger_heldout2.csv"
+HELDOUT_CSV = EVAL / "anger_heldout3.csv"
 GOEMOTIONS_POSITIVE = ("anger", "annoyance")
 # Our own sets besides the held-out one, with how the bench labels them; all are training files.
 TUNING = {
+    "anger_heldout2.csv": "round-2 held-out, now tuning",
     "anger_heldout.csv": "former held-out, now tuning",
     "anger.csv": "tuning anger.csv",
     "anger_train.csv": "in-sample anger_train",
@@ -156,6 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", type=Path, default=DATASETS, help="folder holding smp2020_ewect/ and goemotions/")
     parser.add_argument("--cv", action="store_true", help="cross-validate over the tuning messages instead")
+    parser.add_argument("--heldout", type=Path, default=HELDOUT_CSV, help="the held-out CSV (text,angry)")
     args = parser.parse_args()
     if args.cv:
         print_cross_validation()
@@ -165,7 +167,7 @@ def main() -> None:
         "SMP2020 usual_eval": load_smp(datasets / "smp2020_ewect" / "usual_eval_labeled.txt"),
         "SMP2020 virus_eval": load_smp(datasets / "smp2020_ewect" / "virus_eval_labeled.txt"),
         "GoEmotions test": load_goemotions(datasets / "goemotions" / "original"),
-        "HELD-OUT anger_heldout2": load_own(HELDOUT_CSV),
+        f"HELD-OUT {args.heldout.stem}": load_own(args.heldout),
         **{label: load_own(EVAL / name) for name, label in TUNING.items()},
     }
     start = time.perf_counter()

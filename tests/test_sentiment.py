@@ -121,7 +121,27 @@ def test_calm_history_does_not_make_a_calm_message_angry() -> None:
 def test_empty_and_emoji_only_messages_have_no_phrasing_evidence() -> None:
     assert score_anger("").anger == 0
     assert score_anger("👍").anger == 0
-    assert score_anger("😡😡").signals == ("angry_emoji",)
+    assert score_anger("😡😡").signals == ("angry_emoji", "bare_reaction")
+
+
+@pytest.mark.parametrize("text", ["😡😡😡", "🙄", "💢", "？？？", "???"])
+def test_a_message_of_nothing_but_an_angry_reaction_is_angry(text: str) -> None:
+    assert score_anger(text).angry
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "抖音直播间买的能在这里查吗",
+        "律师事务所采购办公用品可以开专票吗",
+        "Is this the worst-case delivery time, or the typical one?",
+        "yyds 这个床单太舒服了",
+        "扫地机器人保修期内坏了，是上门修还是寄修",
+        "Sorry to bother you again, any news on the exchange?",
+    ],
+)
+def test_platforms_trades_and_everyday_words_that_contain_a_signal_are_calm(text: str) -> None:
+    assert not score_anger(text).angry
 
 
 @pytest.mark.parametrize("analyzer", ["char", "char_wb"])
