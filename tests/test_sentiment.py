@@ -235,3 +235,9 @@ def test_cross_validation_scores_a_message_with_the_model_it_is_given() -> None:
     model = train_model([Example("你们这服务太烂了，浪费我时间", True), Example("请问什么时候发货", False)])
     text = "这双鞋有四十码吗"  # no rule reads anything in it: its anger is the model's
     assert message_anger(text, model) == pytest.approx(model.probability(text))
+
+
+@pytest.mark.parametrize("text", ["tell me a joke", "讲个笑话听听", "你会讲笑话吗"])
+def test_asking_for_a_joke_is_not_calling_the_service_one(text: str) -> None:
+    assert not score_anger(text).angry
+    assert score_anger("your service is a joke").angry

@@ -47,10 +47,13 @@ _FRUSTRATION = re.compile(
     r"do something|(?:going|go|goes|run(?:ning)?) (?:round )?in circles|on purpose|false advertising|hopeless|(?:doesn'?t|don'?t) (?:even )?care|why should i|who gave you|take responsibility|straight answer|"
     r"just (?:lovely|brilliant|great|perfect|wonderful|fantastic)|(?:great|fantastic|brilliant|wonderful|perfect|lovely),? another)(?![a-z])"
 )
-# "I'm not complaining" / "不是投诉" is no threat, "不用转人工" no demand for a person: negated
-# mentions are blanked before the rules and the model read the message.
+# "I'm not complaining" / "不是投诉" is no threat, "不用转人工" no demand for a person, and asking
+# for a joke ("tell me a joke", "讲个笑话") no word that the service is one: such mentions are
+# blanked before the rules and the model read the message.
 _NEGATED_THREAT = re.compile(
     r"(?:不是|并不是|不想|不会|没有?|无意)(?:要|想|来|在)?(?:投诉|举报|差评|曝光)|不(?:用|需要)转?人工|"
+    r"(?:讲|说|来)(?:个|一个|几个)?笑话|"
+    r"(?<![a-z])(?:tell|know|say|got|have)(?: me| us)?(?: a| any| some| another)?(?: good| funny)? jokes?(?![a-z])|"
     r"(?<![a-z])(?:not|never|no|dont|wont|[a-z]*n't)(?: [a-z]+){0,2} (?:complain\w*|report\w*|bad review)(?![a-z])"
 )
 # Demands: an ultimatum, a deadline, "where is my money", asking for the boss.
