@@ -241,3 +241,25 @@ def test_cross_validation_scores_a_message_with_the_model_it_is_given() -> None:
 def test_asking_for_a_joke_is_not_calling_the_service_one(text: str) -> None:
     assert not score_anger(text).angry
     assert score_anger("your service is a joke").angry
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你好，请问如果我想投诉快递员，应该在哪里提交呢？",
+        "上次的投诉已经处理好了，想撤销那个投诉可以吗",
+        "差评可以修改吗？上次手滑点错了",
+        "How do I file a complaint about a courier?",
+        "OMG the quality is AMAZING!!! Ordering two more!!!",
+        "超快！！！昨天下午下单今天就到了",
+    ],
+)
+def test_asking_how_complaints_work_and_delight_are_calm(text: str) -> None:
+    assert not score_anger(text).angry
+
+
+@pytest.mark.parametrize(
+    "text", ["我要投诉你们！！！", "再不退款我就打12315", "I will file a complaint about you today."]
+)
+def test_a_threat_to_complain_is_still_one(text: str) -> None:
+    assert score_anger(text).angry
