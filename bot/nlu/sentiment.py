@@ -31,8 +31,8 @@ STILL_UPSET = 0.3
 # Patterns run on Simplified, lower-cased text. English words are delimited by "not a letter"
 # rather than \b, for which a Chinese character is a word character ("我要complain").
 _INSULTS = re.compile(
-    r"垃圾|废物|傻[逼bx比]|sb(?![a-z])|煞笔|脑残|智障|白痴|蠢|滚|妈的|他妈|tmd|nmd|cnm|尼玛|你妈|去死|混蛋|王八|狗屎|狗屁|骗子|坑人|黑心|无良|恶心|不要脸|扯淡|放屁|黑店|坑爹|诈骗|骗钱|装死|开什么玩笑|耍我|当我傻|有病|神经病|脑子(?:有问题|进水)|是死了吗|瞎了?吗|你个头|破玩意|没良心|良心(?:不会痛|不痛|被狗吃|何在|呢)|(?:有点|没有|没)职业道德|"
-    r"(?<![a-z])(?:what the hell|are you kidding|kidding me|thanks for nothing|rip ?off|screw you|idiot|stupid|moron|scam(?:mer)?s?|fraud|liars?|lying|useless|pathetic|garbage|trash|crap|shit|damn|wtf|f+u+c+k\w*|bullshit|ridiculous|disgusting|incompetent|clowns?|(?:is|was|what|such|are|you'?re) a (?:joke|farce)|joke of a|insult(?:ing)?|shameful|shameless|disgrace(?:ful)?)(?![a-z])"
+    r"垃圾|废物|傻[逼bx比]|sb(?![a-z])|煞笔|脑残|智障|白痴|蠢|滚|(?<![我她俺咱])妈的|他妈|痴线|仆街|喂狗|谢谢你(?:们)?全家|tmd|nmd|cnm|尼玛|你妈|去死|混蛋|王八|狗屎|狗屁|骗子|坑人|黑心|无良|恶心|不要脸|扯淡|放屁|黑店|坑爹|诈骗|骗钱|装死|开什么玩笑|耍我|当我傻|有病|神经病|脑子(?:有问题|进水)|是死了吗|瞎了?吗|你个头|破玩意|没良心|良心(?:不会痛|不痛|被狗吃|何在|呢)|(?:有点|没有|没)职业道德|"
+    r"(?<![a-z])(?:what the hell|are you kidding|kidding me|thanks for nothing|rip ?off|screw you|idiot|stupid|moron|scam(?:mer)?s?|fraud|liars?|lying|useless|pathetic|garbage|trash|crap|shit|damn|wtf|f+u+c+k\w*|f\*+(?:k|ing)?|sh\*+t|my ass|cheat(?:ing|ers?)|bullshit|ridiculous|disgusting|incompetent|clowns?|(?:is|was|what|such|are|you'?re) a (?:joke|farce)|joke of a|insult(?:ing)?|shameful|shameless|disgrace(?:ful)?)(?![a-z])"
 )
 _THREATS = re.compile(
     r"投诉|举报|12315|消协|消费者协会|消保|消基会|消委会|市场监管|工商|曝光|(?:发|上|挂|晒)(?:到|在)?(?:网上|媒体|微博|小红书|抖音)|黑猫|差评|报警|律师(?!事务所)|起诉|法院|法律|告你们|维权|拒付|找你们(?:领导|老板|经理|主管)|"
@@ -41,11 +41,14 @@ _THREATS = re.compile(
 _FRUSTRATION = re.compile(
     r"到底(?!(?:是|要|该)?(?:选|买|哪))|究竟|怎么还没|怎么还不|还要等多久|等了\S{0,4}(?:天|周|个月|星期|小时|钟头)|说好的|一直|多少次|几次了|又是|再不|不耐烦|受够|气死|太差|太烂|搞什么|什么玩意|什么鬼|无语|失望|忽悠|敷衍|推卸|没人管|没人理|别再|第[二三四五2345]次(?:问|找|联系|催|说|打|来)|三番五次|说了(?:多少|几)[遍次]|问了(?:好)?几[遍次]|几遍了|呵呵|搞笑|离谱|"
     r"过分|有完没完|踢皮球|推来推去|糊弄|打发|耍人|欺负|受气|寒心|折腾|一拖再拖|凭什么|什么意思|什么道理|讲不讲理|还想不想|(?<![舒佩说克制征])服了|(?:是|简直|真是|像)(?:个|一个)?笑话|(?<![讲说来])个笑话(?!听|吧|给)|笑话(?:一样|似的)|复制粘贴|(?:跟|和|对着|又是|全是|都是|只有|只会)(?:个)?(?:机器人|自动回复)|(?:机器人|自动回复)(?:一样|似的|有(?:什么|啥)用)|活人|生气|火大|恼火|跟没\S{1,4}(?:有什么|一样|没)区别|这算什么(?=$|[？?，,！!。])|太扯|了个寂寞|"
+    r"已读不回|(?:说|讲)(?:了|咗)等于(?:没|冇)(?:说|讲)|复制贴上|跑路|傻眼|心情(?:非常|很|特别|超)?(?:不好|差)|错的永远是|最后一次(?:在)?(?:你们|这)?(?:家)?(?:买|下单)|我等着(?=$|[，。,.!！\s])|"
     r"(?:还|也|怎么)好意思|乱(?:扣|收)|白(?:交|等|跑|买|花)了|浪费(?:我的?)?时间|永远(?:打不通|占线|在?排队|没人|不回)|答非所问|急死(?:人|我)|比登天还难|(?:不|没有?)认账|还不认|办点?人事|"
     r"(?:真棒|真好|好极了|太好了|好得很)[，,]?又|"
     r"(?<![a-z])(?:still (?:not|no|nothing|waiting|haven)|again|how many times|fed up|sick of|(?:losing|lost|run(?:ning)? out of|testing) (?:my )?patience|(?:more than|very|extremely|so) patient|not happy|nightmare|just wow|(?:waited|waiting|been waiting)(?: for)? (?:over |more than )?(?:\d+|two|three|four|five|six|several|many) (?:minutes|hours|days|weeks)|unacceptable|terrible|awful|horrible|furious|angry|annoyed|frustrat\w*|ignored|nobody|no one (?:answers|replies)|waste of time|wasting my time|seriously|unbelievable|outrageous|absurd|(?:second|third|fourth|2nd|3rd|4th) time|(?:asked|told you|explained|said)(?: \w+){0,3} (?:twice|(?:two|three|four|five|several|multiple|many) times)|again and again|for the last time|are you serious|oh (?:great|wonderful|brilliant|perfect|lovely)|(?:automated|canned|copy[- ]?paste|same) (?:reply|replies|answer|response)|excuses|you people|i'?m done|last warning|enough|expect(?:ed)? better|zero (?:answers?|replies|response|help)|"
     r"do something|(?:going|go|goes|run(?:ning)?) (?:round )?in circles|on purpose|false advertising|hopeless|(?:doesn'?t|don'?t) (?:even )?care|why should i|who gave you|take responsibility|straight answer|"
-    r"just (?:lovely|brilliant|great|perfect|wonderful|fantastic)|(?:great|fantastic|brilliant|wonderful|perfect|lovely),? another)(?![a-z])"
+    r"just (?:lovely|brilliant|great|perfect|wonderful|fantastic)|(?:great|fantastic|brilliant|wonderful|perfect|lovely),? another|"
+    r"fine[.,!]? (?:whatever|cancel|keep)|whatever[.!]|not impressed|hung up on me|(?:have|had|need) to chase|what'?s the point|let me guess|stop sending|"
+    r"last (?:time|order) i(?:'ll| will)? (?:ever )?(?:buy|order|place|shop)|outdid yourselves|not a bot)(?![a-z])"
 )
 # "I'm not complaining" / "不是投诉" is no threat, "不用转人工" no demand for a person, and asking
 # for a joke ("tell me a joke", "讲个笑话") no word that the service is one: such mentions are
@@ -60,8 +63,27 @@ _NEGATED_THREAT = re.compile(
     r"(?:不是|并不是|不想|不会|没有?|无意)(?:要|想|来|在)?(?:投诉|举报|差评|曝光)|不(?:用|需要)转?人工|"
     r"(?:讲|说|来)(?:个|一个|几个)?笑话|"
     r"(?<![a-z])(?:tell|know|say|got|have)(?: me| us)?(?: a| any| some| another)?(?: good| funny)? jokes?(?![a-z])|"
-    r"(?<![a-z])(?:not|never|no|dont|wont|[a-z]*n't)(?: [a-z]+){0,2} (?:complain\w*|report\w*|bad review)(?![a-z])"
+    r"(?<![a-z])(?:not|never|no|dont|wont|[a-z]*n't)(?: [a-z]+){0,2} (?:complain\w*|report\w*|bad review)(?![a-z])|"
+    # A complaint already made, a review being mended, 12315 or a lawyer asked about rather than
+    # threatened: "我上周投诉的那个工单", "差评改成好评", "12315管这种吗", "our lawyer wants to read the contract".
+    r"投诉过|(?:提交|提|发起|做|写)(?:了)?的(?:那个)?投诉|投诉(?:的)?(?:那个|那单|那件|工单|单号|编号|结果|记录)|投诉(?:有|现在)?(?:结果|进度|回复|更新|update)|"
+    r"(?:之前|以前|上次|上周|昨天|前天)\S{0,6}?投诉(?:了|过)?|"
+    r"(?:改|删|撤|追评)\S{0,4}?差评|差评\S{0,8}?(?:改成|改为|删|撤|追评|改一下)|(?:不会|不想|没有?)(?:给|打|写)?差评|差评我是不会|不是差评|"
+    r"12315(?:那边)?(?:能|会|可以|是怎么)?(?:管|受理|处理)|(?:找|打)12315(?:有用|真的有用)|(?:消协|12315)(?:和|跟|与)(?:消协|12315)|"
+    r"(?:朋友|别人|有人|同事)说\S{0,12}?(?:12315|消协|律师|投诉|报警)|律师朋友|(?:我们|公司)(?:的)?律师|(?:找|给|让)律师(?:先)?(?:看|审|过目)|法律程序|维权凭证|(?:是先|先)报警|消委会(?:会唔会|定系|还是)|"
+    r"(?<![a-z])(?:lawyer friend|(?:my|our) (?:cousin|friend|brother|sister|dad|mum|mom)(?:'s| is) a lawyer|(?:a|our|my) lawyer (?:review|look|check|read)\w*|"
+    r"(?:previous|earlier|last|old) (?:complaint|bad review)|complaint (?:i|we) (?:filed|made|submitted|lodged)|(?:filed|submitted|made|lodged) a complaint (?:last|yesterday|earlier|on)|"
+    r"(?:edit|change|update|remove|delete) (?:my |the |it )?(?:\w+ )?(?:bad )?review|(?:how does|can|does|will) 12315|appeal process|was (?:gonna|going to) complain)(?![a-z])|"
+    # Things that share a word with an insult: 垃圾袋 (bin bags), 垃圾分类.
+    r"垃圾(?:袋|桶|箱|分类|收纳|清运|车|篓)|(?<![a-z])(?:garbage|trash|rubbish|bin) (?:bags?|cans?|bins?)(?![a-z])"
 )
+# A customer asking whether a call, text or link is a scam: "骗子" and "scam" name the caller, not us.
+_SCAM_QUESTION = re.compile(
+    r"冒充|假冒|自称|有人(?:打|发|加|给)|接到\S{0,6}?(?:电话|短信)|(?:打|来)电话(?:说|话)|短信说|(?:电话|短信|链接|连结|网站|qq)\S{0,10}?(?:骗子|诈骗)|(?:骗子|诈骗)(?:电话|短信|链接|连结)|怎么(?:分辨|辨别|识别|判断)|防骗|"
+    r"(?<![a-z])(?:(?:someone|somebody) (?:called|texted|messaged|rang)|got a (?:\w+ )?(?:call|text|message)|claiming to be|pretending to be|scam (?:call|text|link|message)s?|"
+    r"(?:is|was) (?:this|that|it) (?:real or )?(?:a )?scam|how (?:do|can) i tell)(?![a-z])"
+)
+_SCAM_WORDS = re.compile(r"骗子|诈骗|(?<![a-z])(?:scam(?:mer)?s?|fraud)(?![a-z])")
 # Demands: an ultimatum, a deadline, "where is my money", asking for the boss.
 _DEMAND = re.compile(
     r"马上|立刻|立即|今天(?:之内|内)?必须|必须给我|给(?:我)?(?:个|一个)?说法|给我(?:个|一个)?解释|钱呢|人呢|(?:叫|找|要)你们(?:的)?(?:领导|老板|经理|主管|负责人)|你们(?:的)?(?:领导|主管|负责人)(?:呢|出来|电话)|"
@@ -71,7 +93,9 @@ _DEMAND = re.compile(
 # phrasing), never an insult or a threat.
 _REASSURED = re.compile(
     r"没关系|不急|不着急|不用急|没事|不要紧|慢慢来|能理解|我理解|还能接受|可以接受|能接受|不好意思(?:打扰|麻烦)|打扰(?:一下|了)|"
-    r"(?<![a-z])(?:no worries|no rush|no problem|no stress|take your time|(?:not a|no) big deal|(?:it'?s|that'?s) (?:fine|ok|okay|alright)|all good|never ?mind|oh well|i'?ll live with it|sorry (?:to bother|for bothering|to ask again|for the trouble))(?![a-z])"
+    r"(?:不是|并不是|没有?|不)(?:很|太)?(?:生气|嬲)|不(?:是)?怪你们|好奇|纯粹想了解|(?:就|只是|就是)问问|先了解|想了解清楚|"
+    r"(?<![a-z])(?:not (?:angry|mad|upset|blaming)|just (?:curious|checking|asking|wondering)|asking for a friend|"
+    r"no worries|no rush|no problem|no stress|take your time|(?:not a|no) big deal|(?:it'?s|that'?s) (?:fine|ok|okay|alright)|all good|never ?mind|oh well|i'?ll live with it|sorry (?:to bother|for bothering|to ask again|for the trouble))(?![a-z])"
 )
 # Thanks, praise, delight and apologies: a customer who writes them is rarely angry, so they halve the
 # signals that also carry enthusiasm or haste (exclamation runs, caps, typed-again phrases, the
@@ -79,9 +103,12 @@ _REASSURED = re.compile(
 # ("Oh great, another delay. Thanks so much.").
 _POLITE = re.compile(
     r"谢谢|多谢|感谢|谢啦|辛苦(?:了|啦|你)|(?<!不)(?:喜欢|满意)|好评|不好意思|打扰|"
-    r"(?<!不)(?:好看|开心|给力|惊喜|完美|点赞|太棒|感动)|超快|"
-    r"(?<![a-z])(?:thanks?|thx|ty|appreciate\w*|love (?:it|them|this|your|the)|sorry|amazing|awesome|excellent|"
-    r"you(?:'re| are) the best|so (?:fast|happy|quick)|(?:was|is|are|were) (?:fantastic|perfect|wonderful|great))(?![a-z])"
+    r"(?<!不)(?:好看|开心|给力|惊喜|完美|点赞|太棒|感动)|超快|好快|爱了|爱住|划算|可爱|神仙|舒服|好软|超软|合身|太值|最值|回购|安利|表扬|好靓|漂亮|美哭|心都化|心动|绝绝子|yyds|"
+    # Laughing at themselves or at a cat in a box, and the emoji of delight.
+    r"哈哈|笑死|笑不活|[\U0001f60d\U0001f970\U0001f64c\u2b50\U0001f680\U0001f44d\u2764\U0001f495\U0001f602\U0001f923\U0001f97a]|"
+    r"(?<![a-z])(?:thanks?|thx|ty|appreciate\w*|love (?:it|them|this|your|the)|sorry|amazing|awesome|excellent|impressed|obsessed|"
+    r"you(?:'re| are) the best|best (?:\w+ )?ever|so (?:fast|happy|quick|soft|cute|excited)|softest|adorable|haha\w*|lmao+|(?:you guys|you) rock|10/10|five stars|"
+    r"(?:was|is|are|were) (?:fantastic|perfect|wonderful|great))(?![a-z])"
 )
 # Scare quotes around the shop's own words: "“正在处理”", 'your "customer care"'.
 _SCARE_QUOTES = re.compile(
@@ -95,7 +122,7 @@ _NEGATIVE_EMOJI = re.compile(
 _EXCLAIM_RUN = re.compile(r"[!！]{2,}|[?？]{3,}|[!！?？]{3,}")
 # The same short phrase typed again and again in one message: "转人工转人工转人工".
 # The unit must mix characters, so laughter (哈哈哈哈哈哈) and "嗯嗯嗯" do not count.
-_STUTTER = re.compile(r"((\S)(?!\2)\S{1,5}?)\1{2,}")
+_STUTTER = re.compile(r"((\S)(?!\2)\S{1,5}?)(?:\s*\1){2,}")
 
 
 @dataclass(frozen=True)
@@ -204,7 +231,8 @@ def _halve(evidence: list[tuple[str, float]], soft: set[str]) -> list[tuple[str,
 
 def _simplify(text: str) -> str:
     """Simplified, lower case, negated threats blanked: the form the rules and the model read."""
-    return _NEGATED_THREAT.sub(" ", to_simplified(text).lower())
+    simple = _NEGATED_THREAT.sub(" ", to_simplified(text).lower())
+    return _SCAM_WORDS.sub(" ", simple) if _SCAM_QUESTION.search(simple) else simple
 
 
 @lru_cache(maxsize=4096)
