@@ -12,6 +12,7 @@ from bot.nlu.entities import Entity, extract_entities
 from bot.nlu.language import Language, detect_language
 from bot.nlu.match import Candidate, Matcher
 from bot.nlu.normalize import normalize
+from bot.nlu.pinyin import PinyinReader, looks_like_pinyin
 from bot.nlu.sentiment import Sentiment, score_anger
 from knowledge_base.models import Entry
 
@@ -67,6 +68,7 @@ class NLU:
         self.entries = {e.id: e for e in entries}
         self.matcher = matcher
         self.thresholds = thresholds or Thresholds()
+        self._pinyin: PinyinReader | None = None
 
     @classmethod
     def build(cls, entries: Sequence[Entry], thresholds: Thresholds | None = None) -> NLU:
@@ -99,7 +101,7 @@ class NLU:
         if payload := self._payload(text):
             return payload
         # Nothing left after normalising (only emoji or punctuation): nothing to match.
-        candidates = self.matcher.rank(text, k=5) if normalize(text) else []
+        candidates = self.matcher.rank(self._readable(text), k=5) if normalize(text) else []
         top = candidates[0] if candidates else None
         if top is None or top.confidence < self.thresholds.oos or self.entries[top.label].topic == OUT_OF_SCOPE:
             # The best guess's confidence (below the bar); with nothing to guess, certain.
@@ -113,6 +115,14 @@ class NLU:
             # Anger about nothing the knowledge base knows is a complaint about the service.
             intent, topic = "complaint", "complaint"
         return Parse(text, language, intent, confidence, topic, faq_id, candidates, entities, sentiment)
+
+    def _readable(self, text: str) -> str:
+        """What the matcher reads: the message, or for Chinese typed in pinyin, its characters."""
+        if not looks_like_pinyin(text):
+            return text
+        if self._pinyin is None:  # built on the first pinyin message (a third of a second)
+            self._pinyin = PinyinReader(t for e in self.entries.values() for t in e.examples())
+        return self._pinyin.read(text) or text
 
     def _payload(self, text: str) -> Parse | None:
         """A button payload names its entry exactly: no guessing."""
