@@ -263,3 +263,34 @@ def test_asking_how_complaints_work_and_delight_are_calm(text: str) -> None:
 )
 def test_a_threat_to_complain_is_still_one(text: str) -> None:
     assert score_anger(text).angry
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请问垃圾袋有没有加厚款 厨房用的",
+        "物流停了好几天有点慌😭 里面是给我妈的生日礼物",
+        "刚接到一个电话说是你们客服，说我快递丢了要理赔，让我加QQ，这是骗子吧？怎么辨别真假",
+        "Got a call from someone claiming to be YX Express asking for my bank OTP, is that a scam?",
+        "我上周投诉的那个件有结果了吗 单号在订单里",
+        "之前给了差评，后来客服帮我解决了，想改成好评，在哪里改",
+        "My cousin's a lawyer and said to keep photos of the box for a damage claim, is that what you need?",
+        "OMG the bedsheets are SO SOFT!!! Buying another set 😍",
+    ],
+)
+def test_words_shared_with_anger_in_calm_messages_are_calm(text: str) -> None:
+    assert not score_anger(text).angry
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "转人工 转人工 转人工",
+        "痴線 又寄錯size 第二次喇",
+        "已读不回,挺好",
+        "Where the f*** is my order",
+        "你们就是骗子，收了钱不发货",
+    ],
+)
+def test_cold_cantonese_spaced_and_starred_anger_is_anger(text: str) -> None:
+    assert score_anger(text).angry
