@@ -6,11 +6,12 @@
 Runs `bot.nlu.sentiment.score_anger(text)` (no conversation history) over every message of:
   - SMP2020-EWECT usual_eval_labeled and virus_eval_labeled (Chinese Weibo; `angry` vs the other five emotions),
   - GoEmotions original test split (English Reddit; anger or annoyance among the labels vs the rest),
-  - knowledge_base/eval/anger_heldout4.csv (or --heldout PATH): our HELD-OUT customer-service messages,
+  - knowledge_base/eval/anger_heldout7.csv (or --heldout PATH): our HELD-OUT customer-service messages,
     written before the scorer was last changed and never tuned or trained on,
   - our tuning messages, all of them also the model's training messages (in-sample, sanity checks only):
-    anger_heldout.csv, anger_heldout2.csv and anger_heldout3.csv (the held-out sets of rounds 1-3, each measured once
-    and then used for tuning), anger.csv (the rules were tuned on it) and anger_train.csv,
+    anger_heldout.csv to anger_heldout6.csv (the held-out sets of rounds 1-6, each measured once and then used
+    for tuning; round 4's was lost), anger_dev5.csv (written for tuning), anger.csv (the rules were first tuned
+    on it) and anger_train.csv,
   (`angry` = 1 when a supervisor would hand the customer to a person because they are angry or frustrated).
 None of the public sets is trained on. For each set prints n, positives, precision, recall and F1 of
 the `angry` verdict, then the best F1 reachable by moving the threshold on the `anger` score (predict
@@ -40,10 +41,13 @@ from bot.nlu.sentiment import ANGRY_THRESHOLD, message_anger, score_anger, train
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 EVAL = REPO / "knowledge_base" / "eval"
-HELDOUT_CSV = EVAL / "anger_heldout4.csv"
+HELDOUT_CSV = EVAL / "anger_heldout7.csv"
 GOEMOTIONS_POSITIVE = ("anger", "annoyance")
 # Our own sets besides the held-out one, with how the bench labels them; all are training files.
 TUNING = {
+    "anger_dev5.csv": "tuning anger_dev5",
+    "anger_heldout6.csv": "round-6 held-out, now tuning",
+    "anger_heldout5.csv": "round-5 held-out, now tuning",
     "anger_heldout3.csv": "round-3 held-out, now tuning",
     "anger_heldout2.csv": "round-2 held-out, now tuning",
     "anger_heldout.csv": "former held-out, now tuning",

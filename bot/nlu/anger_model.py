@@ -60,7 +60,7 @@ TRAINING_FILES = (
 # The matcher's labelled customer messages (text,label by topic): ordinary questions and small talk
 # as customers type them ("tell me a joke", "what are your hours"), calm examples like the
 # knowledge base's paraphrases when no rule fires on them.
-TOPIC_EVAL_FILES = ("heldout.csv", "dev.csv", "dev2.csv", "dev3.csv", "dev4.csv")
+TOPIC_EVAL_FILES = ("dev0.csv", "dev.csv", "dev2.csv", "dev3.csv", "dev4.csv")
 _C = 10.0  # inverse regularisation, chosen by cross-validation over the tuning messages
 # Character n-grams, spanning word boundaries: Chinese has no spaces, typos stay partly matched,
 # and English phrasing ("not happy", "at all") is seen across the space. Cross-validated
