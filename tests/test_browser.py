@@ -74,6 +74,9 @@ def last_bot_text(page: object) -> str:
 def test_customer_gets_answers_in_their_language_and_a_person_after_two_misses(page: object) -> None:
     send(page, "下单后多久发货")
     assert "48小时" in last_bot_text(page)
+    send(page, "is the black one in stock")
+    answer = last_bot_text(page)
+    assert answer and not chinese(answer)  # an English reply: it asks which item, to look its stock up
     send(page, "how long does delivery take after you ship")
     answer = last_bot_text(page)
     assert "days" in answer and not chinese(answer)
