@@ -89,8 +89,11 @@ def product_nlu() -> NLU:
         ("对公转账两天了订单还没确认", "payment_arrival"),
         # A shipper's remittance marked paid but missing from the bank is not a buyer's refund.
         ("回款明细显示已打款，可是银行卡里一直没有", "payment_arrival"),
-        # Small talk about the bot itself is out of scope.
-        ("你平时喜欢干什么", "out_of_scope"),
+        # Small talk about the bot itself is chitchat (the bot introduces itself), not a miss that
+        # counts toward a handoff; someone else's service is out of scope.
+        ("你平时喜欢干什么", "chitchat"),
+        ("how old are you", "chitchat"),
+        ("帮我查一下圆通的快递 不是你们家的", "out_of_scope"),
     ],
 )
 def test_phrasings_that_neighbouring_entries_compete_for_go_to_the_right_topic(
