@@ -4,8 +4,9 @@
 
 Starts each server as its own process on this machine, one after another, and drives it
 with `--conversations` customers writing at once. Each customer sends its next message as
-soon as the previous reply arrives (as a person in a chat does, only faster), cycling through
-a script of real questions in Chinese and English. Servers, each with one worker:
+soon as the previous reply arrives (as a person in a chat does, only faster), going through
+a script of ten real questions in Chinese and English, then starting a new conversation (so no
+customer reads as repeating themselves). Servers, each with one worker:
 
 - echo: bench/echo.py, a FastAPI endpoint that parses the same body and answers at once;
 - embedded: `triage serve` on SQLite with the in-process Redis stand-in;
@@ -103,10 +104,13 @@ async def customer(
     n: int, run: str, targets: list[tuple[str, int]], stop: float, warm: float, laps: list[float], errors: list[int]
 ) -> None:
     connections = [Connection(h, p) for h, p in targets]
-    sender = f"load-{run}-{n}"
     turn = 0
     try:
         while time.perf_counter() < stop:
+            # Each conversation asks each question once, then the customer comes back as a new
+            # one: a customer who asked the same ten things again and again would be read as
+            # repeating themselves and handed over, and the bench would time queued messages.
+            sender = f"load-{run}-{n}-{turn // len(SCRIPT)}"
             body = json.dumps({"sender": sender, "message": SCRIPT[(n + turn) % len(SCRIPT)]}).encode()
             connection = connections[turn % len(connections)]
             start = time.perf_counter()
