@@ -46,4 +46,5 @@ def test_english_short_and_mixed_messages_are_not_taken_for_pinyin(text: str) ->
 def test_the_product_understands_pinyin(nlu: NLU, text: str, topic: str) -> None:
     parse = nlu.parse(text)
     assert parse.topic == topic
+    assert parse.language == "zh"  # answered in Chinese
     assert parse.text == text  # the customer's own words are what is kept

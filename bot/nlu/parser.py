@@ -101,7 +101,10 @@ class NLU:
         if payload := self._payload(text):
             return payload
         # Nothing left after normalising (only emoji or punctuation): nothing to match.
-        candidates = self.matcher.rank(self._readable(text), k=5) if normalize(text) else []
+        readable = self._readable(text)
+        if readable != text:
+            language = "zh"  # Chinese, typed in pinyin: answered in Chinese
+        candidates = self.matcher.rank(readable, k=5) if normalize(text) else []
         top = candidates[0] if candidates else None
         if top is None or top.confidence < self.thresholds.oos or self.entries[top.label].topic == OUT_OF_SCOPE:
             # The best guess's confidence (below the bar); with nothing to guess, certain.
