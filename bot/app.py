@@ -37,7 +37,6 @@ from bot.db import Database, utcnow
 from bot.engine import Engine, InvalidMessage
 from bot.nlu import cache as nlu_cache
 from bot.nlu.parser import Thresholds
-from bot.nlu.sentiment import warm_up
 from bot.policy import Policy
 from bot.runtime import Runtime, ServiceUnavailable
 from bot.security import Caller, Guard
@@ -88,7 +87,7 @@ def build_engine(settings: Settings) -> Engine:
         log.info("knowledge base: %d entries loaded from the bundled data files", added)
     thresholds = Thresholds(oos=settings.oos_threshold, answer=settings.answer_threshold)
     nlu = nlu_cache.build(entries, thresholds, settings.model_cache)
-    warm_up()  # the anger model trains once per process: before the first customer, not during
+    nlu_cache.warm_anger(settings.model_cache)  # before the first customer, not during
     policy = Policy(nlu.entries, load_responses(), thresholds, SUGGESTIONS, load_desk().high_value_total)
     runtime = Runtime(settings.redis_url)
     clock = clock_from(settings.frozen_now) if settings.frozen_now else utcnow

@@ -74,3 +74,26 @@ def test_only_the_newest_few_models_are_kept(tmp_path: Path) -> None:
 
 def test_no_directory_means_no_cache() -> None:
     assert isinstance(cache.build(entries(), Thresholds(), None), NLU)
+
+
+def test_the_anger_model_is_kept_and_loaded_back_for_the_same_code_and_data(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.nlu import sentiment
+
+    cache.warm_anger(tmp_path)
+    (kept,) = tmp_path.glob("anger-*.pickle")
+    assert kept.name == f"anger-{cache.anger_key()}.pickle"
+    text = "等了三天了还不发货，你们到底管不管"
+    before = sentiment.score_anger(text)
+    with caplog.at_level(logging.INFO, logger="bot.nlu.cache"):
+        cache.warm_anger(tmp_path)
+    assert "anger model loaded" in caplog.text
+    assert sentiment.score_anger(text) == before
+
+
+def test_a_damaged_anger_model_file_is_trained_again(tmp_path: Path) -> None:
+    (tmp_path / f"anger-{cache.anger_key()}.pickle").write_bytes(b"not a pickle")
+    cache.warm_anger(tmp_path)
+    (kept,) = tmp_path.glob("anger-*.pickle")
+    assert kept.read_bytes() != b"not a pickle"

@@ -18,13 +18,16 @@ import pickle
 import tempfile
 from collections.abc import Sequence
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import numpy
 import scipy
 import sklearn
 
+from bot.nlu.anger_model import AngerModel
 from bot.nlu.parser import NLU, Thresholds
+from bot.nlu.sentiment import warm_up
 from knowledge_base.models import Entry
 
 log = logging.getLogger(__name__)
@@ -72,17 +75,54 @@ def build(entries: Sequence[Entry], thresholds: Thresholds, directory: Path | No
     return nlu
 
 
-def _keep(directory: Path, path: Path, nlu: NLU) -> None:
+def anger_key() -> str:
+    """A digest of what the anger model learns from: our code and the bundled data files."""
+    from knowledge_base.store import data_files
+
+    digest = hashlib.sha256(_code_digest().encode())
+    eval_dir = Path(str(resources.files("knowledge_base") / "eval"))
+    for path in [*data_files(), *sorted(eval_dir.glob("*.csv"))]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def warm_anger(directory: Path | None) -> None:
+    """The anger model ready for the first message: from `directory` when it holds one for this
+    code and data, else trained (a few seconds) and kept there."""
+    if directory is None:
+        warm_up()
+        return
+    path = directory / f"anger-{anger_key()}.pickle"
+    try:
+        with path.open("rb") as f:
+            model = pickle.load(f)
+        if isinstance(model, AngerModel):
+            warm_up(model)
+            log.info("anger model loaded from %s", path)
+            return
+    except FileNotFoundError:
+        pass
+    except Exception:  # a truncated or foreign file: train again and replace it
+        log.warning("anger model cache %s unreadable; training", path, exc_info=True)
+    model = warm_up()
+    try:
+        _keep(directory, path, model, prefix="anger-")
+    except OSError:
+        log.warning("anger model cache not written to %s", directory, exc_info=True)
+
+
+def _keep(directory: Path, path: Path, model: object, prefix: str = "nlu-") -> None:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Written aside and renamed: an instance starting at the same moment reads a whole file or none.
-    fd, scratch = tempfile.mkstemp(dir=directory, prefix=".nlu-", suffix=".tmp")
+    fd, scratch = tempfile.mkstemp(dir=directory, prefix=f".{prefix}", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(nlu, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(scratch, path)
     except BaseException:
         Path(scratch).unlink(missing_ok=True)
         raise
-    models = sorted(directory.glob("nlu-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    models = sorted(directory.glob(f"{prefix}*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in models[KEEP:]:
         old.unlink(missing_ok=True)

@@ -151,9 +151,12 @@ def score_anger(text: str, previous_texts: Sequence[str] = ()) -> Sentiment:
     return Sentiment(anger, anger >= ANGRY_THRESHOLD, signals)
 
 
-def warm_up() -> None:
-    """Train the model now (about a second) rather than on the first message scored."""
-    _model()
+def warm_up(model: AngerModel | None = None) -> AngerModel:
+    """Have the shipped model ready before the first message: `model` (one trained earlier, from
+    the model cache) or trained now (a few seconds). Returns it."""
+    if model is not None:
+        _SHIPPED["model"] = model
+    return _model()
 
 
 def train_model(labelled: Sequence[Example] | None = None) -> AngerModel:
@@ -241,10 +244,14 @@ def _message_anger(text: str) -> float:
     return _combine(_message_evidence(text))
 
 
-@cache
+_SHIPPED: dict[str, AngerModel] = {}
+
+
 def _model() -> AngerModel:
-    """The shipped model, trained once per process."""
-    return train_model()
+    """The shipped model, trained once per process (or handed to `warm_up` from the cache)."""
+    if "model" not in _SHIPPED:
+        _SHIPPED["model"] = train_model()
+    return _SHIPPED["model"]
 
 
 @cache
