@@ -16,10 +16,11 @@ import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import numpy
 import scipy
@@ -31,6 +32,7 @@ from bot.nlu.sentiment import warm_up
 from knowledge_base.models import Entry
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 KEEP = 4  # models kept: the newest few knowledge-base versions
 
 
@@ -56,23 +58,9 @@ def build(entries: Sequence[Entry], thresholds: Thresholds, directory: Path | No
     """The NLU for `entries`: from `directory` when it holds one, else trained and kept there."""
     if directory is None:
         return NLU.build(entries, thresholds)
-    path = directory / f"nlu-{model_key(entries, thresholds)}.pickle"
-    try:
-        with path.open("rb") as f:
-            nlu = pickle.load(f)
-        if isinstance(nlu, NLU):
-            log.info("NLU loaded from %s", path)
-            return nlu
-    except FileNotFoundError:
-        pass
-    except Exception:  # a truncated or foreign file: train again and replace it
-        log.warning("NLU cache %s unreadable; training", path, exc_info=True)
-    nlu = NLU.build(entries, thresholds)
-    try:
-        _keep(directory, path, nlu)
-    except OSError:
-        log.warning("NLU cache not written to %s", directory, exc_info=True)
-    return nlu
+    return _load_or_train(
+        directory, "nlu-", model_key(entries, thresholds), NLU, lambda: NLU.build(entries, thresholds), "NLU"
+    )
 
 
 def anger_key() -> str:
@@ -93,26 +81,31 @@ def warm_anger(directory: Path | None) -> None:
     if directory is None:
         warm_up()
         return
-    path = directory / f"anger-{anger_key()}.pickle"
+    warm_up(_load_or_train(directory, "anger-", anger_key(), AngerModel, warm_up, "anger model"))
+
+
+def _load_or_train(directory: Path, prefix: str, key: str, kind: type[T], train: Callable[[], T], what: str) -> T:
+    """The `kind` kept in `directory` under `key`, else `train()`'s, kept there for next time."""
+    path = directory / f"{prefix}{key}.pickle"
     try:
         with path.open("rb") as f:
             model = pickle.load(f)
-        if isinstance(model, AngerModel):
-            warm_up(model)
-            log.info("anger model loaded from %s", path)
-            return
+        if isinstance(model, kind):
+            log.info("%s loaded from %s", what, path)
+            return model
     except FileNotFoundError:
         pass
     except Exception:  # a truncated or foreign file: train again and replace it
-        log.warning("anger model cache %s unreadable; training", path, exc_info=True)
-    model = warm_up()
+        log.warning("%s cache %s unreadable; training", what, path, exc_info=True)
+    model = train()
     try:
-        _keep(directory, path, model, prefix="anger-")
+        _keep(directory, path, model, prefix)
     except OSError:
-        log.warning("anger model cache not written to %s", directory, exc_info=True)
+        log.warning("%s cache not written to %s", what, directory, exc_info=True)
+    return model
 
 
-def _keep(directory: Path, path: Path, model: object, prefix: str = "nlu-") -> None:
+def _keep(directory: Path, path: Path, model: object, prefix: str) -> None:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Written aside and renamed: an instance starting at the same moment reads a whole file or none.
     fd, scratch = tempfile.mkstemp(dir=directory, prefix=f".{prefix}", suffix=".tmp")

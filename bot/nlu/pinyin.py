@@ -19,7 +19,6 @@ _SYLLABLE = (
 )
 _WORD = re.compile(rf"(?:{_SYLLABLE})+")
 _TOKEN = re.compile(r"[a-z]+")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _SYLLABLES = re.compile(_SYLLABLE)
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MAX_CANDIDATES = 8
@@ -29,7 +28,7 @@ MIN_SYLLABLE_WORDS = 3
 
 def looks_like_pinyin(text: str) -> bool:
     """Only Latin letters, spaces and punctuation, at least three words, every word pinyin syllables."""
-    if _CJK.search(text) or re.search(r"\d", text):
+    if _CJK_RUN.search(text) or re.search(r"\d", text):
         return False
     words = _TOKEN.findall(text.lower())
     return len(words) >= MIN_SYLLABLE_WORDS and all(_WORD.fullmatch(w) for w in words)
