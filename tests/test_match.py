@@ -1,5 +1,6 @@
 """The matcher on a small hand-made knowledge base: ranking, calibration, typos, no leakage of ids."""
 
+import numpy as np
 import pytest
 
 from bot.nlu.match import Matcher
@@ -49,3 +50,16 @@ def test_a_single_label_knowledge_base_still_works() -> None:
 def test_training_without_examples_is_an_error() -> None:
     with pytest.raises(ValueError, match="without examples"):
         Matcher.train([])
+
+
+def test_the_calibrator_scores_exactly_as_its_fitted_logistic_regression() -> None:
+    from bot.nlu.match import _MonotoneCalibrator
+
+    rng = np.random.default_rng(0)
+    x = rng.random((400, 3))
+    y = x @ np.array([1.0, 2.0, -0.5]) + rng.normal(0, 0.3, 400) > 1.4  # the third weight comes out negative
+    calibrator = _MonotoneCalibrator(x, y)
+    assert not calibrator.keep.all()  # the negative feature was dropped
+    probe = rng.random((60, 3))
+    expected = calibrator.model.predict_proba(probe[:, calibrator.keep])
+    assert np.allclose(calibrator.predict_proba(probe), expected, rtol=0, atol=1e-12)
