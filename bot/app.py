@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -174,6 +175,10 @@ def create_app(
         app.state.turns = anyio.CapacityLimiter(app.state.settings.turn_threads)  # see TRIAGE_TURN_THREADS
         app.state.kb_changed = lambda entry_id: kb_reload.announce(built, entry_id)
         background = [asyncio.create_task(sweep_forever(built)), asyncio.create_task(kb_reload.follow(built))]
+        # What start-up made (half a million objects: libraries, models, the app) lives as long
+        # as the process. Kept out of the collector's sight, a full collection takes 0.1 ms
+        # instead of 145 ms (measured in process), a pause every message in flight waited out.
+        gc.freeze()
         if on_ready is not None:
             on_ready()
         yield
