@@ -1,6 +1,6 @@
 """Many concurrent conversations over the REST channel, against a bare FastAPI echo baseline.
 
-    python bench/load.py [--conversations 50] [--seconds 20] [--embedded-only]
+    python bench/load.py [--conversations 50] [--seconds 20] [--think 1.0] [--embedded-only]
 
 Starts each server as its own process on this machine, one after another, and drives it
 with `--conversations` customers writing at once. Each customer sends its next message as
@@ -15,7 +15,10 @@ customer reads as repeating themselves). Servers, each with one worker:
   alternating between them as a round-robin load balancer would send them.
 
 Prints messages per second, p50/p99 latency and the throughput ratio to the echo baseline
-measured in the same run. The client is a small asyncio HTTP/1.1 keep-alive client, so that
+measured in the same run. Then, once more against one PostgreSQL + Redis instance, the same
+customers pausing between a reply and their next message (`--think` seconds on average,
+exponentially distributed, as people read and type): the latency a customer sees when the
+instance is busy but not saturated. The client is a small asyncio HTTP/1.1 keep-alive client, so that
 it costs the 2-core machine as little as possible (it shares the cores with the server).
 """
 
@@ -62,6 +65,9 @@ SCRIPT = (
 )
 
 
+KEEP_ALIVE = 4.0  # seconds a connection may sit idle; uvicorn closes it after 5
+
+
 class Connection:
     """One keep-alive HTTP/1.1 connection that posts JSON and reads the whole answer."""
 
@@ -69,8 +75,11 @@ class Connection:
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.used = 0.0
 
     async def post(self, path: str, body: bytes, headers: Mapping[str, str]) -> int:
+        if self.writer is not None and time.perf_counter() - self.used > KEEP_ALIVE:
+            self.close()  # the server has dropped it by now, as browsers expect
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -89,11 +98,13 @@ class Connection:
             if name.lower() == "content-length":
                 length = int(value)
         await self.reader.readexactly(length)
+        self.used = time.perf_counter()
         return int(status_line.split()[1])
 
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+            self.reader = self.writer = None
 
 
 def signed(body: bytes) -> dict[str, str]:
@@ -101,12 +112,22 @@ def signed(body: bytes) -> dict[str, str]:
 
 
 async def customer(
-    n: int, run: str, targets: list[tuple[str, int]], stop: float, warm: float, laps: list[float], errors: list[int]
+    n: int,
+    run: str,
+    targets: list[tuple[str, int]],
+    stop: float,
+    warm: float,
+    laps: list[float],
+    errors: list[int],
+    think: float = 0.0,
 ) -> None:
     connections = [Connection(h, p) for h, p in targets]
+    pauses = np.random.default_rng(n)
     turn = 0
     try:
         while time.perf_counter() < stop:
+            if think:
+                await asyncio.sleep(pauses.exponential(think))  # reading the reply, typing the next
             # Each conversation asks each question once, then the customer comes back as a new
             # one: a customer who asked the same ten things again and again would be read as
             # repeating themselves and handed over, and the bench would time queued messages.
@@ -127,13 +148,15 @@ async def customer(
             c.close()
 
 
-async def drive(targets: list[tuple[str, int]], conversations: int, seconds: float) -> dict[str, float]:
+async def drive(
+    targets: list[tuple[str, int]], conversations: int, seconds: float, think: float = 0.0
+) -> dict[str, float]:
     run = uuid.uuid4().hex[:6]
     laps: list[float] = []
     errors: list[int] = []
     begin = time.perf_counter()
     warm, stop = begin + 2.0, begin + 2.0 + seconds  # the first two seconds warm up, uncounted
-    await asyncio.gather(*(customer(n, run, targets, stop, warm, laps, errors) for n in range(conversations)))
+    await asyncio.gather(*(customer(n, run, targets, stop, warm, laps, errors, think) for n in range(conversations)))
     if not laps:
         raise RuntimeError(f"no message answered in {seconds:.0f} s ({len(errors)} errors: {sorted(set(errors))})")
     p50, p99 = np.percentile(laps, [50, 99]) * 1000
@@ -196,14 +219,18 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--embedded-only", action="store_true", help="skip the PostgreSQL + Redis servers")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean pause (s) between reply and next message in the paced run"
+    )
     args = parser.parse_args()
     os.environ.pop("ACTION_ENDPOINT_URL", None)
     scratch = Path(tempfile.mkdtemp(prefix="load-bench-"))
     results: dict[str, dict[str, float]] = {}
+    paced: dict[str, dict[str, float]] = {}
 
-    def measure(name: str, targets: list[tuple[str, int]]) -> None:
+    def measure(name: str, targets: list[tuple[str, int]], think: float = 0.0) -> None:
         print(f"  {name}: {args.conversations} customers for {args.seconds:.0f} s", flush=True)
-        results[name] = asyncio.run(drive(targets, args.conversations, args.seconds))
+        (paced if think else results)[name] = asyncio.run(drive(targets, args.conversations, args.seconds, think))
 
     with echo_server(scratch) as echo:
         measure("echo (baseline)", [echo])
@@ -217,6 +244,7 @@ def main() -> None:
                 d.mkdir()
             first, _ = stack.enter_context(spawn_triage(server_env(env), dirs[0]))
             measure("postgres+redis, 1 instance", [address(first)])
+            measure("postgres+redis, 1 instance", [address(first)], think=args.think)
             second, _ = stack.enter_context(spawn_triage(server_env(env), dirs[1]))
             measure("postgres+redis, 2 instances", [address(first), address(second)])
 
@@ -225,6 +253,11 @@ def main() -> None:
     print(f"{'server':<30}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs echo':>9}")
     for name, r in results.items():
         print(f"{name:<30}{r['rate']:9.0f}{r['p50']:9.1f}{r['p99']:9.1f}{r['errors']:8.0f}{r['rate'] / baseline:9.2f}")
+    if paced:
+        print(f"\npaced: {args.conversations} conversations, each pausing {args.think:g} s on average between messages")
+        print(f"{'server':<30}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+        for name, r in paced.items():
+            print(f"{name:<30}{r['rate']:9.0f}{r['p50']:9.1f}{r['p99']:9.1f}{r['errors']:8.0f}")
 
 
 if __name__ == "__main__":
