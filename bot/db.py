@@ -107,9 +107,7 @@ def _ping_after_idle(engine: Engine) -> None:
         if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
             return  # just connected, or just used
         try:
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-            dbapi_connection.rollback()
+            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs
         except Exception as exc:  # any failure: the connection is not to be trusted
             raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
 

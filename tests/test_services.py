@@ -97,6 +97,13 @@ def test_engine_on_postgres_and_redis_persists_every_turn(pg_url: str, nlu: NLU)
     engine.db.engine.dispose()
 
 
+@pytest.fixture
+def pg_database(pg_url: str) -> Iterator[Database]:
+    db = Database(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    yield db
+    db.engine.dispose()
+
+
 def _backend_pid(db: Database) -> int:
     with db.session() as session:
         return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
@@ -108,37 +115,29 @@ def _terminate(pid: int) -> None:
 
 
 def test_a_pooled_connection_dropped_while_idle_is_replaced_before_use(
-    pg_url: str, monkeypatch: pytest.MonkeyPatch
+    pg_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The pool tests a connection that sat idle (bot/db.py): one whose server process went
     away meanwhile (a restart, an idle timeout) is swapped for a fresh one unseen."""
     monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.05)
-    db = Database(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        first = _backend_pid(db)
-        _terminate(first)
-        time.sleep(0.2)
-        assert _backend_pid(db) != first
-    finally:
-        db.engine.dispose()
+    first = _backend_pid(pg_database)
+    _terminate(first)
+    time.sleep(0.2)
+    assert _backend_pid(pg_database) != first
 
 
 def test_a_connection_dropped_under_load_fails_one_statement_and_the_pool_starts_afresh(
-    pg_url: str, monkeypatch: pytest.MonkeyPatch
+    pg_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Used a moment ago, a connection is not tested (that was a round trip every turn): if it
     died, its statement fails with OperationalError (a 503, nothing saved), and SQLAlchemy
     throws away the pool, so the next request gets a fresh connection."""
     monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 60.0)
-    db = Database(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        first = _backend_pid(db)
-        _terminate(first)
-        with pytest.raises(OperationalError):
-            _backend_pid(db)
-        assert _backend_pid(db) != first
-    finally:
-        db.engine.dispose()
+    first = _backend_pid(pg_database)
+    _terminate(first)
+    with pytest.raises(OperationalError):
+        _backend_pid(pg_database)
+    assert _backend_pid(pg_database) != first
 
 
 def test_two_instances_share_conversations_and_push_across_instances(pg_url: str, tmp_path: Path) -> None:
