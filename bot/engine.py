@@ -33,10 +33,13 @@ log = logging.getLogger(__name__)
 
 
 _CSAT = re.compile(r"^/csat(\{.*\})$")
-# A turn's messages name the same columns, so its inbound and outbound rows go to the
-# database as one INSERT (the ORM batches rows whose columns match), a round trip saved.
-_UNSET_OUT: dict[str, Any] = {"buttons": None, "custom": None}
-_UNSET_IN: dict[str, Any] = {"parse": None, "topic": None, "confidence": None, "outcome": None}
+# Every nullable column of a message, named on each row: a turn's inbound and outbound rows
+# then go to the database as one INSERT (the ORM batches rows naming the same columns).
+_MESSAGE_NULLS: dict[str, Any] = {c.key: None for c in Message.__table__.columns if c.nullable}
+
+
+def _message(**values: Any) -> Message:
+    return Message(**(_MESSAGE_NULLS | values))
 
 
 class InvalidMessage(ValueError):
@@ -310,7 +313,7 @@ class Engine:
             phone = verified_phone(message.metadata, self.identity_secret)
             if phone and (conv.slots or {}).get("verified_phone") != phone:
                 conv.slots = {**(conv.slots or {}), "verified_phone": phone}
-        record = Message(
+        record = _message(
             conversation_id=conv.id,
             direction="in",
             author="customer",
@@ -319,7 +322,6 @@ class Engine:
             topic=parse.topic,
             confidence=parse.confidence,
             language=parse.language,
-            **_UNSET_OUT,
         )
         session.add(record)
         return record
@@ -328,7 +330,7 @@ class Engine:
         out = []
         for reply in decision.replies:
             session.add(
-                Message(
+                _message(
                     conversation_id=conv.id,
                     direction="out",
                     author="bot",
@@ -336,7 +338,6 @@ class Engine:
                     buttons=reply.buttons,
                     custom=reply.custom,
                     language=decision.language,
-                    **_UNSET_IN,
                 )
             )
             out.append(OutboundMessage(conv.sender_id, reply.text, reply.buttons, reply.custom))
