@@ -18,8 +18,9 @@ Prints messages per second, p50/p99 latency and the throughput ratio to the echo
 measured in the same run. Then, once more against one PostgreSQL + Redis instance, the same
 customers pausing between a reply and their next message (`--think` seconds on average,
 exponentially distributed, as people read and type): the latency a customer sees when the
-instance is busy but not saturated. The client is a small asyncio HTTP/1.1 keep-alive client, so that
-it costs the 2-core machine as little as possible (it shares the cores with the server).
+instance is busy but not saturated. The client is a small asyncio HTTP/1.1 keep-alive
+client, so that it costs the 2-core machine as little as possible (it shares the cores with
+the server).
 """
 
 from __future__ import annotations
