@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
-import anyio
 import yaml
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -42,6 +41,7 @@ from bot.policy import Policy
 from bot.runtime import Runtime, ServiceUnavailable
 from bot.security import Caller, Guard
 from bot.store import conversation_dict, find, transcript
+from bot.turns import TurnPool
 from handoff import api as desk_api
 from handoff.agents import agent_for_token, demo_password, demo_secret, seed_demo_desk
 from handoff.desk import clock_from, load_desk
@@ -172,7 +172,7 @@ def create_app(
         built: Engine = engine if engine is not None else await run_in_threadpool(build_engine, app.state.settings)
         app.state.engine = built
         app.state.runtime = built.runtime
-        app.state.turns = anyio.CapacityLimiter(app.state.settings.turn_threads)  # see TRIAGE_TURN_THREADS
+        app.state.turns = TurnPool(app.state.settings.turn_threads)  # see TRIAGE_TURN_THREADS
         app.state.kb_changed = lambda entry_id: kb_reload.announce(built, entry_id)
         background = [asyncio.create_task(sweep_forever(built)), asyncio.create_task(kb_reload.follow(built))]
         # What start-up made (half a million objects: libraries, models, the app) lives as long
@@ -243,6 +243,8 @@ def create_app(
             return {"database": database, "redis": "ok" if eng.runtime.ping() else "unavailable"}
 
         checks = await run_in_threadpool(check)
+        turns: TurnPool = request.app.state.turns
+        checks["turns"] = "stuck" if turns.exhausted() else "ok"  # every turn thread held past its limit
         ok = all(v == "ok" for v in checks.values())
         body = {
             "status": "ok" if ok else "degraded",
@@ -287,7 +289,7 @@ def create_app(
         request.app.state.guard.limit(request)
         body = parse_body(raw, ParseRequest)
         nlu = request.app.state.engine.nlu
-        parsed = await anyio.to_thread.run_sync(nlu.parse, body.text, limiter=request.app.state.turns)
+        parsed = await request.app.state.turns.run(nlu.parse, body.text)
         return parsed.as_dict()
 
     @app.get("/conversations/{sender_id}")

@@ -80,6 +80,8 @@ def _serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=os.environ.get("TRIAGE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         # Slow or idle clients do not hold connections for long; past this many at once, 503.
         timeout_keep_alive=5,
+        # SIGTERM waits this long for requests in flight, then stops (a stuck one must not keep it up).
+        timeout_graceful_shutdown=20,
         limit_concurrency=int(os.environ.get("TRIAGE_MAX_CONNECTIONS", "2000")),
     )
     return 0

@@ -112,8 +112,14 @@ _NUMBER = re.compile(
     r"|(?P<landline>(?:\(0[0-9]{2,3}\)[- ]?|0[0-9]{2,3}[- ])[0-9]{7,8}(?![A-Za-z0-9]))"
     r"|(?P<id_card>[1-9][0-9]{16}[0-9Xx](?![A-Za-z0-9]))"
     r"|(?P<card>[0-9]{4}(?:[- ]?[0-9]{4}){2,3}(?:[- ]?[0-9]{1,3})?(?![A-Za-z0-9]))"
+    # Outside the mainland: +852 9123 4567, +1 (415) 555-2671. Separators and digits never overlap,
+    # so each repetition matches one way only and a failed match backtracks in linear time.
+    r"|(?P<intl>\+[1-9](?:[ ().-]{0,2}[0-9]){7,16}(?![0-9]))"
+    # Typed a digit at a time to slip past filters: 1 3 8 1 2 3 4 5 6 7 8.
+    r"|(?P<spaced>[0-9](?:[ -][0-9]){10,18}(?![0-9]))"
 )
 _NON_DIGIT = re.compile(r"[^0-9]")
+_MOBILE_DIGITS = re.compile(r"1[3-9][0-9]{9}")
 _AREA_CODE = re.compile(r"0[0-9]{2,3}")
 # Digits glued to letters are never masked (YX20261105001234, SF1398765432101). A bare run is an order
 # or waybill number when bot.nlu.entities says so, which it does right after a cue word ("订单号：").
@@ -129,11 +135,17 @@ _SEPARATOR = re.compile(r"[:=：]")
 _KEY = re.compile(
     r"(?:(?P<secret>token|password|passwd|secret|api[_-]?key)"
     r"|phone|mobile|telephone|tel|address|addr|card|e-?mail|id[_-]?card|手机|电话|地址|卡号|银行卡|身份证|邮箱)"
-    r"(?:[_-][a-z]+|number|num|no|号码|号|码)*[\"']?\s*\Z",
+    # Possessive (`*+`): 号码 also reads as 号 then 码, and backtracking over every way of splitting a
+    # run of them took exponential time on a key that ends in something else (电话号码号码…机:).
+    r"(?:[_-][a-z]+|number|num|no|号码|号|码)*+[\"']?\s*\Z",
     re.I,
 )
 _KEY_LAST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz机话址号码卡证箱")  # a quick no
-_VALUE = re.compile(r"\s*(\"[^\"]*\"|'[^']*'|[^\s,;&，。；、)}\]\"']+)")
+# A quoted value is looked for within MAX_VALUE_CHARS: an unclosed quote costs one bounded scan.
+MAX_VALUE_CHARS = 512
+_VALUE = re.compile(
+    rf"\s{{0,32}}(\"[^\"]{{0,{MAX_VALUE_CHARS}}}\"|'[^']{{0,{MAX_VALUE_CHARS}}}'|[^\s,;&，。；、)}}\]\"']+)"
+)
 
 _EMAIL_DOMAIN = re.compile(r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
@@ -159,8 +171,13 @@ def _number_mask(m: re.Match[str]) -> str | None:
     if kind == "id_card":
         return "****" + found[-4:]  # keeps a final X
     digits = _NON_DIGIT.sub("", found)
-    if kind == "mobile":
+    if kind == "mobile" or (kind == "spaced" and _MOBILE_DIGITS.fullmatch(digits)):
         return f"{digits[-11:-8]}****{digits[-4:]}"
+    if kind == "intl":
+        code = found[: found.find(" ")] if " " in found[:5] else found[:2]  # +852 9123 4567 / +14155552671
+        return f"{code} ****{digits[-4:]}"
+    if kind == "spaced":
+        return "****" + digits[-4:]
     if kind == "landline":
         area = _AREA_CODE.search(found)
         return f"{area.group() if area else ''}-****{digits[-4:]}"
@@ -196,7 +213,9 @@ def _mask_value(value: str, *, secret: bool) -> str:
     inner = value[1:-1] if quote else value
     if not inner or ("*" in inner and not secret):  # masked already (a record passing a second handler)
         return value
-    masked = "***" if secret else mask(inner)
+    # Not `mask(inner)`: a value's own `key=value` pairs are inside the value, which is masked whole,
+    # and looking for them again in every value made `phone=phone=phone=…` exponential.
+    masked = "***" if secret else _mask_spans(inner, inner.translate(_FOLD), key_values=False)
     if masked == inner:
         digits = _NON_DIGIT.sub("", inner.translate(_FOLD))
         masked = "****" + digits[-4:] if len(digits) >= 7 else "***"
@@ -204,7 +223,10 @@ def _mask_value(value: str, *, secret: bool) -> str:
 
 
 def _key_values(text: str, folded: str) -> Iterator[_Span]:
+    taken = 0  # the end of the last value: a separator inside it belongs to that value
     for sep in _SEPARATOR.finditer(folded):
+        if sep.start() < taken:
+            continue
         last = sep.start() - 1
         while last >= 0 and folded[last] in " \"'":
             last -= 1
@@ -217,6 +239,7 @@ def _key_values(text: str, folded: str) -> Iterator[_Span]:
         if value is None:
             continue
         start, end = value.span(1)
+        taken = end
         new = _mask_value(text[start:end], secret=key.group("secret") is not None)
         if new != text[start:end]:
             yield start, 0, end, new
@@ -239,9 +262,17 @@ def _addresses(folded: str) -> Iterator[_Span]:
 
 
 def mask(text: str) -> str:
-    """`text` with customer PII replaced; the merchant's order and waybill numbers are left as they are."""
+    """`text` with customer PII replaced; the merchant's order and waybill numbers are left as they are.
+
+    Linear in the length of `text`: every scan is bounded or starts past the previous match, and no
+    part of the text is masked twice (a record carries at most MAX_LINE_CHARS of it anyway)."""
     folded = text.translate(_FOLD) if _FULL_WIDTH.search(text) else text
-    spans = sorted(chain(_key_values(text, folded), _emails(text, folded), _numbers(folded), _addresses(folded)))
+    return _mask_spans(text, folded, key_values=True)
+
+
+def _mask_spans(text: str, folded: str, *, key_values: bool) -> str:
+    found = chain(_emails(text, folded), _numbers(folded), _addresses(folded))
+    spans = sorted(chain(_key_values(text, folded), found) if key_values else found)
     pieces: list[str] = []
     done = 0
     for start, _rank, end, new in spans:
@@ -251,9 +282,20 @@ def mask(text: str) -> str:
     return "".join(pieces) + text[done:] if pieces else text
 
 
+# A log line carries at most this much of a message or of one extra (a request line is customer input
+# of any length), and a traceback at most MAX_TRACE_CHARS; what is cut is counted on the line.
+MAX_LINE_CHARS = 4000
+MAX_TRACE_CHARS = 16000
+
+
+def clip(text: str, limit: int = MAX_LINE_CHARS) -> str:
+    """`text` cut to `limit` characters, saying how many were left out."""
+    return text if len(text) <= limit else f"{text[:limit]}…[{len(text) - limit} more characters]"
+
+
 def _mask_any(value: object) -> object:
     if isinstance(value, str):
-        return mask(value)
+        return mask(clip(value))
     if isinstance(value, Mapping):
         return {k: _mask_any(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -276,16 +318,16 @@ class MaskFilter(logging.Filter):
                 message = record.getMessage()
             except (TypeError, ValueError):  # a bad %-format must not raise from the caller's log call
                 message = f"{record.msg} {record.args!r}"
-            record.msg, record.args = mask(message), None
+            record.msg, record.args = mask(clip(message)), None
         for key, value in list(vars(record).items()):
             if key not in _RECORD_ATTRS and not key.startswith("_"):
                 setattr(record, key, _mask_any(value))
         if record.exc_info and not record.exc_text:
             record.exc_text = _plain.formatException(record.exc_info)  # formatters reuse exc_text
         if record.exc_text:
-            record.exc_text = mask(record.exc_text)
+            record.exc_text = mask(clip(record.exc_text, MAX_TRACE_CHARS))
         if record.stack_info:
-            record.stack_info = mask(record.stack_info)
+            record.stack_info = mask(clip(record.stack_info, MAX_TRACE_CHARS))
         return True
 
 
@@ -306,7 +348,7 @@ class JsonFormatter(_JsonFormatter):
 
     def formatException(self, ei: Any) -> str:
         # json-logger formats exc_info afresh instead of reusing MaskFilter's exc_text.
-        return mask(logging.Formatter.formatException(self, ei))
+        return mask(clip(logging.Formatter.formatException(self, ei), MAX_TRACE_CHARS))
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         return {"ts": log_data.pop("ts"), **log_data}

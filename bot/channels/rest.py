@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,5 +48,5 @@ async def webhook(request: Request) -> list[dict[str, Any]]:
     metadata = body.metadata or {}
     channel = str(metadata.get("channel") or "rest")[:32]
     inbound = InboundMessage(body.sender, body.message, channel, metadata)
-    replies = await anyio.to_thread.run_sync(engine.handle, inbound, limiter=request.app.state.turns)
+    replies = await request.app.state.turns.run(engine.handle, inbound)
     return [r.as_rasa() for r in replies]
