@@ -131,16 +131,16 @@ _CUE_BEFORE = re.compile(
 _PROTECTED = frozenset({"order_id", "waybill"})
 
 # Keys whose value is masked whatever it looks like: `phone=...`, `"address": "..."`, `access_token=`, `地址：`.
-_SEPARATOR = re.compile(r"[:=：]")
+# Found by one forward scan for a key and its separator, never by looking back from each separator.
 _KEY = re.compile(
+    r"(?<![0-9A-Za-z])"
     r"(?:(?P<secret>token|password|passwd|secret|api[_-]?key)"
     r"|phone|mobile|telephone|tel|address|addr|card|e-?mail|id[_-]?card|手机|电话|地址|卡号|银行卡|身份证|邮箱)"
-    # Possessive (`*+`): 号码 also reads as 号 then 码, and backtracking over every way of splitting a
-    # run of them took exponential time on a key that ends in something else (电话号码号码…机:).
-    r"(?:[_-][a-z]+|number|num|no|号码|号|码)*+[\"']?\s*\Z",
+    # Suffixes that match one way only: `号码|号|码` read 号码 two ways, and backtracking over every way
+    # of splitting a run of them took exponential time on a key that ended in something else.
+    r"(?:[_-][a-z]+|number|num|no|[号码])*+[\"']?\s{0,8}[:=：]",
     re.I,
 )
-_KEY_LAST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz机话址号码卡证箱")  # a quick no
 # A quoted value is looked for within MAX_VALUE_CHARS: an unclosed quote costs one bounded scan.
 MAX_VALUE_CHARS = 512
 _VALUE = re.compile(
@@ -223,19 +223,11 @@ def _mask_value(value: str, *, secret: bool) -> str:
 
 
 def _key_values(text: str, folded: str) -> Iterator[_Span]:
-    taken = 0  # the end of the last value: a separator inside it belongs to that value
-    for sep in _SEPARATOR.finditer(folded):
-        if sep.start() < taken:
+    taken = 0  # the end of the last value: a key inside it belongs to that value
+    for key in _KEY.finditer(folded):
+        if key.start() < taken:
             continue
-        last = sep.start() - 1
-        while last >= 0 and folded[last] in " \"'":
-            last -= 1
-        if last < 0 or folded[last] not in _KEY_LAST:
-            continue
-        key = _KEY.search(folded, max(0, sep.start() - 40), sep.start())
-        if key is None or (key.start() and folded[key.start() - 1] in _ALNUM):
-            continue
-        value = _VALUE.match(folded, sep.end())
+        value = _VALUE.match(folded, key.end())
         if value is None:
             continue
         start, end = value.span(1)
@@ -284,7 +276,7 @@ def _mask_spans(text: str, folded: str, *, key_values: bool) -> str:
 
 # A log line carries at most this much of a message or of one extra (a request line is customer input
 # of any length), and a traceback at most MAX_TRACE_CHARS; what is cut is counted on the line.
-MAX_LINE_CHARS = 4000
+MAX_LINE_CHARS = 2000
 MAX_TRACE_CHARS = 16000
 
 
