@@ -1,7 +1,9 @@
+import secrets
+
 import pytest
 
 from bot.config import ConfigError, Settings
-from tests.servers import SECRET
+from tests.servers import SECRET, WEBHOOK_SECRET
 
 
 def test_embedded_defaults_use_sqlite_in_the_data_dir_and_no_redis() -> None:
@@ -26,3 +28,19 @@ def test_a_bad_number_fails_loudly_naming_the_variable() -> None:
 def test_thresholds_must_be_ordered() -> None:
     with pytest.raises(ConfigError, match="TRIAGE_OOS_THRESHOLD <= TRIAGE_ANSWER_THRESHOLD"):
         Settings.from_env({"TRIAGE_OOS_THRESHOLD": "0.8", "TRIAGE_ANSWER_THRESHOLD": "0.5"})
+
+
+def test_random_secrets_of_32_characters_or_more_are_accepted_in_production() -> None:
+    env = {"DATABASE_URL": "postgresql://db/triage"}
+    for _ in range(200):
+        made = {"TRIAGE_SECRET": secrets.token_hex(32), "TRIAGE_WEBHOOK_SECRET": secrets.token_hex(16)}
+        assert Settings.from_env({**env, **made}).production  # `openssl rand -hex 32`, and half as long
+    assert Settings.from_env({**env, "TRIAGE_SECRET": SECRET, "TRIAGE_WEBHOOK_SECRET": WEBHOOK_SECRET}).production
+
+
+@pytest.mark.parametrize("name", ["TRIAGE_SECRET", "TRIAGE_WEBHOOK_SECRET", "TRIAGE_IDENTITY_SECRET"])
+def test_a_secret_typed_as_a_run_of_characters_is_refused_naming_it(name: str) -> None:
+    env = {"DATABASE_URL": "postgresql://db/triage", "TRIAGE_SECRET": SECRET}
+    with pytest.raises(ConfigError, match=f"{name} is too predictable") as refused:
+        Settings.from_env({**env, name: "0123456789abcdef0123456789abcdef"})
+    assert "openssl rand -hex 32" in str(refused.value)
