@@ -25,6 +25,24 @@ class RestMessage(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
+# Where a message came from, for the conversation, its logs and the metrics' labels. The route and the
+# caller say it, never the customer: a web chat session is "web", anyone else on this route "rest",
+# and a signed integration (a chat-app bridge, the merchant's site) may name its own from this list.
+CHANNELS = ("rest", "web", "widget", "wechat", "telegram", "app")
+
+
+def channel_of(caller: Caller, metadata: dict[str, Any]) -> str:
+    """The channel a message arrived on; 422 when a signed integration names one we do not know."""
+    if caller.kind == "chat":
+        return "web"
+    named = metadata.get("channel")
+    if caller.kind != "signed" or named is None:
+        return "rest"
+    if named not in CHANNELS:
+        raise HTTPException(422, f"metadata.channel: must be one of {', '.join(CHANNELS)}")
+    return str(named)
+
+
 def authorised(request: Request, caller: Caller, sender_id: str) -> None:
     """403 when a chat token speaks for another sender; counts the request against the limits."""
     if not caller.may_act_as(sender_id):
@@ -46,7 +64,6 @@ async def webhook(request: Request) -> list[dict[str, Any]]:
     body = parse_body(raw, RestMessage)
     authorised(request, caller, body.sender)
     metadata = body.metadata or {}
-    channel = str(metadata.get("channel") or "rest")[:32]
-    inbound = InboundMessage(body.sender, body.message, channel, metadata)
+    inbound = InboundMessage(body.sender, body.message, channel_of(caller, metadata), metadata)
     replies = await request.app.state.turns.run(engine.handle, inbound)
     return [r.as_rasa() for r in replies]
