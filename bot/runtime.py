@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,8 +19,13 @@ import fakeredis
 import redis
 import redis.asyncio as aioredis
 from redis.exceptions import LockError
+from redis.lock import Lock
 
 log = logging.getLogger(__name__)
+# A conversation's lock is a lease this long, renewed while the turn runs: an instance killed
+# mid-turn holds the conversation at most this long. A waiter waits longer than one lease.
+LEASE_SECONDS = 5.0
+WAIT_SECONDS = 20.0
 # Yielded by `Runtime.subscribe` after it lost Redis and subscribed again: catch up.
 RESYNC: dict[str, Any] = {"type": "resync"}
 
@@ -28,9 +34,54 @@ class ServiceUnavailable(RuntimeError):
     """Redis (or the stand-in) did not answer; callers map this to 503."""
 
 
+class _Leases:
+    """Renews the leases of every lock this process holds, from one background thread: a turn
+    costs no thread of its own, and a short one (most) ends before any renewal is due."""
+
+    def __init__(self, lease: float) -> None:
+        self.every = lease / 3  # two renewals may fail (a slow Redis) before the lease runs out
+        self._held: dict[int, Lock] = {}
+        self._guard = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, lock: Lock) -> None:
+        with self._guard:
+            self._held[id(lock)] = lock
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._renew, name="lock-leases", daemon=True)
+                self._thread.start()
+
+    def drop(self, lock: Lock) -> None:
+        with self._guard:
+            self._held.pop(id(lock), None)
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.every):
+            with self._guard:
+                held = list(self._held.values())
+            for lock in held:
+                try:
+                    lock.reacquire()
+                except LockError:  # released meanwhile, or lost: the lease ran out (a stall)
+                    with self._guard:
+                        lost = self._held.pop(id(lock), None) is not None
+                    if lost:
+                        log.warning("lost the lock %s: its lease ran out before it was renewed", lock.name)
+                except redis.RedisError:
+                    log.warning("could not renew the lock %s; trying again", lock.name)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
 class Runtime:
-    def __init__(self, redis_url: str | None) -> None:
+    def __init__(self, redis_url: str | None, lease: float = LEASE_SECONDS) -> None:
         self.redis_url = redis_url
+        self.lease = lease
+        self._leases = _Leases(lease)
         self.fake_server: fakeredis.FakeServer | None = None  # embedded: tests take it down and up
         if redis_url:
             self.sync: redis.Redis = redis.Redis.from_url(redis_url, socket_timeout=5)
@@ -48,19 +99,26 @@ class Runtime:
             return False
 
     @contextmanager
-    def lock(self, name: str, timeout: float = 30.0, wait: float = 20.0) -> Iterator[None]:
-        """Serialise work on one conversation across threads and instances."""
+    def lock(self, name: str, wait: float = WAIT_SECONDS) -> Iterator[None]:
+        """Serialise work on one conversation across threads and instances.
+
+        The lock is a lease of `self.lease` seconds, renewed while the work runs: the lock of
+        an instance killed mid-turn frees itself within one lease, so a waiter (who waits
+        longer than a lease) gets the conversation instead of answering "busy"."""
         try:
-            lock = self.sync.lock(f"lock:{name}", timeout=timeout, blocking_timeout=wait)
+            # thread_local=False: the renewing thread extends the lease with this holder's token
+            lock = self.sync.lock(f"lock:{name}", timeout=self.lease, blocking_timeout=wait, thread_local=False)
             acquired = lock.acquire()
         except redis.RedisError as exc:
             raise ServiceUnavailable("the coordination service (Redis) is unavailable") from exc
         if not acquired:
             raise ServiceUnavailable(f"conversation {name} is busy, please retry")
+        self._leases.hold(lock)
         try:
             yield
         finally:
-            # Expired, or Redis gone: either way the lock's timeout frees it.
+            self._leases.drop(lock)
+            # Expired, or Redis gone: either way the lease frees it.
             with contextlib.suppress(LockError, redis.RedisError):
                 lock.release()
 
@@ -106,6 +164,7 @@ class Runtime:
             delay = min(delay * 2, 5.0)
 
     def close(self) -> None:
+        self._leases.stop()
         self.sync.close()
 
 
