@@ -93,6 +93,18 @@ def _evaluate(args: argparse.Namespace) -> int:
     return evaluate(args)
 
 
+def _conversation_arguments(parser: argparse.ArgumentParser) -> None:
+    from bot.evaluate_conversations import add_arguments
+
+    add_arguments(parser)
+
+
+def _conversations(args: argparse.Namespace) -> int:
+    from bot.evaluate_conversations import main as conversations
+
+    return conversations(args)
+
+
 def _demo_data(args: argparse.Namespace) -> int:
     from actions.demo import DemoDataExists, generate
     from bot.config import Settings
@@ -308,6 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--threshold", type=float, help="out-of-scope threshold (default: the product's)")
     ev.add_argument("--json", action="store_true", help="print one JSON object on the last line")
     ev.set_defaults(func=_evaluate)
+    conv = nlu_sub.add_parser("conversations", help="play labelled conversations through the whole bot and score them")
+    _conversation_arguments(conv)
+    conv.set_defaults(func=_conversations)
 
     demo = sub.add_parser("demo-data", help="write a realistic, deterministic demo data set into the database")
     demo.add_argument("--orders", type=_at_least_showcase, default=300, help="how many orders (default 300)")
