@@ -1,6 +1,7 @@
-"""How long a knowledge-base import takes: dry run, first import, re-import unchanged, re-import edited.
+"""How long a knowledge-base import takes: dry run, first import, re-import unchanged, re-import edited;
+and what one import costs in time and memory, a normal one and an oversized one.
 
-    python bench/kb_import.py [--entries 10000] [--format yaml|csv|xlsx] [--postgres URL]
+    python bench/kb_import.py [--entries 10000] [--format yaml|csv|xlsx] [--postgres URL] [--only speed|cost]
 
 Generates entries shaped like the bundled ones (a zh and an en question and answer, 8 zh and
 6 en paraphrases, two tags) and imports them through `knowledge_base.transfer` into a fresh
@@ -9,11 +10,19 @@ for the run and dropped after it; the shared `test` database is only used to cre
 The baseline, in the same run on the same database, is importing 1,000 entries; for scale it
 also times 1,000 entries written one by one through `versions.create`, the per-entry path the
 staff API takes. Prints seconds, entries/s, and each figure per entry as a ratio of the baseline's.
+
+The cost section imports Excel files into a fresh SQLite file, each in a process of its own:
+a normal knowledge base (500 entries), the most an import takes, and 200,000 identical rows
+(a 200 KB file, refused). It prints the seconds, the peak memory the import added to the
+process (resident set, from /proc), and the size of the error list as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
+import multiprocessing
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -104,6 +114,70 @@ def show(name: str, results: list[tuple[str, int, float]]) -> None:
         print(f"{what:34}{count:8,}{seconds:9.2f}{count / seconds:11,.0f}{ratio:20.2f}x")
 
 
+# The cost of one import ------------------------------------------------------------------------
+
+
+def identical_rows(n: int) -> bytes:
+    """An Excel sheet of `n` copies of one row: a file of a few hundred KB with n rows to read."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("knowledge base")
+    sheet.append(["id", "topic", "question_zh", "question_en", "answer_zh", "answer_en"])
+    for _ in range(n):
+        sheet.append(["same_id", "refund", "问", "Q?", "答", "A."])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _proc_status_kb(key: str) -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(key + ":"))
+
+
+def _import_once(url: str, data: bytes, conn: Any) -> None:
+    """In a process of its own: import `data` as the HTTP API does, and send back what it cost."""
+    db = Database(url)
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # the peak resident set starts again from now
+    before = _proc_status_kb("VmRSS")
+    start = time.perf_counter()
+    try:
+        with db.session() as s:
+            report = transfer.import_file(s, data, "xlsx", name="bench", editor=EDITOR, dry_run=False)
+        outcome, errors = f"created {len(report.created):,}", 0
+    except transfer.ImportRejected as exc:
+        body = {"detail": str(exc), "errors": [p.as_dict() for p in exc.problems]}
+        outcome, errors = f"refused: {exc}", len(json.dumps(body, ensure_ascii=False).encode())
+    seconds = time.perf_counter() - start
+    conn.send((seconds, (_proc_status_kb("VmHWM") - before) / 1024, errors, outcome))
+    db.engine.dispose()
+
+
+def cost() -> None:
+    cases = [
+        ("normal knowledge base", as_file(generated("kb", 500), "xlsx")),
+        ("10,000 entries", as_file(generated("bulk", 10_000), "xlsx")),
+        ("200,000 identical rows", identical_rows(200_000)),
+    ]
+    print("\nCost of one Excel import into SQLite (a process each; memory: peak added resident set)")
+    print(f"{'':26}{'file MB':>8}{'seconds':>9}{'peak MB':>9}{'errors KB':>10}  outcome")
+    fork = multiprocessing.get_context("fork")
+    for name, data in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'cost.db'}"
+            db = Database(url)
+            db.migrate()
+            with db.session() as s:
+                seed(s, load_files())
+            db.engine.dispose()
+            parent, child = fork.Pipe()
+            worker = fork.Process(target=_import_once, args=(url, data, child))
+            worker.start()
+            seconds, peak, errors, outcome = parent.recv()
+            worker.join()
+        print(f"{name:26}{len(data) / 1e6:8.2f}{seconds:9.2f}{peak:9.0f}{errors / 1e3:10,.1f}  {outcome}")
+
+
 @contextmanager
 def bench_database(admin_url: str) -> Iterator[str | None]:
     """A PostgreSQL database of its own for the run, dropped afterwards; None if unreachable."""
@@ -130,7 +204,12 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--format", choices=transfer.FORMATS_IN, default="yaml")
     parser.add_argument("--postgres", default=PG_URL, help="a server to CREATE/DROP the bench database on")
+    parser.add_argument("--only", choices=("speed", "cost"), help="one of the two sections")
     args = parser.parse_args()
+    if args.only != "speed":
+        cost()
+    if args.only == "cost":
+        return
     size = len(as_file(generated("bulk", args.entries), args.format))
     print(f"{args.entries:,} generated entries, {args.format} file of {size / 1e6:.1f} MB; baseline {BASELINE:,}")
     with tempfile.TemporaryDirectory() as tmp:
