@@ -105,7 +105,7 @@ def kept(path: Path, make: Callable[[], str]) -> str:
     if path.exists() and path.read_text(encoding="utf-8").strip():
         os.chmod(path, 0o600)
         return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     value = make()
     with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
         f.write(value + "\n")

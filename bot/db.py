@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -67,9 +68,9 @@ def utcnow() -> datetime:
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL and a busy timeout so threads don't trip over locks."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = url.partition("///")[2].partition("?")[0]  # sqlite:// alone is in memory too
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _owner_only(Path(path))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -83,6 +84,14 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, pool_size=10, max_overflow=20)
     _ping_after_idle(engine)
     return engine
+
+
+def _owner_only(path: Path) -> None:
+    """The embedded database holds conversations and staff accounts: only its owner may read it
+    (SQLite gives the WAL and its index the database's mode), nor list a directory made for it."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)  # a database made before this was world-readable
 
 
 # A pooled connection idle longer than this is tested before use; one used a moment ago is

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,12 +19,14 @@ import pytest
 import redis
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.websockets import WebSocketDisconnect
 
 from bot.app import create_app
 from bot.cli import main
 from bot.config import ConfigError, Settings
+from bot.db import Database
 from bot.engine import Engine
 from bot.security import Guard, signed_headers
 from handoff.agents import hash_password
@@ -330,6 +333,9 @@ def test_cors_answers_the_configured_shop_only(tmp_path: Path, engine: Engine) -
         ("change-me-to-something-long-and-random-please", "placeholder"),
         ("your-secret-here-0123456789abcdefghijklmnop", "placeholder"),
         ("a" * 40, "placeholder"),
+        ("0123456789abcdef0123456789abcdef", "predictable"),
+        ("abcdefghijklmnopqrstuvwxyz0123456789", "predictable"),
+        ("9f86d081884c7d65" * 2, "predictable"),
     ],
 )
 def test_production_refuses_to_start_without_a_real_secret(secret: str | None, why: str) -> None:
@@ -353,3 +359,20 @@ def test_triage_serve_says_why_it_will_not_start(
     monkeypatch.setenv("TRIAGE_WEBHOOK_SECRET", "changeme-changeme-changeme-changeme")
     assert main(["serve", "--port", "1"]) == 2
     assert "TRIAGE_WEBHOOK_SECRET looks like a placeholder" in capsys.readouterr().err
+
+
+def test_the_demo_database_and_its_directory_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    old = os.umask(0o022)  # the usual umask, under which files are created world-readable
+    try:
+        settings = Settings.from_env({}, data_dir=str(tmp_path / "fresh"))
+        db = Database(settings.database_url)
+        db.migrate()
+        with db.session() as s:  # an open connection keeps the WAL and its index beside the database
+            made = {p.name: stat.S_IMODE(p.stat().st_mode) for p in settings.data_dir.iterdir()}
+            assert s.scalar(select(func.count()).select_from(Agent)) == 0
+    finally:
+        os.umask(old)
+        db.engine.dispose()
+    assert made.keys() >= {"triage.db", "triage.db-wal", "triage.db-shm"}
+    assert {name: oct(mode) for name, mode in made.items() if mode != 0o600} == {}
+    assert stat.S_IMODE(settings.data_dir.stat().st_mode) == 0o700
