@@ -4,9 +4,14 @@ Three kinds of caller reach the customer-facing routes (the REST webhook, `/mode
 `GET /conversations/{sender}` and the chat socket):
 
 - A channel integration on a server (a chat-app bridge, the merchant's site backend) signs each
-  request with the shared `TRIAGE_WEBHOOK_SECRET`: `X-Triage-Timestamp: <unix seconds>` and
-  `X-Triage-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>\\n<METHOD>\\n<path>\\n" + body)>`.
-  A signature older than five minutes is refused, so a captured request cannot be replayed later.
+  request with the shared `TRIAGE_WEBHOOK_SECRET`: `X-Triage-Timestamp: <unix seconds>`,
+  `X-Triage-Nonce: <16-64 random letters, digits, - or _>` (optional, recommended) and
+  `X-Triage-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>\\n<nonce>\\n<METHOD>\\n<path>\\n" + body)>`
+  (without a nonce, `"<timestamp>\\n<METHOD>\\n<path>\\n" + body`). Each signature is accepted
+  once: it is remembered in Redis for as long as its timestamp would pass (five minutes old at
+  most, 30 s ahead at most), so a captured request cannot be replayed, to this instance or
+  another. Two identical requests in one second need a nonce to tell them apart; a retry is
+  signed afresh. While Redis cannot remember a signature, signed requests get 503.
 - The web chat page holds a session token for its own sender id (`POST /chat/session`), signed
   with `TRIAGE_SECRET` (itsdangerous). It may speak and read as that sender only.
 - Staff logged in to the console or the knowledge-base page (`Authorization: Bearer <token>`)
@@ -23,11 +28,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import fakeredis
+import redis
 from fastapi import HTTPException, Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from limits import RateLimitItemPerMinute
@@ -35,27 +43,34 @@ from limits.storage import storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from bot.config import Settings
+from bot.runtime import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-triage-signature"
 TIMESTAMP_HEADER = "x-triage-timestamp"
+NONCE_HEADER = "x-triage-nonce"
 REPLAY_WINDOW_S = 300
+CLOCK_SKEW_S = 30  # how far ahead of this server's clock an integration's may run
+NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # never a method: the signed string reads one way only
 CHAT_TOKEN_DAYS = 30  # a returning customer keeps their conversation for a month of visits
 
 
-def signature(secret: str, timestamp: str, method: str, path: str, body: bytes) -> str:
-    """The signature a channel integration sends for one request."""
-    signed = f"{timestamp}\n{method.upper()}\n{path}\n".encode() + body
+def signature(secret: str, timestamp: str, method: str, path: str, body: bytes, nonce: str = "") -> str:
+    """The signature a channel integration sends for one request (its nonce, when it sends one, signed too)."""
+    head = f"{timestamp}\n{nonce}\n" if nonce else f"{timestamp}\n"
+    signed = f"{head}{method.upper()}\n{path}\n".encode() + body
     return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def signed_headers(secret: str, method: str, path: str, body: bytes = b"") -> dict[str, str]:
-    """Headers that authenticate one request (for integrations, the load benchmark and tests)."""
+    """Headers that authenticate one request, once (for integrations, the load benchmark and tests)."""
     timestamp = str(int(time.time()))
+    nonce = secrets.token_urlsafe(16)
     return {
         "X-Triage-Timestamp": timestamp,
-        "X-Triage-Signature": signature(secret, timestamp, method, path, body),
+        "X-Triage-Nonce": nonce,
+        "X-Triage-Signature": signature(secret, timestamp, method, path, body, nonce),
     }
 
 
@@ -92,10 +107,12 @@ def new_sender_id() -> str:
 class Guard:
     """Authentication of channel callers and rate limits, for one app."""
 
-    def __init__(self, settings: Settings, secret: str) -> None:
+    def __init__(self, settings: Settings, secret: str, seen: redis.Redis | None = None) -> None:
         self.production = settings.production
         self.webhook_secret = settings.webhook_secret
         self.tokens = ChatTokens(secret)
+        # Signatures already used, shared by every instance: REDIS_URL's Redis, or one in process.
+        self.seen = seen if seen is not None else replay_store(settings)
         self.per_sender = RateLimitItemPerMinute(settings.rate_per_sender) if settings.rate_per_sender else None
         self.per_ip = RateLimitItemPerMinute(settings.rate_per_ip) if settings.rate_per_ip else None
         self.logins = RateLimitItemPerMinute(10)
@@ -130,11 +147,39 @@ class Guard:
         if not self.webhook_secret:
             raise HTTPException(401, "signed requests are not accepted here: TRIAGE_WEBHOOK_SECRET is not set")
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > REPLAY_WINDOW_S:
-            raise HTTPException(401, f"X-Triage-Timestamp missing or more than {REPLAY_WINDOW_S} s away from now")
-        expected = signature(self.webhook_secret, timestamp, request.method, request.url.path, body)
-        if not hmac.compare_digest(expected, request.headers.get(SIGNATURE_HEADER, "")):
+        if not timestamp.isdigit():
+            raise HTTPException(401, "X-Triage-Timestamp missing: the time the request was signed, in unix seconds")
+        age = time.time() - int(timestamp)
+        if age > REPLAY_WINDOW_S:
+            raise HTTPException(
+                401, f"X-Triage-Timestamp is more than {REPLAY_WINDOW_S} s old: sign each request as it is sent"
+            )
+        if age < -CLOCK_SKEW_S:
+            raise HTTPException(
+                401,
+                f"X-Triage-Timestamp is more than {CLOCK_SKEW_S} s ahead of this server's clock: check the sender's clock",
+            )
+        nonce = request.headers.get(NONCE_HEADER, "")
+        if nonce and not NONCE.fullmatch(nonce):
+            raise HTTPException(401, "X-Triage-Nonce must be 16 to 64 letters, digits, - or _")
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        expected = signature(self.webhook_secret, timestamp, request.method, request.url.path, body, nonce)
+        if not hmac.compare_digest(expected, given):
             raise HTTPException(401, "X-Triage-Signature does not match the request")
+        self._first_use(given)
+
+    def _first_use(self, given: str) -> None:
+        """Remember a proven signature for as long as its timestamp would pass; 401 if it was seen."""
+        try:
+            first = self.seen.set(f"sig:{given.removeprefix('sha256=')}", 1, nx=True, ex=REPLAY_WINDOW_S + CLOCK_SKEW_S)
+        except redis.RedisError as exc:
+            raise ServiceUnavailable("signed requests cannot be checked for replays: Redis is unavailable") from exc
+        if not first:
+            raise HTTPException(
+                401,
+                "this signed request was received already: sign every request, retries too, afresh"
+                " (a new X-Triage-Nonce, or X-Triage-Timestamp)",
+            )
 
     def limit(self, request: Request, sender_id: str | None = None) -> None:
         """429 when this client address or sender has sent too much in the last minute."""
@@ -158,6 +203,13 @@ class Guard:
             raise HTTPException(
                 429, f"too many requests from this {kind}: at most {item.amount} a minute", {"Retry-After": "60"}
             )
+
+
+def replay_store(settings: Settings) -> redis.Redis:
+    """Where used signatures are remembered: REDIS_URL's Redis, or an in-process stand-in (embedded)."""
+    if settings.redis_url:
+        return redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+    return fakeredis.FakeRedis()
 
 
 def bearer(request: Request) -> str | None:
