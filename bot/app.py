@@ -212,8 +212,8 @@ def create_app(
     app.include_router(transfer_api.router)
     app.include_router(inbox_api.router)
     app.include_router(page.router)
-    app.mount("/console/static", StaticFiles(directory=desk_api.STATIC_DIR), name="console-static")
-    app.mount("/kb/static", StaticFiles(directory=page.STATIC_DIR), name="kb-static")
+    # The staff pages' files: staff/static/{common,console,kb}, the folder above the console's.
+    app.mount("/staff/static", StaticFiles(directory=desk_api.STATIC_DIR.parent), name="staff-static")
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 
     @app.exception_handler(InvalidMessage)

@@ -32,7 +32,7 @@ from handoff.service import DESK_CHANNEL, DeskError, HelpDesk, Notice, ticket_su
 
 R = TypeVar("R")
 MAX_BODY = 16 * 1024
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).parents[1] / "staff" / "static" / "console"  # staff/ owns the staff pages
 CONSOLE_PAGE = STATIC_DIR / "console.html"
 QUEUE_SHOWN = 200  # the front of the queue a console lists; the total comes alongside
 

@@ -1,4 +1,4 @@
-"""The staff page for the knowledge base, served at /kb (its assets under /kb/static)."""
+"""The staff page for the knowledge base, served at /kb (its assets under /staff/static)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).parents[1] / "staff" / "static" / "kb"  # staff/ owns the staff pages
 KB_PAGE = STATIC_DIR / "kb.html"
 
 router = APIRouter()

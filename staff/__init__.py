@@ -1,0 +1,1 @@
+"""Staff web layer: agent and KB web APIs, their auth, static pages."""
