@@ -19,8 +19,10 @@ Three kinds of caller reach the customer-facing routes (the REST webhook, `/mode
 
 In production every one of these routes needs one of the three; the embedded demo also lets
 anonymous callers in, so `curl` works out of the box. Rate limits (per sender and per client
-address) use the `limits` library: counters in Redis when REDIS_URL is set, so every instance
-counts together; in memory in the embedded mode.
+address; logins per address and per account) use the `limits` library: counters in Redis when
+REDIS_URL is set, so every instance counts together; in memory in the embedded mode. While Redis
+is down the message limits let requests through (the turn itself answers 503), but logins are
+counted in this instance's memory, so guessing passwords stays slow.
 """
 
 from __future__ import annotations
@@ -115,9 +117,11 @@ class Guard:
         self.seen = seen if seen is not None else replay_store(settings)
         self.per_sender = RateLimitItemPerMinute(settings.rate_per_sender) if settings.rate_per_sender else None
         self.per_ip = RateLimitItemPerMinute(settings.rate_per_ip) if settings.rate_per_ip else None
-        self.logins = RateLimitItemPerMinute(10)
+        self.logins = RateLimitItemPerMinute(10)  # from one address, and at one account
         storage = storage_from_string(settings.redis_url) if settings.redis_url else storage_from_string("memory://")
         self.limiter = SlidingWindowCounterRateLimiter(storage)
+        # Where logins are counted while the shared store is down: per instance, but still limited.
+        self.fallback = SlidingWindowCounterRateLimiter(storage_from_string("memory://"))
 
     def caller(self, request: Request, body: bytes = b"", *, is_staff: Callable[[str], bool] | None = None) -> Caller:
         """Who sent this request; raises 401 where production needs a caller and none is proven.
@@ -190,19 +194,31 @@ class Guard:
             if item is not None:
                 self._hit(item, kind, key)
 
-    def limit_logins(self, request: Request) -> None:
-        self._hit(self.logins, "login", client_address(request))
+    def limit_logins(self, request: Request, username: str) -> None:
+        """429 after ten tries a minute from one address, or at one account from any number of them."""
+        self._hit(self.logins, "login", client_address(request), fail_open=False)
+        account = hashlib.sha256(username.casefold().encode()).hexdigest()  # no usernames in Redis
+        self._hit(self.logins, "account", account, fail_open=False)
 
-    def _hit(self, item: RateLimitItemPerMinute, kind: str, key: str) -> None:
+    def _hit(self, item: RateLimitItemPerMinute, kind: str, key: str, *, fail_open: bool = True) -> None:
         try:
             allowed = self.limiter.hit(item, kind, key)
-        except Exception:  # the limiter's store is down: let the request through, the turn itself will 503
-            log.warning("rate limit not checked: its store is unavailable", exc_info=True)
-            return
+        except Exception:
+            if fail_open:  # the limiter's store is down: let the request through, the turn itself will 503
+                log.warning("rate limit not checked: its store is unavailable", exc_info=True)
+                return
+            log.warning("%s limit counted in this instance only: its store is unavailable", kind, exc_info=True)
+            allowed = self.fallback.hit(item, kind, key)
         if not allowed:
-            raise HTTPException(
-                429, f"too many requests from this {kind}: at most {item.amount} a minute", {"Retry-After": "60"}
-            )
+            raise HTTPException(429, f"{_TOO_MANY[kind]}: at most {item.amount} a minute", {"Retry-After": "60"})
+
+
+_TOO_MANY = {
+    "ip": "too many requests from this address",
+    "sender": "too many requests from this sender",
+    "login": "too many logins from this address",
+    "account": "too many logins to this account",
+}
 
 
 def replay_store(settings: Settings) -> redis.Redis:

@@ -159,8 +159,8 @@ async def console() -> FileResponse:
 
 @router.post("/api/agent/login")
 async def login(request: Request) -> dict[str, Any]:
-    request.app.state.guard.limit_logins(request)  # ten tries a minute from one address
     body = await read_json(request, Login, MAX_BODY)
+    request.app.state.guard.limit_logins(request, body.username)  # ten tries a minute per address and per account
 
     def work(s: Session) -> tuple[dict[str, Any] | None, list[Notice]]:
         found = accounts.login(s, username=body.username, password=body.password)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import redis
+from argon2 import PasswordHasher
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -29,7 +30,7 @@ from bot.config import ConfigError, Settings
 from bot.db import Database
 from bot.engine import Engine
 from bot.security import Guard, signed_headers
-from handoff.agents import hash_password
+from handoff import agents as accounts
 from handoff.models import Agent
 from tests.conftest import IN_CI
 from tests.servers import SECRET, WEBHOOK_SECRET
@@ -62,6 +63,8 @@ PUBLIC = {
     ("POST", "/api/agent/login"),
     ("POST", "/chat/session"),
 }
+# Argon2 at its cheapest: a test's logins take milliseconds, not most of a second each.
+QUICK = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 SAMPLE = {"ticket_id": "1", "entry_id": "shipping_dispatch_time", "sender_id": "walk-sender", "version": "1"}
 
 
@@ -72,7 +75,7 @@ def production_app(tmp_path: Path, engine: Engine, **env: str) -> TestClient:
                 Agent(
                     username=username,
                     display_name=username,
-                    password_hash=hash_password(PASSWORD),
+                    password_hash=QUICK.hash(PASSWORD),
                     role=role,
                     skills=["general"],
                 )
@@ -268,11 +271,59 @@ def test_a_flooding_sender_and_a_flooding_address_get_429_and_others_go_on(tmp_p
         assert c.get("/health").status_code == 200
 
 
+def within_one_window(needed: float = 5.0) -> None:
+    """Wait, if need be, for the next minute: the limits' windows are the clock's minutes, and ten
+    tries straddling two of them would count as fewer than ten."""
+    left = 60 - time.time() % 60
+    if left < needed:
+        time.sleep(left + 0.05)
+
+
 def test_guessing_passwords_is_slowed_to_ten_tries_a_minute(prod: TestClient) -> None:
+    within_one_window()
     tries = [
         prod.post("/api/agent/login", json={"username": "agent", "password": "guess"}).status_code for _ in range(11)
     ]
     assert tries == [401] * 10 + [429]
+
+
+def test_one_account_is_limited_to_ten_tries_a_minute_from_any_number_of_addresses(prod: TestClient) -> None:
+    app = prod.app
+    tries = []
+    within_one_window()
+    for i in range(11):  # a botnet: every try from an address of its own
+        elsewhere = TestClient(app, client=(f"10.0.{i}.7", 40000))
+        tries.append(elsewhere.post("/api/agent/login", json={"username": "boss", "password": "guess"}))
+    assert [t.status_code for t in tries] == [401] * 10 + [429]
+    assert "account" in tries[-1].json()["detail"]
+    assert login(prod, "agent")  # another account is not held up
+
+
+def test_logins_stay_limited_while_redis_is_unreachable(tmp_path: Path, engine: Engine) -> None:
+    with production_app(tmp_path, engine, REDIS_URL="redis://127.0.0.1:1/0") as dark:
+        within_one_window()
+        tries = [
+            dark.post("/api/agent/login", json={"username": "agent", "password": "guess"}).status_code
+            for _ in range(11)
+        ]
+        assert tries == [401] * 10 + [429]
+
+
+def test_an_unknown_username_costs_a_password_check_like_a_known_one(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+    real = accounts.check_password
+
+    def spy(password: str, stored: str) -> bool:
+        checked.append(stored)
+        return real(password, stored)
+
+    monkeypatch.setattr(accounts, "check_password", spy)
+    with engine.db.session() as s:
+        assert accounts.login(s, username="nobody-here", password="guess") is None
+    assert len(checked) == 1  # against a hash made as real ones are, so it takes as long to say no
+    assert checked[0].startswith("$argon2id$") and not accounts._HASHER.check_needs_rehash(checked[0])
 
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
