@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.nlu.entities import Entity, extract_entities
+from bot.nlu.human import asks_for_person
 from bot.nlu.language import Language, detect_language
 from bot.nlu.match import Candidate, Matcher
 from bot.nlu.normalize import normalize
@@ -17,6 +18,7 @@ from bot.nlu.sentiment import Sentiment, score_anger
 from knowledge_base.models import Entry
 
 OUT_OF_SCOPE = "out_of_scope"
+HUMAN_REQUEST = "human_request"
 # More changed entries than this in one reload refit the matcher rather than update it.
 MAX_INCREMENTAL = 20
 # Rasa's button payload syntax: /intent or /intent{"key": "value"}.
@@ -100,6 +102,11 @@ class NLU:
         sentiment = score_anger(text, previous_texts)
         if payload := self._payload(text):
             return payload
+        if HUMAN_REQUEST in self.entries and asks_for_person(text):
+            # Its own detector, not the matcher: any wording, script, dialect, pinyin or typo.
+            entry = self.entries[HUMAN_REQUEST]
+            ranked = [Candidate(entry.id, 1.0, 1.0, 1.0, 1.0, "(the request-for-a-person detector)")]
+            return Parse(text, language, entry.id, 1.0, entry.topic, None, ranked, entities, sentiment)
         # Nothing left after normalising (only emoji or punctuation): nothing to match.
         readable = self._readable(text)
         if readable != text:

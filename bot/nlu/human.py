@@ -1,0 +1,154 @@
+"""Does the customer ask for a person? A detector of its own, not one FAQ entry among many.
+
+Answering "转人工" with instructions on how to reach a person is what customers hate most in
+service bots, and a matcher that learnt a few phrasings misses the rest: 找客服小姐姐, 搵個真人,
+"is there anyone there I can talk to", zhuan rengong, 转人公. So the request is recognised by
+what it is made of, in any script, dialect, pinyin and typo:
+
+- someone to talk to: 人工 / 真人 / 活人 / 客服 with a verb of asking (找, 要, 转, 接, 叫 …), or
+  "human / real person / agent / operator / representative / staff" asked for in English;
+- away from the bot: 不要机器人, 别让机器人回, 跟机器说不清, "stop the bot", "not a bot";
+- 人工 heard rather than spelt: the message's pinyin holds "ren gong" (转人公, 仁工, rengong).
+
+It stays out of the way of what only sounds like it: a question about the service (客服几点上班,
+"what are your agents' hours", the hotline) is an FAQ; asking whether the bot is a person is
+small talk; 不用转人工 / "no need for an agent" declines; 人工智能 and 人工费 are other words.
+Pure: text in, a verdict out.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+
+from bot.nlu.normalize import normalize
+
+# --- Chinese, after normalise() (Simplified, Cantonese words in Mandarin, lower case) -----------
+_PERSON_ZH = (
+    r"(?:人工|真人|活人|真的人|客服|工作人员|服务员|小姐姐|小哥哥|专员|坐席|经理|主管|负责人"
+    # A bare 人 only where it ends the ask (找个人跟我说, 换个人来), not 找人代付, 要人脸识别, 申请人.
+    r"|human|agent|real ?person|person|staff|人(?=$|来|跟|和|同|吧|啊|呀|出来|帮我|聊|说|讲|处理))"
+)
+_ASK_ZH = r"(?:转|转接|接|找|要|叫|喊|换|给我|帮我转|帮我接|请|让|来|派|安排|接通|连线)"
+_ZH_REQUEST = re.compile(
+    # 转人工, 找个真人, 帮我接一下人工客服, 叫你们客服出来, 给我换个人来
+    rf"{_ASK_ZH}\s*(?:一下|一个|个|下|位|你们的|你们|你哋|你们家)*\s*(?:真正的|真|活)?{_PERSON_ZH}"
+    # 我要跟客服本人说话, 让代收专员直接联系我
+    r"|(?:跟|和|同)(?:客服|人工|真人|活人)(?:本人)?(?:说|讲|聊|谈|沟通)"
+    r"|(?:让|请|叫).{0,8}(?:专员|客服|工作人员|人工).{0,6}(?:联系|打电话给|回电话给|回电)我"
+    # 人工客服, 人工服务, 真人客服, 客服小姐姐, a bare 人工 / 真人 (checked whole-message below)
+    r"|人工(?:客服|服务|坐席|接待|回复)|真人(?:客服|回复|服务)|活人|客服(?:小姐姐|小哥哥|妹妹|美女|mm|姐姐)?(?:在吗|在不在)"
+    # 有没有真人, 有真人吗, 有没有人可以跟我说
+    r"|有没有(?:真人|活人|人工|客服)|有(?:真人|人工)吗|有没有人(?:可以|能)?(?:跟|和|同)我(?:说|聊|讲|谈|倾)"
+    # away from the bot
+    r"|(?:不要|别|不想|不想要|不用|不需要)(?:再)?(?:跟|和|同)?(?:你|这个|这)?(?:机器人|机器|ai|robot|bot|自动回复)"
+    r"|(?:跟|和|同)(?:你|机器人|机器|ai)(?:说|讲|聊)(?:不清|不明白|不通)"
+    r"|机器人(?:听不懂|看不懂|答不了|回答不了|解决不了|说不清|没用)"
+    r"|(?:换|找)(?:一个|个)?(?:人|真人|活人)(?:来|跟我|和我|吧)"
+)
+# 不用转人工 / 不需要人工了: declined, not asked for.
+_ZH_DECLINED = re.compile(r"(?:不用|不需要|不必|没必要|无需|先不)(?:帮我)?(?:转|找|接)?(?:人工|真人|客服)")
+# Questions about the service, not a request for it: when, which number, how long.
+_ZH_ABOUT = re.compile(
+    r"几点|什么时候|时间|上班|下班|电话|热线|号码|邮箱|多久|多长时间|营业|工作日|周末|节假日|在线时间|服务时间"
+    r"|晚上|半夜|凌晨|早上|夜里|[0-9一二三四五六七八九十两]+点|怎么联系|如何联系|怎样联系"
+)
+# Asking whether the bot is a person: small talk.
+_ZH_IS_BOT = re.compile(r"(?:你|你们|这)(?:是|系)(?:不是)?(?:真人|机器人|机械人|人工|人|ai|机器)")
+_ZH_PERSON_WORD = re.compile(r"人工|客服|真人|human|agent|real person")
+# Nothing but asking: 人工 / 人工人工人工 / human 人工 人工!!! / 真人 please.
+_ZH_ONLY_ASKING = re.compile(
+    r"(?:人工|客服|人工客服|真人|真人客服|human|agent|real person|pls|plz|please|请|快|快点|赶紧|马上|啊|呀|吧|谢谢|\s)+"
+)
+# 人工 in other words.
+_ZH_OTHER_WORDS = re.compile(r"人工智能|人工费|人工成本|人工合成|人工降雨|人工湖|人工草|人工呼吸|人工授精")
+
+# --- English, lower case ---------------------------------------------------------------------
+_PERSON_EN = (
+    r"(?:a\s+|an\s+|the\s+|some\s+|your\s+|real\s+|live\s+|actual\s+|human\s+)*"
+    r"(?:human(?:\s+being)?|humna|huamn|hooman|person|people|agent|operator|representative|rep|staff|someone|somebody"
+    r"|anyone|anybody|customer\s+service(?:\s+(?:person|agent|rep|representative|officer))?|cs|supervisor|manager)"
+)
+_STRONG_PERSON_EN = (
+    r"(?:a\s+|an\s+|the\s+|some\s+|your\s+|real\s+|live\s+|actual\s+)*"
+    r"(?:human|humna|huamn|hooman|real\s+person|agent|operator|representative|rep|staff|manager|supervisor"
+    r"|customer\s+service\s+(?:person|agent|rep|representative|officer))"
+)
+_EN_REQUEST = re.compile(
+    rf"\b(?:talk|speak|chat|connect|transfer)(?:\s+(?:me|us|to|with|through|over|in|on|for|it))*\s+{_PERSON_EN}\b"
+    rf"|\b(?:put|get|give|let|bring|want|need|like|prefer|escalate|switch|pass)"
+    rf"(?:\s+(?:me|us|to|with|through|over|in|on|for|it))*\s+{_STRONG_PERSON_EN}\b"
+    r"|\b(?:human|real\s+person|real\s+human|live\s+(?:agent|person|chat|support)|agent|operator|representative"
+    r"|humna|huamn|hooman|real\s+people|someone\s+real|somebody\s+real|actual\s+(?:person|human))"
+    r"\s*(?:pls|plz|please|pleaseee*|now|asap|thx|thanks|!|\?|$)"
+    r"|\b(?:stop|no\s+more|enough\s+(?:of|with))\s+(?:the\s+|this\s+|your\s+)?(?:bot|robot|machine|auto\s*reply)"
+    r"|\b(?:not|no)\s+(?:a\s+|the\s+|this\s+)?(?:bot|robot|machine)\b(?!\?)"
+    r"|\bis\s+there\s+(?:any|some)(?:one|body)\s+(?:there\s+|real\s+)?(?:i|we)\s+can\s+(?:talk|speak|chat)"
+    r"|\b(?:anyone|anybody|someone|somebody)\s+(?:real|human|alive)\b"
+    r"|\b(?:someone|somebody|a\s+person)\s+(?:who|that)\s+(?:can|could|will)\s+(?:actually\s+|really\s+)?help"
+)
+_EN_DECLINED = re.compile(
+    r"\b(?:no\s+need|don'?t\s+need|do\s+not\s+need|not\s+necessary|won'?t\s+need)\s+(?:for\s+|of\s+|to\s+\w+\s+(?:to|with)\s+)?"
+    r"(?:a\s+|an\s+|the\s+)?(?:human|person|agent|staff|operator)"
+)
+_EN_ABOUT = re.compile(
+    r"\b(?:when|what\s+time|hours?|open|opening|available|availability|hotline|phone|call|number|email"
+    r"|how\s+long|weekend|holiday)\b"
+)
+_EN_ASKING_NOW = re.compile(r"\b(?:now|asap|pls|plz|please|right\s+away|immediately|i\s+want|i\s+need|let\s+me)\b")
+_EN_IS_BOT = re.compile(
+    r"\b(?:are\s+(?:you|u)|r\s+u|(?:could|can|would)\s+(?:you|u)\s+be|is\s+this|if\s+(?:you|u)\s+(?:are|r)"
+    r"|am\s+i\s+(?:talking|chatting|speaking)\s+(?:to|with))\s+(?:a\s+|an\s+|someone\s+|somebody\s+)?"
+    r"(?:actual|real|live|human|bot|robot|machine|ai|person|computer)"
+)
+
+# --- 人工 heard: the message's pinyin, and pinyin typed as such --------------------------------
+# Asked for (zhuan rengong, 转人公) or said alone (rengong kefu); not 家人共享 (jia ren gong xiang).
+_PINYIN_REQUEST = re.compile(
+    r"\b(?:zhuan|jie|zhao|yao|qing|gei\s*wo)\s*(?:jie\s*|ge\s*|yi\s*ge\s*|xia\s*)?ren\s*gong\b"
+    r"|^\s*ren\s*gong(?:\s*ke\s*fu)?(?:\s*ren\s*gong)*\s*$"
+    r"|\bzhuan\s*(?:jie\s*)?(?:zhen\s*ren|ke\s*fu)\b|\bzhen\s*ren\s*ke\s*fu\b"
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def asks_for_person(text: str) -> bool:
+    """The customer wants to talk to a person now (not: asks about the service, or whether we are one)."""
+    return _verdict(text[:500])
+
+
+@lru_cache(maxsize=4096)
+def _verdict(text: str) -> bool:
+    zh = normalize(text)
+    en = " ".join(text.lower().split())
+    if _ZH_IS_BOT.search(zh) or _EN_IS_BOT.search(en):
+        return False
+    if _ZH_DECLINED.search(zh) or _EN_DECLINED.search(en):
+        return False
+    plain = _ZH_OTHER_WORDS.sub("", zh)
+    if "投诉" in plain:  # a complaint asks for a person too, and is handled as one (its queue, its priority)
+        return False
+    if _ZH_ONLY_ASKING.fullmatch(plain) and _ZH_PERSON_WORD.search(plain):
+        return True
+    if _ZH_REQUEST.search(plain):
+        return not _about_service_zh(plain)
+    if _EN_REQUEST.search(en):
+        return not (_EN_ABOUT.search(en) and not _EN_ASKING_NOW.search(en))
+    return _heard(plain, en)
+
+
+def _about_service_zh(zh: str) -> bool:
+    """客服几点上班 / 人工客服电话多少: about the service. 现在转人工 / 转人工谢谢 is still a request."""
+    return bool(_ZH_ABOUT.search(zh)) and not re.search(r"转|接|找|叫|给我|帮我|马上|现在|立刻|赶紧", zh)
+
+
+def _heard(zh: str, en: str) -> bool:
+    """人工 typed in pinyin (zhuan rengong) or by a homophone (转人公, 仁工)."""
+    if _PINYIN_REQUEST.search(en):
+        return True
+    cjk = "".join(_CJK.findall(zh))
+    if not cjk or "人工" in cjk:  # spelt right, and the rules above did not take it: another 人工
+        return False
+    return bool(_PINYIN_REQUEST.search(" ".join(lazy_pinyin(cjk))))

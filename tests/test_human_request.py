@@ -1,0 +1,83 @@
+"""Asking for a person, in any words, is recognised as such and handed over at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.human import asks_for_person
+from tests.conftest import Chat
+
+ASKED = [
+    "转人工",
+    "人工",
+    "人工人工人工",
+    "我要找人工客服",
+    "找客服小姐姐",
+    "帮我转接一下人工客服，谢谢",
+    "不要机器人 给我找个真人",
+    "跟机器说不清楚，换个活人来",
+    "唔該轉真人",
+    "可唔可以搵個真人同我傾",
+    "叫你哋客服出嚟",
+    "有冇真人啊",
+    "zhuan rengong",
+    "wo yao zhuan ren gong",
+    "转人公",
+    "我要仁工",
+    "帮我转个human",
+    "我要real person",
+    "human please",
+    "humna pls",
+    "agent",
+    "is there anyone there I can talk to",
+    "can i speak to an agent please",
+    "let me talk to a real person, this bot doesn't get it",
+    "you're just a bot, get me a human",
+    "stop the bot",
+    "get me someone who can actually help",
+]
+NOT_ASKED = [
+    "人工客服几点下班",
+    "晚上十点以后还有人工吗",
+    "客服电话多少",
+    "怎么联系客服",
+    "what are your customer service hours",
+    "are you a real person?",
+    "你是机器人吗",
+    "你係真人定機械人？",
+    "不用转人工了谢谢",
+    "no need for an agent, thanks",
+    "人工智能是什么",
+    "人工费怎么算",
+    "如何与家人共享花呗额度",
+    "花呗找人代付可以吗",
+    "我是客服小姐姐推荐来的",
+    "i need someone to pick up my parcel",
+    "谢谢",
+    "有人吗",
+    "我要退货",
+    "客服说帮我处理结果一直拖着 我要找你们领导投诉",
+]
+
+
+@pytest.mark.parametrize("text", ASKED)
+def test_a_request_for_a_person_is_recognised_in_any_words(text: str) -> None:
+    assert asks_for_person(text)
+
+
+@pytest.mark.parametrize("text", NOT_ASKED)
+def test_questions_about_the_service_and_other_words_are_not_requests(text: str) -> None:
+    assert not asks_for_person(text)
+
+
+@pytest.mark.parametrize("text", ["找客服小姐姐", "zhuan rengong", "is there anyone there I can talk to", "转人公"])
+def test_the_bot_hands_over_instead_of_explaining_how_to_reach_a_person(chat: Chat, text: str) -> None:
+    chat.say(text)
+    assert chat.handed_over, chat.text
+    assert "转人工" not in chat.text or "正在" in chat.text  # never the instructions on how to ask
+
+
+def test_a_question_about_the_hours_is_answered(chat: Chat) -> None:
+    chat.say("人工客服几点下班")
+    assert not chat.handed_over
+    assert "22:00" in chat.text
