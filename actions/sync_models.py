@@ -7,6 +7,7 @@ merchant's own id, which is what the sync upserts on.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeAlias, TypeVar
@@ -59,6 +60,14 @@ else:
     RefundStatus = Literal[REFUND_STATUSES]
 
 Carrier = Literal["ZTO", "SF", "YTO", "JD", "YX"]
+D = TypeVar("D", date, datetime)
+
+# The merchant's records fall well inside these; year 1 or 9999 is a typo, and past what a
+# datetime can hold once moved to UTC.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+# C0 controls but tab and line breaks, and DEL: PostgreSQL text cannot hold NUL, and an escape
+# or a bell in a name would reach the bot's replies and the agents' screens.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _iso_text(value: Any) -> Any:
@@ -68,26 +77,43 @@ def _iso_text(value: Any) -> Any:
     raise ValueError("must be an ISO 8601 string")
 
 
+def _plausible_year(value: D) -> D:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"must be in the years {FIRST_YEAR} to {LAST_YEAR}")
+    return value
+
+
 def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _printable(text: str) -> str:
+    if _CONTROL.search(text):
+        raise ValueError("must not contain control characters (tabs and line breaks aside)")
+    return text
+
+
+Printable = AfterValidator(_printable)
+
+
 # Non-empty strings no longer than their column.
-Str20 = Annotated[str, Field(min_length=1, max_length=20)]
-Str40 = Annotated[str, Field(min_length=1, max_length=40)]
-Str60 = Annotated[str, Field(min_length=1, max_length=60)]
-Str80 = Annotated[str, Field(min_length=1, max_length=80)]
-Str120 = Annotated[str, Field(min_length=1, max_length=120)]
-Str200 = Annotated[str, Field(min_length=1, max_length=200)]
-Str300 = Annotated[str, Field(min_length=1, max_length=300)]
+Str20 = Annotated[str, Field(min_length=1, max_length=20), Printable]
+Str40 = Annotated[str, Field(min_length=1, max_length=40), Printable]
+Str60 = Annotated[str, Field(min_length=1, max_length=60), Printable]
+Str80 = Annotated[str, Field(min_length=1, max_length=80), Printable]
+Str120 = Annotated[str, Field(min_length=1, max_length=120), Printable]
+Str200 = Annotated[str, Field(min_length=1, max_length=200), Printable]
+Str300 = Annotated[str, Field(min_length=1, max_length=300), Printable]
 # `2025-06-18T10:00:00+08:00`: a zone is required; stored in UTC.
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_to_utc)]
-Day = Annotated[date, BeforeValidator(_iso_text)]
+Timestamp = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_plausible_year), AfterValidator(_to_utc)
+]
+Day = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_plausible_year)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Phone = Annotated[str, Field(pattern=r"^1[3-9]\d{9}$", description="11-digit mainland mobile number")]
 OrderNo = Annotated[str, Field(pattern=r"^YX\d{14}$", description="YX + 14 digits, as customers see it")]
 WaybillNo = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{4,40}$")]
-ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S+$")]
+ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S+$"), Printable]
 SkuCode = ExternalId
 Last4 = Annotated[str, Field(pattern=r"^\d{4}$")]
 Count = Annotated[int, Field(ge=0, le=2_000_000_000)]

@@ -90,6 +90,17 @@ def shipment(**changes: Any) -> dict[str, Any]:
     return {"order_no": ORDER_NO, "carrier": "SF", "waybill_no": WAYBILL, "status": "in_transit", **changes}
 
 
+def payment(**changes: Any) -> dict[str, Any]:
+    return {
+        "external_id": "PAY1",
+        "order_no": ORDER_NO,
+        "method": "wechat",
+        "status": "paid",
+        "amount": "198.00",
+        **changes,
+    }
+
+
 def put(api: TestClient, resource: str, *items: dict[str, Any]) -> Any:
     return api.put(f"/api/sync/{resource}", json={"items": list(items)})
 
@@ -372,6 +383,57 @@ def test_invalid_item_is_422_naming_the_field(api: TestClient, resource: str, it
     response = put(api, resource, item)
     assert response.status_code == 422
     assert response.json()["detail"].startswith(field + ":"), response.text
+
+
+@pytest.mark.parametrize(
+    ("resource", "item", "field"),
+    [
+        ("customers", customer(name="王\x00小明"), "items.0.name"),
+        ("customers", customer(external_id="C\x00"), "items.0.external_id"),
+        ("customers", customer(bank_name="工商银行\x1b[2J"), "items.0.bank_name"),
+        ("products", product(aliases=["T恤", "短袖\x07"]), "items.0.aliases.1"),
+        ("orders", order(address="南山区\x00科技园路1号"), "items.0.address"),
+        ("holidays", {"day": "2026-10-01", "name_zh": "国庆\x00", "name_en": "National Day"}, "items.0.name_zh"),
+    ],
+    ids=["nul-name", "nul-id", "escape", "nested-list", "address", "holiday"],
+)
+def test_a_control_character_in_a_synced_text_is_422_naming_the_field(
+    api: TestClient, engine: Engine, resource: str, item: dict[str, Any], field: str
+) -> None:
+    """PostgreSQL text cannot hold NUL, and no name or address holds an escape or a bell."""
+    ok(api, "customers", customer())
+    response = put(api, resource, item)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith(f"{field}: Value error, must not contain control characters")
+
+
+def test_tabs_and_line_breaks_in_a_synced_text_are_kept(api: TestClient) -> None:
+    ok(api, "customers", customer())
+    ok(api, "products", product())
+    ok(api, "orders", order(address="南山区科技园路1号\n3栋\t502"))
+    assert api.get(f"/api/sync/orders/{ORDER_NO}").json()["address"] == "南山区科技园路1号\n3栋\t502"
+
+
+@pytest.mark.parametrize(
+    ("resource", "item", "field"),
+    [
+        ("orders", order(created_at="0001-01-01T00:00:00+08:00"), "items.0.created_at"),
+        ("orders", order(created_at="9999-12-31T23:59:59-08:00"), "items.0.created_at"),
+        ("payments", payment(paid_at="0001-01-01T07:00:00+08:00"), "items.0.paid_at"),
+        ("shipments", shipment(events=[event("e1", "9999-12-31T20:00:00-05:00")]), "items.0.events.0.occurred_at"),
+        ("orders", order(created_at="1999-12-31T23:59:59+00:00"), "items.0.created_at"),
+        ("holidays", {"day": "0001-01-01", "name_zh": "元旦", "name_en": "New Year"}, "items.0.day"),
+        ("holidays", {"day": "9999-12-31", "name_zh": "除夕", "name_en": "New Year's Eve"}, "items.0.day"),
+    ],
+    ids=["year-1", "year-9999", "optional", "nested", "1999", "day-1", "day-9999"],
+)
+def test_a_date_outside_the_years_2000_to_2100_is_422_naming_the_field(
+    api: TestClient, resource: str, item: dict[str, Any], field: str
+) -> None:
+    """Year 1 at +08:00 or 9999 at -08:00 is past what a datetime can hold in UTC: it was a 500."""
+    response = put(api, resource, item)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith(f"{field}: Value error, must be in the years 2000 to 2100")
 
 
 def test_one_invalid_item_refuses_the_whole_batch(api: TestClient, engine: Engine) -> None:
