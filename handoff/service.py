@@ -316,6 +316,7 @@ class HelpDesk:
             status = session.scalar(select(Ticket.status).where(Ticket.id == ticket_id))
             if status not in (QUEUED, OFFLINE):
                 raise Conflict(f"ticket {ticket_id} is no longer waiting")
+        self._lock_seats(session, agent.id)
         busy = self.open_chats(session, agent.id)
         if busy >= agent.max_chats:
             self._requeue(session, ticket_id)
@@ -363,6 +364,21 @@ class HelpDesk:
         return [
             Notice(desk_event={"type": "ticket_escalated", "ticket_id": ticket.id, "ticket": ticket_summary(ticket)})
         ]
+
+    def _lock_seats(self, session: Session, agent_id: int) -> None:
+        """Hold the agent's row until the commit: their open chats are counted and a chat is given
+        to them one claim at a time, through whichever instance the claims come (`max_chats`)."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(Agent.id).where(Agent.id == agent_id).with_for_update())
+        else:
+            # SQLite locks the whole database, and only from a transaction's first write: writing
+            # first puts the count that follows inside the write, where no other writer gets in.
+            session.execute(
+                update(Agent)
+                .where(Agent.id == agent_id)
+                .values(max_chats=Agent.max_chats)
+                .execution_options(synchronize_session=False)
+            )
 
     def open_chats(self, session: Session, agent_id: int) -> int:
         """How many chats the agent owns right now (their seats taken)."""
@@ -430,6 +446,8 @@ class HelpDesk:
     def transfer(
         self, session: Session, ticket_id: int, agent: Agent, *, queue: str | None = None, to_agent: Agent | None = None
     ) -> list[Notice]:
+        if to_agent is not None:
+            self._lock_seats(session, to_agent.id)  # the agent's row before the ticket's, as a claim does
         ticket, conv = self.owned(session, ticket_id, agent)
         lang = conv.language or "zh"
         notices = [Notice(conv.sender_id, line("transferred", lang), custom={"system": True, "handoff": True})]

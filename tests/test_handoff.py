@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -470,3 +471,87 @@ def test_an_absurd_ticket_id_is_a_clear_422_not_a_500(api: TestClient, desk_engi
     wang, _ = two_agents
     assert api.get("/api/agent/tickets/43348143229554011406336", headers=wang).status_code == 422
     assert api.post("/api/agent/tickets/0/claim", headers=wang).status_code == 422
+
+
+def _waiting_tickets(engine: Engine, count: int, queue: str = "general") -> list[int]:
+    """`count` tickets waiting in `queue`, in SQL and in the Redis queue, without a chat each."""
+    from bot.store import Conversation
+
+    desk = engine.desk
+    assert desk is not None
+    now = desk.now()
+    with engine.db.session() as s:
+        convs = [Conversation(sender_id=f"w{i}", channel="rest", slots={}, meta={}) for i in range(count)]
+        s.add_all(convs)
+        s.flush()
+        rows = [
+            Ticket(
+                conversation_id=c.id,
+                reason="human_request",
+                queue=queue,
+                created_at=now + timedelta(microseconds=i),
+                first_response_due=now + timedelta(minutes=3),
+            )
+            for i, c in enumerate(convs)
+        ]
+        s.add_all(rows)
+        s.flush()
+        ids = [t.id for t in rows]
+        for t in rows:
+            desk.queue.push(t.id, queue, 0, t.created_at)
+    return ids
+
+
+def test_max_chats_holds_for_simultaneous_claims_through_two_instances_on_one_store(
+    tmp_path: Any, desk_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight claims at once by an agent with two seats, from threads of two instances sharing the
+    embedded store (each its own engine, so its own session turns): two chats, never more. The
+    count of open chats is slowed down, so every claim has counted before the first commits
+    unless the count is made inside the claim's write (an agent-row lock)."""
+    import threading
+
+    from bot.db import Database
+    from handoff.service import Conflict, HelpDesk
+
+    desk = desk_engine.desk
+    assert desk is not None
+    ids = _waiting_tickets(desk_engine, 8)
+    with desk_engine.db.session() as s:
+        me = s.scalars(select(Agent).where(Agent.username == "wang")).one()
+        me.max_chats = 2
+        s.flush()
+        s.expunge(me)
+    counted = HelpDesk.open_chats
+
+    def slow_count(self: HelpDesk, session: Any, agent_id: int) -> int:
+        busy = counted(self, session, agent_id)
+        time.sleep(0.3)
+        return busy
+
+    monkeypatch.setattr(HelpDesk, "open_chats", slow_count)
+    instances = [desk_engine.db, Database(desk_engine.db.url)]
+    start = threading.Barrier(len(ids))
+    won: list[int] = []
+
+    def click(i: int, ticket_id: int) -> None:
+        start.wait()
+        try:
+            with instances[i % 2].session() as s:
+                desk.claim(s, ticket_id, me)
+        except Conflict:
+            return
+        won.append(ticket_id)
+
+    threads = [threading.Thread(target=click, args=(i, t)) for i, t in enumerate(ids)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    instances[1].engine.dispose()
+    assert len(won) == 2
+    with desk_engine.db.session() as s:
+        assert desk.open_chats(s, me.id) == 2
+        waiting = s.scalars(select(Ticket.id).where(Ticket.status == "queued")).all()
+    assert sorted(waiting) == sorted(set(ids) - set(won))
+    assert sorted(t for _, t in desk.queue.waiting(["general"])) == sorted(waiting)  # the refused are back

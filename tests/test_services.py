@@ -268,7 +268,9 @@ def test_100_agents_claiming_the_same_1000_tickets_each_end_up_owned_once(pg_url
     engine.db.engine.dispose()
 
 
-def _agent_token(base: str, pg: str, username: str = "desk1") -> dict[str, str]:
+def _agent_token(
+    base: str, pg: str, username: str = "desk1", *, skills: list[str] | None = None, max_chats: int = 3
+) -> dict[str, str]:
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
@@ -283,7 +285,8 @@ def _agent_token(base: str, pg: str, username: str = "desk1") -> dict[str, str]:
                     username=username,
                     display_name="值班",
                     password_hash=hash_password("pw-for-tests"),
-                    skills=["general", "tracking", "payments", "claims", "supervisor"],
+                    skills=skills or ["general", "tracking", "payments", "claims", "supervisor"],
+                    max_chats=max_chats,
                 )
             )
     db.dispose()
@@ -363,3 +366,28 @@ def test_one_conversation_written_to_two_instances_at_once_stays_in_order(pg_url
         else:
             turns[-1].append(m["text"])
     assert all(turns) and len(turns) == 10
+
+
+def test_simultaneous_claims_by_one_agent_across_two_instances_respect_max_chats(pg_url: str, tmp_path: Path) -> None:
+    """Eight claims at once by an agent with two seats, alternately at two instances: two chats
+    are theirs, the other six are refused and still waiting (the agent's row is locked while
+    their open chats are counted and the claim is made)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = {"DATABASE_URL": pg_url, "REDIS_URL": _desk_redis(10), **DESK_HOURS}
+    with spawn_triage(env, tmp_path) as (a, _), spawn_triage(env, tmp_path) as (b, _):
+        for i in range(8):
+            say(a, f"cap-{i}", "转人工")
+        headers = _agent_token(a, pg_url, "capped", skills=["general"], max_chats=2)
+        ids = [t["id"] for t in httpx.get(f"{a}/api/agent/queue", headers=headers).json()["waiting"]]
+        assert len(ids) == 8
+
+        def claim(i: int) -> int:
+            base = (a, b)[i % 2]
+            return httpx.post(f"{base}/api/agent/tickets/{ids[i]}/claim", headers=headers, timeout=30).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(claim, range(8)))
+        assert sorted(codes) == [200] * 2 + [409] * 6
+        listing = httpx.get(f"{b}/api/agent/queue", headers=headers).json()
+        assert len(listing["mine"]) == 2 and len(listing["waiting"]) == 6
