@@ -157,7 +157,8 @@ def main(args: argparse.Namespace) -> int:
         entries = load_files()
         by_topic = True
     threshold = args.threshold if args.threshold is not None else settings.oos_threshold
-    nlu = NLU.build(entries, Thresholds(oos=threshold, answer=max(threshold, settings.answer_threshold)))
+    thresholds = Thresholds(oos=threshold, answer=max(threshold, settings.answer_threshold))
+    nlu = NLU.build(entries, thresholds, merchant_rules=not args.train)  # the desk's rules are for its own KB
     build_s = time.perf_counter() - start
     if args.validation:
         threshold = choose_threshold(predict(nlu, read_rows(args.validation), by_topic=by_topic))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.nlu.elsewhere import elsewhere
 from bot.nlu.entities import Entity, extract_entities
 from bot.nlu.human import asks_for_person
 from bot.nlu.language import Language, detect_language
@@ -66,21 +67,30 @@ class Parse:
 class NLU:
     """Parses messages against one knowledge base; build a new one when the entries change."""
 
-    def __init__(self, entries: Sequence[Entry], matcher: Matcher, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        matcher: Matcher,
+        thresholds: Thresholds | None = None,
+        merchant_rules: bool = True,
+    ) -> None:
         self.entries = {e.id: e for e in entries}
         self.matcher = matcher
         self.thresholds = thresholds or Thresholds()
+        # The desk's own detectors (a request for a person, another business's affairs) run before
+        # the matcher; off when the matcher is measured on another domain's data (public sets).
+        self.merchant_rules = merchant_rules
         self._pinyin: PinyinReader | None = None
 
     @classmethod
-    def build(cls, entries: Sequence[Entry], thresholds: Thresholds | None = None) -> NLU:
+    def build(cls, entries: Sequence[Entry], thresholds: Thresholds | None = None, merchant_rules: bool = True) -> NLU:
         examples = [(text, e.id) for e in entries for text in e.examples()]
-        return cls(entries, Matcher.train(examples), thresholds)
+        return cls(entries, Matcher.train(examples), thresholds, merchant_rules)
 
     def refit(self, entries: Sequence[Entry]) -> NLU:
         """This NLU for changed entries, fast: the matcher keeps its calibrator (see Matcher.refit)."""
         examples = [(text, e.id) for e in entries for text in e.examples()]
-        return NLU(entries, self.matcher.refit(examples), self.thresholds)
+        return NLU(entries, self.matcher.refit(examples), self.thresholds, self.merchant_rules)
 
     def update(self, entries: Sequence[Entry]) -> NLU:
         """This NLU for changed entries, incrementally: only the entries whose phrasings changed
@@ -91,10 +101,10 @@ class NLU:
         changed: dict[str, list[str]] = {i: ex for i, ex in new.items() if old.get(i) != ex}
         changed.update({i: [] for i in old if i not in new})
         if not changed:
-            return NLU(entries, self.matcher, self.thresholds)
+            return NLU(entries, self.matcher, self.thresholds, self.merchant_rules)
         if len(changed) > MAX_INCREMENTAL:
             return self.refit(entries)
-        return NLU(entries, self.matcher.update(changed), self.thresholds)
+        return NLU(entries, self.matcher.update(changed), self.thresholds, self.merchant_rules)
 
     def parse(self, text: str, previous_texts: Sequence[str] = ()) -> Parse:
         language = detect_language(text)
@@ -102,11 +112,17 @@ class NLU:
         sentiment = score_anger(text, previous_texts)
         if payload := self._payload(text):
             return payload
-        if HUMAN_REQUEST in self.entries and asks_for_person(text):
+        if self.merchant_rules and HUMAN_REQUEST in self.entries and asks_for_person(text):
             # Its own detector, not the matcher: any wording, script, dialect, pinyin or typo.
             entry = self.entries[HUMAN_REQUEST]
             ranked = [Candidate(entry.id, 1.0, 1.0, 1.0, 1.0, "(the request-for-a-person detector)")]
             return Parse(text, language, entry.id, 1.0, entry.topic, None, ranked, entities, sentiment)
+        other_business = elsewhere(text) if self.merchant_rules else None
+        if other_business is not None and OUT_OF_SCOPE in self.entries:
+            # Another shop's, courier's or app's own business, or everyday life: not ours, whatever
+            # words it shares with our topics (and a complaint about them is not a complaint to us).
+            ranked = [Candidate(OUT_OF_SCOPE, 1.0, 1.0, 1.0, 1.0, f"(about {other_business})")]
+            return Parse(text, language, OUT_OF_SCOPE, 1.0, OUT_OF_SCOPE, None, ranked, entities, sentiment)
         # Nothing left after normalising (only emoji or punctuation): nothing to match.
         readable = self._readable(text)
         if readable != text:

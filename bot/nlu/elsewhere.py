@@ -1,0 +1,127 @@
+"""Is the message about another business's own orders and services, or everyday life? Then it is
+out of scope, however many words it shares with our topics.
+
+"淘宝买的衣服怎么退货", "韵达的理赔怎么申请", "my Amazon package is late", "极兔的代收货款",
+"社保卡丢了怎么办" all read like our refund, claim, tracking, COD and claim questions to a
+matcher of words; what makes them someone else's is the business they name. The names are a
+maintained list (`elsewhere.yaml`, staff edit it), used as an entity, with guards that keep
+ours in scope:
+
+- our brand, or one of our order numbers, in the message: ours;
+- asking us to ship with another courier ("能发韵达吗", "can you ship with DHL"): ours (which
+  couriers we use is an FAQ);
+- paying us with a payment app ("能用花呗分期吗", "支付宝付了还显示待付款"): ours; the app's own
+  account (冻结, 提额, 还款, 逾期 …): theirs;
+- our own couriers are ours, except their services to the public (寄个快递, 上门取件, 网点);
+- everyday life words count only in a message about no order, parcel or money of ours.
+Pure: text in, the business it names out (or None).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache, lru_cache
+from importlib import resources
+
+import yaml
+
+from bot.nlu.normalize import normalize
+
+# Something of ours the message is about: then another name in it is context, not the subject.
+_OUR_NUMBER = re.compile(r"\byx\s?\d{6,}|\byxe\d+|qorderq", re.I)
+# Said outright: bought somewhere else.
+_NOT_OURS = re.compile(
+    r"不是(?:在)?(?:你们|你家|你们家|你们店|贵店)(?:这里|这边)?(?:买|下单|订|发)的|"
+    r"(?:别的|别|其他|另一)(?:店|家|平台|商家|网站)(?:里|上)?(?:买|发|下单|订)的|"
+    r"\bnot\s+(?:bought\s+|ordered\s+)?from\s+(?:you|your)|"
+    r"\b(?:bought|ordered|purchased|order)\s+(?:it\s+)?(?:from|on|at)\s+(?:another|other|a\s+different)\s+(?:shop|store|seller|website|site|platform)",
+    re.I,
+)
+# Asking us to use a courier: 能发韵达吗, 可以改成DHL吗, ship with/via fedex, do you use yunda.
+_ASK_US_TO_USE = re.compile(
+    r"(?:能|可以|可不可以|能不能|可否|是否|会不会|支持|有没有)(?:帮我|给我)?(?:发|用|走|换|改|寄|指定)(?:成|用)?\s*$"
+    r"|(?:你们|你们家|贵店)(?:用|发|走|是)(?:的)?(?:哪家|什么)?\s*$"
+    r"|\b(?:ship|send|deliver)\s+(?:it\s+|my\s+order\s+)?(?:with|via|by|through)\s+$"
+    r"|\b(?:do|can|could)\s+you\s+(?:use|ship\s+with|send\s+with|deliver\s+with)\s+$",
+    re.I,
+)
+# Us compared with them: 你们比京东差远了, "you guys are slower than amazon": about us.
+_COMPARED_WITH_US = re.compile(
+    r"(?:你们|你家|贵店).{0,12}(?:比|不如|还不如|差|贵|慢|快)|(?:比|不如|还不如)(?:你们|你家)|"
+    r"\b(?:you|your\s+shop|you\s+guys)\b.{0,30}\b(?:than|worse|better|slower|faster|cheaper)\b",
+    re.I,
+)
+_APP_ACCOUNT = re.compile(
+    r"冻结|解冻|封号|被封|解封|限制|限额|密码|挂失|提额|额度.{0,4}(?:提升|提高|增加|调高)|还款|逾期|征信|实名|注销|人脸|"
+    r"借钱|借款|贷款|提现|利率|年化|账单日|"
+    r"\b(?:frozen|blocked|unblock|suspended|locked|limit\s+increase|repay|overdue|credit\s+score|withdraw|loan|password)\b",
+    re.I,
+)
+_PUBLIC_SERVICE = re.compile(
+    r"寄.{0,10}(?:快递|包裹|东西|箱子|文件|私人|件)|寄件|自己寄|寄给朋友|上门取件|取件码|网点|自己的客服|私人|官方客服|"
+    r"快递员(?:的)?电话|会员|积分|小程序|"
+    r"\b(?:send|ship)\s+(?:a|my\s+own)\s+(?:parcel|package|box)|\bdrop[- ]off\s+point|\bpick[- ]?up\s+point",
+    re.I,
+)
+_PAYING_US = re.compile(r"付款|支付失败|付不了|付钱|俾钱|回款|货款|收款|扣款|\bpay(?:ment)?\s+failed|\bcheckout", re.I)
+_RETURNS = re.compile(r"退货|退回|寄回|换货|退款|return|refund|exchange", re.I)
+_OUR_DEALINGS = re.compile(
+    r"订单|那单|这单|快递|包裹|发货|收货|送货|寄到|退货|退款|货款|回款|运费|下单|买的|商品|签收|物流|单号|延迟|延误|"
+    r"留一件|尺码|衣服|鞋|"
+    r"\b(?:order|parcel|package|delivery|deliver|ship|shipping|refund|return|shipment|tracking|arrive|boots?|item)\b",
+    re.I,
+)
+
+
+@cache
+def _lists() -> dict[str, tuple[str, ...]]:
+    raw = yaml.safe_load((resources.files("bot") / "nlu" / "elsewhere.yaml").read_text(encoding="utf-8"))
+    return {
+        key: tuple(sorted({normalize(str(n)) for n in names if normalize(str(n))}, key=len, reverse=True))
+        for key, names in raw.items()
+    }
+
+
+def _pattern(names: Iterable[str]) -> re.Pattern[str]:
+    # Latin names are whole words (ups, not "ups and downs" inside "groups"); CJK names anywhere.
+    parts = [rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])" if n.isascii() else re.escape(n) for n in names]
+    return re.compile("|".join(parts))
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    return {key: _pattern(names) for key, names in _lists().items()}
+
+
+def elsewhere(text: str) -> str | None:
+    """The other business (or everyday matter) the message is about, or None when it may be ours."""
+    return _verdict(text[:500])
+
+
+@lru_cache(maxsize=4096)
+def _verdict(text: str) -> str | None:
+    norm = normalize(text)
+    if not norm:
+        return None
+    p = _patterns()
+    if p["ours"].search(norm) or _OUR_NUMBER.search(norm):
+        return None
+    if m := _NOT_OURS.search(norm):
+        return m.group()
+    if _COMPARED_WITH_US.search(norm):
+        return None
+    for kind in ("platforms", "other_couriers"):
+        for m in p[kind].finditer(norm):
+            if kind == "other_couriers" and _ASK_US_TO_USE.search(norm[: m.start()]):
+                continue
+            return m.group()
+    if (m := p["payment_apps"].search(norm)) and _APP_ACCOUNT.search(norm):
+        if _RETURNS.search(norm) or _PAYING_US.search(norm):
+            return None
+        return m.group()
+    if (m := p["our_couriers"].search(norm)) and _PUBLIC_SERVICE.search(norm) and not _RETURNS.search(norm):
+        return m.group()
+    if (m := p["life"].search(norm)) and not _OUR_DEALINGS.search(norm):
+        return m.group()
+    return None

@@ -1,0 +1,59 @@
+"""Other businesses' own orders and services, and everyday life, are out of scope: ours stay in."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.elsewhere import elsewhere
+from tests.conftest import Chat
+
+THEIRS = [
+    "我在淘宝买的衣服怎么退货",
+    "京东白条额度怎么提高",
+    "韵达的理赔怎么申请",
+    "极兔的代收货款什么时候到账",
+    "快手物流怎么查",
+    "my Amazon package says delivered but it's not here",
+    "how do I change the address on my shopee order",
+    "香港郵政的包裹怎麼查",
+    "支付宝账号被冻结了怎么解冻",
+    "顺丰寄一个10公斤的箱子到北京多少钱",
+    "中通的网点电话多少 我要寄个件",
+    "不是在你们家买的 是别的店发的中通 能帮我查吗",
+    "社保卡丢了怎么补办",
+    "物业停水了去哪投诉",
+    "my visa application got rejected what do i do",
+]
+OURS = [
+    "YX20261121000001 到哪了",
+    "能发韵达吗",
+    "can you ship with DHL instead",
+    "能用花呗分期吗",
+    "支付宝已经付了钱 订单状态还是待付款",
+    "花呗付的 refund 成功了 额度怎么还没恢复",
+    "付款一直失败 提示银行卡超限额",
+    "退货寄回用顺丰可以吗",
+    "你们比京东慢多了",
+    "台风天广东这边是不是都要延迟几天",
+    "能帮我留一件吗 我发工资了就买",
+    "下周要去上海出差，昨天下的那单能不能直接寄到酒店",
+    "优选速运的代收货款什么时候到",
+]
+
+
+@pytest.mark.parametrize("text", THEIRS)
+def test_another_business_or_everyday_life_is_named(text: str) -> None:
+    assert elsewhere(text) is not None
+
+
+@pytest.mark.parametrize("text", OURS)
+def test_our_own_business_is_not_taken_for_another(text: str) -> None:
+    assert elsewhere(text) is None
+
+
+@pytest.mark.parametrize("text", ["我在淘宝买的衣服怎么退货", "韵达的理赔怎么申请", "社保卡丢了怎么补办"])
+def test_the_bot_says_it_cannot_help_instead_of_answering_with_our_faq(chat: Chat, text: str) -> None:
+    chat.say(text)
+    state = chat.state()
+    assert state["messages"][0]["topic"] == "out_of_scope", state["messages"][0]
+    assert not chat.handed_over
