@@ -57,3 +57,7 @@ def test_the_bot_says_it_cannot_help_instead_of_answering_with_our_faq(chat: Cha
     state = chat.state()
     assert state["messages"][0]["topic"] == "out_of_scope", state["messages"][0]
     assert not chat.handed_over
+
+
+def test_a_threat_to_post_it_on_another_platform_is_about_us(nlu) -> None:  # type: ignore[no-untyped-def]
+    assert nlu.parse("再不退款我就发抖音曝光你们").topic != "out_of_scope"

@@ -16,6 +16,7 @@ from bot.nlu.match import Candidate, Matcher
 from bot.nlu.normalize import normalize
 from bot.nlu.pinyin import PinyinReader, looks_like_pinyin
 from bot.nlu.sentiment import Sentiment, score_anger
+from bot.nlu.severity import outside_threat
 from knowledge_base.models import Entry
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -117,7 +118,8 @@ class NLU:
             entry = self.entries[HUMAN_REQUEST]
             ranked = [Candidate(entry.id, 1.0, 1.0, 1.0, 1.0, "(the request-for-a-person detector)")]
             return Parse(text, language, entry.id, 1.0, entry.topic, None, ranked, entities, sentiment)
-        other_business = elsewhere(text) if self.merchant_rules else None
+        # A threat to post it on 抖音 or take it to 12315 names a place, but is about us.
+        other_business = elsewhere(text) if self.merchant_rules and not outside_threat(text) else None
         if other_business is not None and OUT_OF_SCOPE in self.entries:
             # Another shop's, courier's or app's own business, or everyday life: not ours, whatever
             # words it shares with our topics (and a complaint about them is not a complaint to us).
