@@ -35,6 +35,7 @@ from bot.channels.body import parse_body, read_body
 from bot.config import Settings
 from bot.db import Database, utcnow
 from bot.engine import Engine, InvalidMessage
+from bot.http_guards import RefuseControlCharacters, SecurityHeaders
 from bot.nlu import cache as nlu_cache
 from bot.nlu.parser import Thresholds
 from bot.policy import Policy
@@ -204,6 +205,8 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "X-Triage-Signature", "X-Triage-Timestamp"],
             max_age=600,
         )
+    app.add_middleware(RefuseControlCharacters)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: its headers go on those refusals too
     app.include_router(rest.router)
     app.include_router(web.router)
     app.include_router(sync.router)

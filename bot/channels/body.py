@@ -1,16 +1,36 @@
-"""Reading a JSON request body with clear errors: too large, too slow, not UTF-8, not JSON, wrong shape."""
+"""Reading a JSON request body with clear errors: too large, too slow, not UTF-8, not JSON, wrong shape.
+
+What Python's JSON reader would accept but the rest of the app cannot hold is refused here too,
+for every route at once: nesting deep enough to exhaust the recursion limit, NaN and Infinity,
+numbers past the float range or Python's limit on integer digits, lone surrogates (not
+characters: UTF-8, and so the database, cannot encode them).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import TypeVar
+import math
+import re
+import sys
+from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 READ_TIMEOUT_S = 10.0  # a client that trickles its body holds a connection; it gets this long
+# Our bodies nest a few levels; json.loads and pydantic recurse once a level and fail at about 1000.
+MAX_DEPTH = 64
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+class _NotANumber(ValueError):
+    """A number JSON has no way to write: NaN, Infinity, or past the float range."""
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
@@ -33,6 +53,48 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     return bytes(body)
 
 
+def _too_deep(text: str) -> bool:
+    """Arrays and objects nested deeper than MAX_DEPTH, counted before parsing (brackets in strings aside)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for bracket in _NOT_BRACKET.sub("", _STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotANumber(f"{name} is not a JSON number")
+
+
+def _finite(number: str) -> float:
+    value = float(number)
+    if math.isinf(value):
+        raise _NotANumber(f"{number[:20]} is too large a number")
+    return value
+
+
+def _lone_surrogate(node: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """Where a lone surrogate is (json.loads has already joined the pairs into characters)."""
+    if isinstance(node, str):
+        return path if _SURROGATE.search(node) else None
+    if isinstance(node, dict):
+        items: Any = node.items()
+    elif isinstance(node, list):
+        items = ((str(i), value) for i, value in enumerate(node))
+    else:
+        return None
+    for key, value in items:
+        here = (*path, key.encode("utf-8", "backslashreplace").decode("utf-8"))
+        if _SURROGATE.search(key):
+            return here
+        if (found := _lone_surrogate(value, here)) is not None:
+            return found
+    return None
+
+
 def parse_body(body: bytes, model: type[M]) -> M:
     if not body.strip():
         raise HTTPException(400, "request body is empty; send a JSON object")
@@ -40,10 +102,19 @@ def parse_body(body: bytes, model: type[M]) -> M:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise HTTPException(400, f"request body is not valid UTF-8 (byte {exc.start})") from exc
+    if _too_deep(text):
+        raise HTTPException(400, f"JSON nested too deeply: more than {MAX_DEPTH} levels of arrays and objects")
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise HTTPException(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except _NotANumber as exc:
+        raise HTTPException(400, str(exc)) from exc
+    except ValueError as exc:  # int() past sys.get_int_max_str_digits()
+        raise HTTPException(400, f"a number has more than {sys.get_int_max_str_digits()} digits") from exc
+    if _SURROGATE_ESCAPE.search(text) and (where := _lone_surrogate(data)) is not None:
+        field = ".".join(where) or "body"
+        raise HTTPException(422, f"{field}: contains a lone surrogate (\\ud800-\\udfff), which is not a character")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
