@@ -37,6 +37,14 @@ _FOLLOW_UP_FILLER = re.compile(
     r"qorderq|qwaybillq|那|这|一|单|个|呢|吗|还有|呀|啊|的|帮我|再|也|查一下|查下|查|订单|and|this|one|what|about|too|also|the|order|please|check"
 )
 _FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
+# A message that points back at the order already looked up: "这单", "那个包裹", "it", "that order".
+_REFERS_BACK = re.compile(
+    r"(?:这|那|该|同一|刚才|上面|刚刚)(?:个|一)?(?:订单|单|包裹|件|笔|货)|它|"
+    r"(?<![a-z])(?:it|this one|that one|(?:this|that|the same|same) (?:order|parcel|package|one|shipment))(?![a-z])"
+)
+# A short follow-up ("那退款呢", "and the refund?") carries on with the same order; a question this
+# long stands on its own, and without a number or a pointer back it is a new subject.
+_FOLLOW_UP_CHARS = 10
 HANDOFF_INTENTS = {"human_request": "human_request", "complaint": "complaint"}
 SMALL_TALK = ("greeting", "goodbye", "thanks", "bot_identity", "affirm")
 # Answers to these questions are free text (a product, an item): only a clear change of subject
@@ -226,6 +234,8 @@ class _Turn:
 
     def run_action(self, name: str) -> Decision:
         """The action server answers: it may ask for an order number, verify, look up, hand over."""
+        if self.new_subject(name):
+            self.slots.pop("order_id", None)  # which order is this about? the action asks
         self.slots["language"] = self.lang
         self.slots["last_action"] = name
         return self.decision([], kind="action", action=name)
@@ -253,6 +263,18 @@ class _Turn:
             if ranked is not None and c.confidence >= self.p.thresholds.oos and ranked.topic in TOPIC_ACTIONS:
                 return TOPIC_ACTIONS[ranked.topic]
         return ORDER_STATUS
+
+    def new_subject(self, action: str) -> bool:
+        """A different lookup, asked as a question of its own with no number and no pointer back
+        at the order already looked up: it is about another order until the customer says which
+        ("货已经签收了，货款怎么还没到账" after a tracking lookup is about a shipper's COD parcel)."""
+        last = self.slots.get("last_action")
+        if not self.slots.get("order_id") or last in (None, action) or self.slots.get("active_loop"):
+            return False
+        if any(e.entity in ("order_id", "waybill") for e in self.parse.entities):
+            return False
+        text = normalize(self.parse.text)
+        return not _REFERS_BACK.search(text) and len(text.replace(" ", "")) > _FOLLOW_UP_CHARS
 
     def continues(self, loop: str) -> bool:
         """Is this message an answer to the question the action asked (rather than a new subject)?"""

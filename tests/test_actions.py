@@ -238,3 +238,20 @@ def test_when_will_my_order_ship_with_a_number_looks_the_order_up(alice: Chat) -
     assert "后四位" in alice.text
     alice.say("1234")
     assert "南京" in alice.text
+
+
+def test_a_new_question_after_a_lookup_asks_which_order_instead_of_reusing_the_last(alice: Chat) -> None:
+    """Tracking one order, then a COD-money question of its own: about another parcel until said."""
+    alice.say(f"帮我查下订单 {merchant.IN_TRANSIT}")
+    alice.say("1234")
+    assert "南京" in alice.text
+    alice.say("货已经签收了，货款怎么还没到账")
+    assert alice.state()["slots"]["requested_slot"] == "order_id", alice.text
+    assert "付款成功" not in alice.text
+
+
+def test_a_short_follow_up_carries_on_with_the_same_order(alice: Chat) -> None:
+    alice.say(f"我的退款到哪了 {merchant.REFUNDING}")
+    alice.say("1234")
+    alice.say("那这单现在物流到哪了")
+    assert alice.state()["slots"].get("requested_slot") != "order_id", alice.text
