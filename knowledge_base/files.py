@@ -1,6 +1,9 @@
 """The knowledge base's file formats: YAML, CSV and Excel read with the line of everything in
 them, and YAML, CSV, Excel and Rasa's nlu.yml written. No database here: knowledge_base.transfer
 checks, compares and writes what these read.
+
+CSV is what a spreadsheet opens too: a cell it would run as a formula is written with a `'`
+before it, and reading takes exactly that one `'` off again.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ COLUMNS = (
 )  # fmt: skip
 REQUIRED_COLUMNS = ("id", "topic", "question_zh", "question_en", "answer_zh", "answer_en")
 LANGS = versions.LANGS
-LANGS = versions.LANGS
+# What a spreadsheet takes for the start of a formula in a cell (OWASP, "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,11 @@ def _header(cells: Sequence[Any], line: int) -> list[str]:
     return header
 
 
+def restored(cell: str) -> str:
+    """A CSV cell as it was before `defused`: the `'` put before a formula taken off."""
+    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_START) else cell
+
+
 def _read_csv(data: bytes) -> list[Row]:
     text = _decode(data)
     first = text.split("\n", 1)[0]
@@ -188,7 +197,7 @@ def _read_csv(data: bytes) -> list[Row]:
         for cells in reader:
             if any(c.strip() for c in cells):
                 extra = "the row has more cells than the header has columns" if len(cells) > len(header) else None
-                rows.append(Row(start, _from_cells(header, cells), problem=extra))
+                rows.append(Row(start, _from_cells(header, [restored(c) for c in cells]), problem=extra))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise ImportRejected([Problem(reader.line_num, None, None, f"not valid CSV: {exc}")]) from exc
@@ -258,9 +267,15 @@ def _table(entries: Iterable[dict[str, Any]]) -> Iterable[list[str]]:
         yield [cells[c] for c in COLUMNS]
 
 
+def defused(cell: str) -> str:
+    """A CSV cell a spreadsheet would run as a formula, with a `'` before it so it shows as text
+    (OWASP's advice). Cells already starting `'` before one get another, so `restored` is exact."""
+    return "'" + cell if cell.lstrip("'").startswith(FORMULA_START) else cell
+
+
 def _csv(entries: Sequence[dict[str, Any]]) -> bytes:
     out = io.StringIO(newline="")
-    csv.writer(out).writerows(_table(entries))
+    csv.writer(out).writerows([defused(c) for c in row] for row in _table(entries))
     return out.getvalue().encode("utf-8-sig")  # the byte-order mark tells Excel it is UTF-8
 
 
@@ -271,7 +286,7 @@ def _xlsx(entries: Sequence[dict[str, Any]]) -> bytes:
         cells = []
         for value in values:
             cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"  # text, always: an answer starting with "=" is not a formula
+            cell.data_type = "s"  # text, always: an answer starting with "=" is not a formula, and reads back as is
             cells.append(cell)
         sheet.append(cells)
     out = io.BytesIO()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from bot.app import create_app
@@ -371,3 +371,59 @@ def test_cli_exports_imports_and_lists_the_errors_of_a_bad_file(
     bad.write_bytes(as_yaml([entry(topic="gifts")]))
     assert main(["kb", "import", str(bad), "--data-dir", data_dir]) == 1
     assert "bad.yaml: line 2, topic, gift_wrapping: unknown topic 'gifts'" in capsys.readouterr().err
+
+
+# Cells a spreadsheet would run -------------------------------------------------------------
+
+FORMULA_LIKE = ["=1+1", "+86 400", "-5 元券", "@SUM(A1)", "\tTab", "\rCR", "'=quoted", "''-twice"]
+PLAIN = ["plain", "it's", "'plain", "'", "5-day"]
+
+
+def raw_entry(entry_id: str, answer_en: str) -> dict[str, Any]:
+    """An entry as the exporter gets it (not checked: an old one may hold anything)."""
+    return {
+        **entry(entry_id, answer={"zh": answer_en, "en": answer_en}),
+        "tags": [answer_en],
+        "paraphrases": {"zh": [answer_en, "second"], "en": []},
+        "kind": "faq",
+        "status": "published",
+    }
+
+
+def test_csv_export_puts_a_quote_before_cells_a_spreadsheet_would_run_and_import_takes_it_off() -> None:
+    texts = FORMULA_LIKE + PLAIN
+    exported = transfer.render([raw_entry(f"entry_{n:02d}", t) for n, t in enumerate(texts)], "csv")
+
+    rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"), newline="")))
+    expected = ["'" + t for t in FORMULA_LIKE] + PLAIN
+    for column in ("answer_zh", "answer_en", "tags"):
+        assert [r[column] for r in rows] == expected
+    assert [r["paraphrases_zh"] for r in rows] == [f"{e}\nsecond" for e in expected]
+    assert [r.data["answer"]["en"] for r in transfer.read(exported, "csv")] == texts
+
+
+def test_a_quote_an_editor_typed_before_a_formula_is_taken_off_on_csv_import() -> None:
+    body = f"{HEADER}\nquoted,product_info,问,Q?,答,'=1+1,,\nkept,product_info,问,Q?,答,'plain,,\n".encode()
+    assert [r.data["answer"]["en"] for r in transfer.read(body, "csv")] == ["=1+1", "'plain"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_like_text_survives_export_and_import_unchanged(
+    api: TestClient, editor: dict[str, str], engine: Engine, fmt: str
+) -> None:
+    answer = {"zh": "-5 元运费券", "en": '=HYPERLINK("https://evil.example","refund")'}
+    question = {"zh": "@客服 能包装吗", "en": "+1 gift wrap?"}
+    paraphrases = {"zh": ["'=quoted by hand"], "en": ["-gift wrap"]}
+    created = entry(answer=answer, question=question, paraphrases=paraphrases, status="published")
+    assert post(api, editor, as_yaml([created])).status_code == 200
+    exported = api.get("/api/kb/export", params={"format": fmt}, headers=editor).content
+    if fmt == "xlsx":  # Excel's own way: every cell is text, shown as written
+        sheet = load_workbook(io.BytesIO(exported), read_only=True).worksheets[0]
+        cells = [c for row in sheet.iter_rows() for c in row if c.value == answer["en"]]
+        assert cells and all(c.data_type == "s" for c in cells)
+
+    report = post(api, editor, exported, fmt).json()
+
+    assert report["updated"] == [] and report["created"] == []
+    stored = api.get("/api/kb/entries/gift_wrapping", headers=editor).json()
+    assert (stored["answer"], stored["question"], stored["paraphrases"]) == (answer, question, paraphrases)
