@@ -2,22 +2,28 @@
 them, and YAML, CSV, Excel and Rasa's nlu.yml written. No database here: knowledge_base.transfer
 checks, compares and writes what these read.
 
-CSV is what a spreadsheet opens too: a cell it would run as a formula is written with a `'`
-before it, and reading takes exactly that one `'` off again.
+A file is read an entry at a time and reading stops past MAX_ENTRIES, so an oversized file
+costs what its first rows cost. CSV is what a spreadsheet opens too: a cell it would run as a
+formula is written with a `'` before it, and reading takes exactly that one `'` off again.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+import zipfile
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from knowledge_base import versions
 from knowledge_base.models import Entry
@@ -30,6 +36,13 @@ COLUMNS = (
 )  # fmt: skip
 REQUIRED_COLUMNS = ("id", "topic", "question_zh", "question_en", "answer_zh", "answer_en")
 LANGS = versions.LANGS
+# An import's size: a shop's knowledge base has hundreds of entries (the bundled one 83); this
+# bounds what one import costs (from Excel: 125 MB and some seconds, `bench/kb_import.py --only cost`).
+MAX_ENTRIES = 10_000
+MAX_ROWS = 2 * MAX_ENTRIES  # rows of a table, blank ones included: a sheet can declare a million
+MAX_PROBLEMS = 100  # listed in a rejection; the rest are counted
+MAX_DEPTH = 20  # of YAML: an entry is three levels deep; a file nested deeper is not entries
+MAX_XLSX_UNPACKED = 100 * 1024 * 1024  # a workbook's parts unpacked: twice a 50 MB file's text, not a zip bomb
 # What a spreadsheet takes for the start of a formula in a cell (OWASP, "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,11 +61,43 @@ class Problem:
 
 
 class ImportRejected(Exception):
-    """The file has problems; nothing was written."""
+    """The file has problems; nothing was written. The first MAX_PROBLEMS are kept, the rest counted."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__(f"the file has {len(self.problems)} error(s); nothing was imported")
+    def __init__(self, problems: Sequence[Problem], *, count: int = 0) -> None:
+        self.count = max(count, len(problems))
+        self.problems = list(problems[:MAX_PROBLEMS])
+        errors = f"{self.count:,} error{'s' if self.count > 1 else ''}"
+        listed = f" (the first {len(self.problems)} listed)" if self.unlisted else ""
+        super().__init__(f"the file has {errors}{listed}; nothing was imported")
+
+    @property
+    def unlisted(self) -> int:
+        return self.count - len(self.problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The problems as the staff API answers them."""
+        return {"errors": [p.as_dict() for p in self.problems], "more_errors": self.unlisted}
+
+
+class TooManyEntries(ImportRejected):
+    """The file holds more than one import takes; reading stopped there."""
+
+
+class Problems:
+    """Problems as they are found: the first MAX_PROBLEMS kept, the rest only counted."""
+
+    def __init__(self) -> None:
+        self.listed: list[Problem] = []
+        self.count = 0
+
+    def add(self, problem: Problem) -> None:
+        self.count += 1
+        if len(self.listed) < MAX_PROBLEMS:
+            self.listed.append(problem)
+
+    def reject_if_any(self) -> None:
+        if self.count:
+            raise ImportRejected(self.listed, count=self.count)
 
 
 @dataclass
@@ -80,15 +125,38 @@ class Row:
 # Reading -------------------------------------------------------------------------------------
 
 
+# A reader yields each row of a file as read: its line, and its entry (None: a blank row).
+Rows = Generator[tuple[int, Row | None], None, None]
+Reader = Callable[[bytes], Rows]
+
+
 def read(data: bytes, fmt: str) -> list[Row]:
-    """The entries of a file, not checked yet; a file that cannot be read at all is rejected."""
-    if not data.strip():
+    """The entries of a file, not checked yet; a file that cannot be read at all is rejected.
+
+    Rows are read one at a time, and a file of more than MAX_ENTRIES entries (or MAX_ROWS rows
+    of a table, blank ones included) is refused at the row one too many: TooManyEntries.
+    """
+    if not data or data.isspace():
         raise ImportRejected([Problem(1, None, None, "the file is empty")])
-    readers = {"yaml": _read_yaml, "csv": _read_csv, "xlsx": _read_xlsx}
-    rows = readers[fmt](data)
+    readers: dict[str, Reader] = {"yaml": _read_yaml, "csv": _read_csv, "xlsx": _read_xlsx}
+    rows: list[Row] = []
+    with closing(readers[fmt](data)) as table:
+        for n, (line, row) in enumerate(table, 1):
+            if n > MAX_ROWS:
+                message = f"more than {MAX_ROWS:,} rows, blank ones included: {_at_most()}; delete the blank rows"
+                raise TooManyEntries([Problem(line, None, None, message)])
+            if row is not None:
+                rows.append(row)
+                if len(rows) > MAX_ENTRIES:
+                    message = f"more than {MAX_ENTRIES:,} entries: {_at_most()}; split the file"
+                    raise TooManyEntries([Problem(line, None, None, message)])
     if not rows:
         raise ImportRejected([Problem(1, None, None, "the file has no entries")])
     return rows
+
+
+def _at_most() -> str:
+    return f"an import takes at most {MAX_ENTRIES:,} entries"
 
 
 def _decode(data: bytes) -> str:
@@ -114,11 +182,21 @@ def _node_lines(node: yaml.Node, prefix: str, out: dict[str, int], depth: int = 
             out[f"{prefix}{n}"] = item.start_mark.line + 1
 
 
-def _read_yaml(data: bytes) -> list[Row]:
+def _read_yaml(data: bytes) -> Rows:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(_decode(data))
     try:
-        root = loader.get_single_node()
-        document = loader.construct_document(root) if root is not None else None
+        for node in _items(loader):
+            item = loader.construct_document(node)
+            row = Row(node.start_mark.line + 1, item)
+            _node_lines(node, "", row.lines)
+            if isinstance(item, dict):  # a whole entry: what it leaves out, it does not have
+                item.setdefault("tags", [])
+                item.setdefault("action", None)
+                paraphrases = item.setdefault("paraphrases", {})
+                if isinstance(paraphrases, dict):
+                    for lang in LANGS:
+                        paraphrases.setdefault(lang, [])
+            yield row.line, row
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -127,23 +205,63 @@ def _read_yaml(data: bytes) -> list[Row]:
         raise ImportRejected([Problem(None, None, None, f"not valid YAML: {exc}")]) from exc
     finally:
         loader.dispose()
-    if root is None or document is None:
-        return []
-    if not isinstance(root, yaml.SequenceNode) or not isinstance(document, list):
-        raise ImportRejected([Problem(root.start_mark.line + 1, None, None, "the file must be a list of entries")])
-    rows = []
-    for node, item in zip(root.value, document, strict=True):
-        row = Row(node.start_mark.line + 1, item)
-        _node_lines(node, "", row.lines)
-        if isinstance(item, dict):  # a whole entry: what it leaves out, it does not have
-            item.setdefault("tags", [])
-            item.setdefault("action", None)
-            paraphrases = item.setdefault("paraphrases", {})
-            if isinstance(paraphrases, dict):
-                for lang in LANGS:
-                    paraphrases.setdefault(lang, [])
-        rows.append(row)
-    return rows
+
+
+def _items(loader: Any) -> Iterator[yaml.Node]:
+    """The items of the file's top-level list, each composed from the parser's events as it comes
+    (PyYAML's own composer builds the whole document before anything can be counted)."""
+    loader.get_event()  # the stream starts
+    if loader.check_event(yaml.StreamEndEvent):
+        return
+    loader.get_event()  # the document starts
+    anchors: dict[str, yaml.Node] = {}
+    if not loader.check_event(yaml.SequenceStartEvent):
+        root = _compose(loader, anchors, 0)
+        if root.tag != "tag:yaml.org,2002:null":
+            raise ImportRejected([Problem(root.start_mark.line + 1, None, None, "the file must be a list of entries")])
+    else:
+        loader.get_event()
+        while not loader.check_event(yaml.SequenceEndEvent):
+            yield _compose(loader, anchors, 1)
+        loader.get_event()
+    loader.get_event()  # the document ends
+    if not loader.check_event(yaml.StreamEndEvent):
+        mark = loader.get_event().start_mark
+        raise yaml.composer.ComposerError(None, None, "expected a single document in the stream", mark)
+
+
+def _compose(loader: Any, anchors: dict[str, yaml.Node], depth: int) -> yaml.Node:
+    """One node and its children, as PyYAML's composer makes it."""
+    event = loader.get_event()
+    start: yaml.Mark = event.start_mark  # the C parser's marks are its own class, with the same fields
+    end_mark: yaml.Mark = event.end_mark
+    if depth > MAX_DEPTH:
+        raise ImportRejected([Problem(start.line + 1, None, None, "nested too deeply to be an entry")])
+    if isinstance(event, yaml.AliasEvent):
+        if event.anchor not in anchors:
+            raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", start)
+        return anchors[event.anchor]
+    if event.anchor is not None and event.anchor in anchors:
+        raise yaml.composer.ComposerError(None, None, f"found duplicate anchor {event.anchor!r}", start)
+    implicit = event.tag in (None, "!")
+    node: yaml.Node
+    if isinstance(event, yaml.ScalarEvent):
+        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit) if implicit else str(event.tag)
+        node = yaml.ScalarNode(tag, event.value, start, end_mark, style=event.style)
+        if event.anchor is not None:
+            anchors[event.anchor] = node
+        return node
+    sequence = isinstance(event, yaml.SequenceStartEvent)
+    kind, end = (yaml.SequenceNode, yaml.SequenceEndEvent) if sequence else (yaml.MappingNode, yaml.MappingEndEvent)
+    tag = loader.resolve(kind, None, event.implicit) if implicit else str(event.tag)
+    node = kind(tag, [], start, None, flow_style=event.flow_style)
+    if event.anchor is not None:
+        anchors[event.anchor] = node  # before its children, which may refer to it
+    while not loader.check_event(end):
+        child = _compose(loader, anchors, depth + 1)
+        node.value.append(child if sequence else (child, _compose(loader, anchors, depth + 1)))
+    node.end_mark = loader.get_event().end_mark
+    return node
 
 
 def _split(cell: str, *, lines_first: bool) -> list[str]:
@@ -178,30 +296,52 @@ def _header(cells: Sequence[Any], line: int) -> list[str]:
     return header
 
 
+def _lines(data: bytes) -> Iterator[str]:
+    """The text a line at a time, decoded as it is read, the line ends kept (as csv wants them)."""
+    try:
+        yield from io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(data) from exc
+
+
+def _not_utf8(data: bytes) -> ImportRejected:
+    """Where the first byte that is not UTF-8 is, found a line at a time."""
+    start = 0
+    for number, line in enumerate(io.BytesIO(data), 1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            message = f"not valid UTF-8 (byte {start + exc.start}); save the file as UTF-8"
+            return ImportRejected([Problem(number, None, None, message)])
+        start += len(line)
+    return ImportRejected([Problem(None, None, None, "not valid UTF-8; save the file as UTF-8")])
+
+
 def restored(cell: str) -> str:
     """A CSV cell as it was before `defused`: the `'` put before a formula taken off."""
     return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_START) else cell
 
 
-def _read_csv(data: bytes) -> list[Row]:
-    text = _decode(data)
-    first = text.split("\n", 1)[0]
+def _read_csv(data: bytes) -> Rows:
+    lines = _lines(data)
+    first = next(lines, "")
     delimiter = next((d for d in (",", ";", "\t") if d in first), ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     try:
         first_row = next(reader, None)
         if first_row is None:
-            return []
+            return
         header = _header(first_row, 1)
-        rows, start = [], reader.line_num + 1
+        start = reader.line_num + 1
         for cells in reader:
             if any(c.strip() for c in cells):
                 extra = "the row has more cells than the header has columns" if len(cells) > len(header) else None
-                rows.append(Row(start, _from_cells(header, [restored(c) for c in cells]), problem=extra))
+                yield start, Row(start, _from_cells(header, [restored(c) for c in cells]), problem=extra)
+            else:
+                yield start, None
             start = reader.line_num + 1
     except csv.Error as exc:
         raise ImportRejected([Problem(reader.line_num, None, None, f"not valid CSV: {exc}")]) from exc
-    return rows
 
 
 def _cell(value: Any) -> Any:
@@ -214,25 +354,61 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _read_xlsx(data: bytes) -> list[Row]:
+class _UnsizedSheet(ReadOnlyWorksheet):
+    """A read-only sheet opened without finding its size first. openpyxl takes the size from the
+    sheet's <dimension>, and a sheet without one (openpyxl's own write-only files, or one made
+    to be slow) it reads to the end just for that; rows are read as they come here instead."""
+
+    def _get_size(self) -> None:
+        return None
+
+
+class _WorkbookReader(ExcelReader):
+    """openpyxl's read-only workbook reader, its worksheets unsized."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files:
+                continue
+            if "chartsheet" in rel.Type:
+                self.read_chartsheet(sheet, rel)
+            else:
+                self.wb._sheets.append(_UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings))
+
+
+def _workbook(data: bytes) -> Any:
+    """The workbook, read only, refused if it unpacks to more than MAX_XLSX_UNPACKED."""
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:  # the sizes it declares are the most it yields
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_XLSX_UNPACKED:
+            message = f"the workbook unpacks to {unpacked / 1e6:,.0f} MB; at most {MAX_XLSX_UNPACKED / 1e6:,.0f} MB"
+            raise TooManyEntries([Problem(None, None, None, message)])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # openpyxl's notes on styles it skips
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            reader = _WorkbookReader(io.BytesIO(data), read_only=True, data_only=True)
+            reader.read()
+    except TooManyEntries:
+        raise
     except Exception as exc:  # openpyxl raises a different error for each way a file is broken
         raise ImportRejected([Problem(None, None, None, f"not a readable .xlsx workbook: {exc}")]) from exc
+    return reader.wb
+
+
+def _read_xlsx(data: bytes) -> Rows:
+    book = _workbook(data)
     try:
-        sheet = book.worksheets[0]
+        sheet = book.worksheets[0]  # each row as wide as the cells it has
         table = sheet.iter_rows(values_only=True)
         header = _header(next(table, ()), 1)
-        rows = []
         for number, cells in enumerate(table, 2):
-            values = [_cell(c) for c in cells]
+            values = [_cell(c) for c in cells[: len(header)]]
             if any(str(v).strip() for v in values):
-                rows.append(Row(number, _from_cells(header, values[: len(header)])))
+                yield number, Row(number, _from_cells(header, values))
+            else:
+                yield number, None
     finally:
         book.close()
-    return rows
 
 
 # Writing -------------------------------------------------------------------------------

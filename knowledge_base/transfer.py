@@ -2,9 +2,10 @@
 formats themselves are read and written in knowledge_base.files).
 
 An import is all or nothing. The file is read and every entry checked against the same limits
-as the staff API, collecting every problem with its line and field; then the entries are
-compared with the database, and only if nothing is wrong are the differences written, in the
-caller's one transaction, each as a new version naming the editor and the file.
+as the staff API, collecting every problem with its line and field (`prepare`: no database, the
+slow part); then the entries are compared with the database, and only if nothing is wrong are
+the differences written, in the caller's one transaction, each as a new version naming the
+editor and the file (`apply`: short, so a session held for it keeps no one waiting long).
 """
 
 from __future__ import annotations
@@ -20,7 +21,20 @@ from sqlalchemy.orm import Session
 from bot.db import utcnow
 from knowledge_base import files, versions
 from knowledge_base.api import NewEntry
-from knowledge_base.files import COLUMNS, FORMATS_IN, FORMATS_OUT, LANGS, ImportRejected, Problem, Row, read, render
+from knowledge_base.files import (
+    COLUMNS,
+    FORMATS_IN,
+    FORMATS_OUT,
+    LANGS,
+    MAX_ENTRIES,
+    ImportRejected,
+    Problem,
+    Problems,
+    Row,
+    TooManyEntries,
+    read,
+    render,
+)
 from knowledge_base.models import KBEntry, KBEntryVersion
 from knowledge_base.store import published
 
@@ -91,16 +105,17 @@ def _message(error: Any) -> str:
 
 
 def check(rows: Sequence[Row], progress: Progress = quiet) -> list[tuple[Row, ImportedEntry]]:
-    """Every row checked against the API's limits, ids unique; all problems, or none."""
-    problems: list[Problem] = []
+    """Every row checked against the API's limits, ids unique; all problems (the first
+    MAX_PROBLEMS listed), or none."""
+    problems = Problems()
     good: list[tuple[Row, ImportedEntry]] = []
     first_line: dict[str, int] = {}
     tick = _ticks(progress, "validate", len(rows))
     for n, row in enumerate(rows, 1):
         if row.problem is not None:
-            problems.append(Problem(row.line, None, row.id, row.problem))
+            problems.add(Problem(row.line, None, row.id, row.problem))
         elif not isinstance(row.data, dict):
-            problems.append(Problem(row.line, None, None, "an entry must be a mapping of fields"))
+            problems.add(Problem(row.line, None, None, "an entry must be a mapping of fields"))
         else:
             try:
                 good.append((row, ImportedEntry.model_validate(row.data)))
@@ -108,16 +123,15 @@ def check(rows: Sequence[Row], progress: Progress = quiet) -> list[tuple[Row, Im
                 for err in exc.errors():
                     path = [p for p in err["loc"] if isinstance(p, str)]
                     where = row.line_of(err["loc"])
-                    problems.append(Problem(where, ".".join(path) or None, row.id, _message(err)))
+                    problems.add(Problem(where, ".".join(path) or None, row.id, _message(err)))
         if row.id is not None:
             if row.id in first_line:
                 line = row.line_of(["id"])
-                problems.append(Problem(line, "id", row.id, f"duplicate id: also on line {first_line[row.id]}"))
+                problems.add(Problem(line, "id", row.id, f"duplicate id: also on line {first_line[row.id]}"))
             else:
                 first_line[row.id] = row.line_of(["id"])
         tick(n)
-    if problems:
-        raise ImportRejected(problems)
+    problems.reject_if_any()
     return good
 
 
@@ -166,7 +180,8 @@ def compare(
     for chunk in _chunks(ids):
         query = select(KBEntry).where(KBEntry.id.in_(chunk))
         rows.update((r.id, r) for r in session.scalars(query.with_for_update() if lock else query))
-    changes, unchanged, problems = [], 0, []
+    changes: list[Change] = []
+    unchanged, problems = 0, Problems()
     for row, entry in entries:
         given = entry.model_dump(exclude={"id"}, exclude_unset=True)
         existing = rows.get(entry.id)
@@ -177,15 +192,14 @@ def compare(
         before = versions.snapshot(existing)
         if entry.kind is not None and entry.kind != existing.kind:
             message = f"the entry is {existing.kind!r}; an entry's kind cannot change"
-            problems.append(Problem(row.line_of(["kind"]), "kind", entry.id, message))
+            problems.add(Problem(row.line_of(["kind"]), "kind", entry.id, message))
         after = _target(before, given)
         changed = versions.changes(before, after)
         if changed:
             changes.append(Change(entry.id, after, before, existing.version, changed))
         else:
             unchanged += 1
-    if problems:
-        raise ImportRejected(problems)
+    problems.reject_if_any()
     return changes, unchanged
 
 
@@ -254,6 +268,31 @@ def write(
     session.flush()
 
 
+def prepare(data: bytes, fmt: str, progress: Progress = quiet) -> list[tuple[Row, ImportedEntry]]:
+    """Read and check a file: the slow part of an import, and it needs no database session."""
+    rows = read(data, fmt)
+    progress("parse", len(rows), len(rows))
+    return check(rows, progress)
+
+
+def apply(
+    session: Session,
+    entries: Sequence[tuple[Row, ImportedEntry]],
+    *,
+    name: str,
+    editor: versions.Editor | None,
+    dry_run: bool,
+    progress: Progress = quiet,
+) -> Report:
+    """Compare checked entries with the database, and unless `dry_run` write what they change."""
+    changes, unchanged = compare(session, entries, lock=not dry_run)
+    if not dry_run and changes:
+        write(session, changes, editor=editor, note=f"imported from {name}", progress=progress)
+    created = [c.id for c in changes if c.before is None]
+    updated = [(c.id, c.changed) for c in changes if c.before is not None]
+    return Report(dry_run, created, updated, unchanged)
+
+
 def import_file(
     session: Session,
     data: bytes,
@@ -264,16 +303,13 @@ def import_file(
     dry_run: bool,
     progress: Progress = quiet,
 ) -> Report:
-    """Read, check and compare a file, and unless `dry_run` write what it changes."""
-    rows = read(data, fmt)
-    progress("parse", len(rows), len(rows))
-    entries = check(rows, progress)
-    changes, unchanged = compare(session, entries, lock=not dry_run)
-    if not dry_run and changes:
-        write(session, changes, editor=editor, note=f"imported from {name}", progress=progress)
-    created = [c.id for c in changes if c.before is None]
-    updated = [(c.id, c.changed) for c in changes if c.before is not None]
-    return Report(dry_run, created, updated, unchanged)
+    """Read, check and compare a file, and unless `dry_run` write what it changes.
+
+    The session is not used until the file is read and checked; a server with other sessions
+    waiting (SQLite's take turns) calls `prepare` first and opens one only for `apply`.
+    """
+    entries = prepare(data, fmt, progress)
+    return apply(session, entries, name=name, editor=editor, dry_run=dry_run, progress=progress)
 
 
 # Exporting ---------------------------------------------------------------------------------
@@ -301,15 +337,20 @@ __all__ = [
     "COLUMNS",
     "FORMATS_IN",
     "FORMATS_OUT",
+    "MAX_ENTRIES",
     "ImportRejected",
+    "ImportedEntry",
     "Problem",
     "Progress",
     "Report",
     "Row",
+    "TooManyEntries",
+    "apply",
     "check",
     "compare",
     "export",
     "import_file",
+    "prepare",
     "quiet",
     "read",
     "render",

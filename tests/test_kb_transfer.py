@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,9 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
+from fastapi import HTTPException
 from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
+from starlette.requests import Request
 
 from bot.app import create_app
 from bot.cli import main
@@ -22,8 +26,9 @@ from bot.config import Settings
 from bot.engine import Engine
 from handoff.agents import hash_password
 from handoff.models import Agent
-from knowledge_base import transfer, transfer_api, versions
+from knowledge_base import files, transfer, transfer_api, versions
 from knowledge_base.models import KBEntry, KBEntryVersion
+from tests.conftest import Chat
 
 PASSWORD = "correct horse battery"
 SEEDED = "shipping_dispatch_time"  # an entry of the bundled data files
@@ -300,8 +305,8 @@ def test_missing_or_unknown_format_is_422_and_a_too_large_file_413(
     assert post(api, editor, body).status_code == 413
 
 
-def ndjson(api: TestClient, headers: dict[str, str], body: bytes) -> list[dict[str, Any]]:
-    response = post(api, {**headers, "Accept": "application/x-ndjson"}, body)
+def ndjson(api: TestClient, headers: dict[str, str], body: bytes, fmt: str = "yaml") -> list[dict[str, Any]]:
+    response = post(api, {**headers, "Accept": "application/x-ndjson"}, body, fmt)
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/x-ndjson")
     return [json.loads(line) for line in response.text.splitlines()]
 
@@ -427,3 +432,133 @@ def test_formula_like_text_survives_export_and_import_unchanged(
     assert report["updated"] == [] and report["created"] == []
     stored = api.get("/api/kb/entries/gift_wrapping", headers=editor).json()
     assert (stored["answer"], stored["question"], stored["paraphrases"]) == (answer, question, paraphrases)
+
+
+# What an import may cost -------------------------------------------------------------------------
+
+
+def csv_of(count: int, entry_id: str = "bulk_{n:05d}") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "topic", "question_zh", "question_en", "answer_zh", "answer_en"])
+    writer.writerows([entry_id.format(n=n), "refund", "问", "Q?", "答", "A."] for n in range(count))
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_file_of_more_entries_than_an_import_takes_is_refused_with_413_and_nothing_is_written(
+    api: TestClient, editor: dict[str, str], engine: Engine
+) -> None:
+    response = post(api, editor, csv_of(files.MAX_ENTRIES + 1), "csv")
+    assert response.status_code == 413, response.text
+    (error,) = response.json()["errors"]
+    assert error["line"] == files.MAX_ENTRIES + 2  # reading stopped at the entry one too many
+    assert f"at most {files.MAX_ENTRIES:,} entries" in error["message"]
+    assert not exists(engine, "bulk_00000")
+
+
+def test_an_xlsx_is_read_only_up_to_the_limit_and_blank_rows_count_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files, "MAX_ENTRIES", 20)
+    monkeypatch.setattr(files, "MAX_ROWS", 40)
+    header = HEADER.split(",")[:6]
+    rows = [[f"bulk_{n:03d}", "refund", "问", "Q?", "答", "A."] for n in range(30)]
+    with pytest.raises(transfer.TooManyEntries) as too_many:
+        transfer.read(xlsx([header, *rows]), "xlsx")
+    assert [(p.line, p.message) for p in too_many.value.problems] == [
+        (22, "more than 20 entries: an import takes at most 20 entries; split the file")
+    ]
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    sheet.append(rows[0])
+    sheet.cell(row=1_000_000, column=1, value="far_below")  # a million rows, all but three blank
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(transfer.TooManyEntries) as too_long:
+        transfer.read(out.getvalue(), "xlsx")
+    assert [p.line for p in too_long.value.problems] == [42]
+    assert "more than 40 rows" in too_long.value.problems[0].message
+
+
+def test_a_yaml_file_is_refused_at_the_entry_one_too_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files, "MAX_ENTRIES", 2)
+    body = as_yaml([entry(f"gift_{n}") for n in range(3)]) + b"- [not, read]\n- {{{\n"  # broken past the limit
+    with pytest.raises(transfer.TooManyEntries) as too_many:
+        transfer.read(body, "yaml")
+    assert [p.line for p in too_many.value.problems] == [body.decode().splitlines().index("- id: gift_2") + 1]
+
+
+def test_an_xlsx_that_unpacks_to_more_than_the_limit_is_refused_before_it_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = xlsx([HEADER.split(","), ["gift", "refund", "问", "Q?", "答", "A" * 4000, "", ""]])
+    monkeypatch.setattr(files, "MAX_XLSX_UNPACKED", 8_000)
+    with pytest.raises(transfer.TooManyEntries) as too_big:
+        transfer.read(body, "xlsx")
+    assert too_big.value.problems[0].message.startswith("the workbook unpacks to ")
+
+
+def test_only_the_first_hundred_problems_are_listed_with_how_many_more_there_are(
+    api: TestClient, editor: dict[str, str]
+) -> None:
+    body = csv_of(300, entry_id="same_id")  # every row after the first repeats its id
+
+    response = post(api, editor, body, "csv")
+    streamed = ndjson(api, editor, body, "csv")[-1]
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == "the file has 299 errors (the first 100 listed); nothing was imported"
+    for answer in (response.json(), streamed):
+        assert len(answer["errors"]) == 100 and answer["more_errors"] == 199
+        assert answer["errors"][0]["line"] == 3 and answer["errors"][-1]["line"] == 102
+
+
+def test_an_upload_not_received_within_the_read_timeout_is_408(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transfer_api, "READ_TIMEOUT_S", 0.2)
+    sent = 0
+
+    async def trickle() -> dict[str, Any]:  # a byte every 50 ms, for a second
+        nonlocal sent
+        await asyncio.sleep(0.05)
+        sent += 1
+        return {"type": "http.request", "body": b"x", "more_body": sent < 20}
+
+    request = Request({"type": "http", "method": "POST", "path": "/api/kb/import", "headers": []}, trickle)
+    with pytest.raises(HTTPException) as refused:
+        asyncio.run(transfer_api.read_body(request, transfer_api.MAX_IMPORT_BYTES))
+    assert refused.value.status_code == 408 and sent < 20
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/x-ndjson"])
+def test_a_customer_is_answered_while_an_import_is_being_read(
+    api: TestClient, editor: dict[str, str], engine: Engine, monkeypatch: pytest.MonkeyPatch, accept: str
+) -> None:
+    reading, answered = threading.Event(), threading.Event()
+    happened: list[str] = []
+    read = transfer.read
+
+    def slow_read(data: bytes, fmt: str) -> list[transfer.Row]:  # a big file: read once the customer is answered
+        reading.set()
+        answered.wait(timeout=10)
+        happened.append("file read")
+        return read(data, fmt)
+
+    monkeypatch.setattr(transfer, "read", slow_read)
+    api.app.state.turns.total_tokens = 1  # type: ignore[attr-defined]  # the import must not need a turn's thread
+    imported: list[Any] = []
+
+    def run_import() -> None:
+        imported.append(post(api, {**editor, "Accept": accept}, csv_of(2_000), "csv"))
+        happened.append("import answered")
+
+    importing = threading.Thread(target=run_import)
+    importing.start()
+    assert reading.wait(timeout=10)
+    replies = Chat(api, "customer-1").say("你好")
+    happened.append("customer answered")
+    answered.set()
+    importing.join(timeout=30)
+
+    assert replies and happened == ["customer answered", "file read", "import answered"]
+    assert imported[0].status_code == 200 and "bulk_01999" in imported[0].text and exists(engine, "bulk_01999")
