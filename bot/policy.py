@@ -42,6 +42,8 @@ _REFERS_BACK = re.compile(
     r"(?:这|那|该|同一|刚才|上面|刚刚)(?:个|一)?(?:订单|单|包裹|件|笔|货)|它|"
     r"(?<![a-z])(?:it|this one|that one|(?:this|that|the same|same) (?:order|parcel|package|one|shipment))(?![a-z])"
 )
+# How many recently answered entries a conversation remembers (to notice a question asked again).
+ASKED_KEPT = 5
 # A short follow-up ("那退款呢", "and the refund?") carries on with the same order; a question this
 # long stands on its own, and without a number or a pointer back it is a new subject.
 _FOLLOW_UP_CHARS = 10
@@ -191,7 +193,7 @@ class _Turn:
             entry = self.p.entries[parse.faq_id]
             if entry.action:
                 return self.run_action(entry.action)
-            return self.decision([self.answer(entry)], kind="answer")
+            return self.answer_faq(entry)
         if len(close) > 1 and close[0].action and close[1].action in (None, close[0].action):
             return self.run_action(close[0].action)  # the likeliest questions call for the same lookup
         if close:
@@ -202,6 +204,23 @@ class _Turn:
                 fallback_count=self.state.fallback_count,
             )
         return self.fallback()
+
+    def answer_faq(self, entry: Entry) -> Decision:
+        """The entry's answer. Asked again (in any words), the answer did not help: it comes with
+        the offer of a person; a third time, a person takes it (asking again is not anger)."""
+        asked = dict(self.slots.get("asked") or {})
+        times = int(asked.pop(entry.id, 0)) + 1
+        self.slots["asked"] = dict(list(asked.items())[-(ASKED_KEPT - 1) :]) | {entry.id: times}
+        if times >= 3:
+            return self.handoff(
+                "repeated", [self.answer(entry), Reply(self.p.say("handoff_repeated", self.lang))], {"faq_id": entry.id}
+            )
+        if times == 2:
+            person = {"title": "转人工" if self.lang == "zh" else "Talk to a person", "payload": "/human_request"}
+            return self.decision(
+                [self.answer(entry), Reply(self.p.say("asked_again", self.lang), [person])], kind="answer"
+            )
+        return self.decision([self.answer(entry)], kind="answer")
 
     def confident_entry(self) -> Entry | None:
         if self.parse.faq_id is not None:

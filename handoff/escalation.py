@@ -32,6 +32,7 @@ REASONS = (
     "lookup_unavailable",
     "keyword",
     "high_value",
+    "repeated",
 )
 
 

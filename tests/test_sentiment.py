@@ -26,10 +26,10 @@ def test_calm_messages_are_calm(text: str) -> None:
     assert not score_anger(text).angry
 
 
-def test_asking_the_same_thing_again_adds_frustration() -> None:
+def test_asking_the_same_thing_again_is_noted_but_is_not_anger() -> None:
     first = score_anger("我的退款什么时候到账")
-    again = score_anger("我的退款什么时候到账", ["我的退款什么时候到账"])
-    assert again.anger > first.anger
+    again = score_anger("我的退款什么时候到账", ["我的退款什么时候到账", "我的退款什么时候到账"])
+    assert again.anger == first.anger and not again.angry
     assert "repeated_ask" in again.signals
 
 
@@ -97,12 +97,11 @@ def test_reassurance_softens_frustration_but_not_insults() -> None:
     assert score_anger("没关系，反正你们就是骗子").angry
 
 
-def test_a_third_identical_ask_is_angrier_than_a_second() -> None:
+def test_a_third_identical_ask_is_no_angrier_than_the_first() -> None:
+    """Asking again says the answer did not help; the policy offers a person (tests/test_conversation.py)."""
     ask = "我的退款什么时候到账"
-    second = score_anger(ask, [ask])
     third = score_anger(ask, [ask, ask])
-    assert third.anger > second.anger
-    assert third.angry
+    assert third.anger == score_anger(ask).anger and not third.angry
 
 
 def test_staying_annoyed_message_after_message_adds_up() -> None:

@@ -144,8 +144,10 @@ def score_anger(text: str, previous_texts: Sequence[str] = ()) -> Sentiment:
         recent = previous_texts[-3:]
         if _combine(evidence) >= STILL_UPSET and any(_message_anger(p) >= STILL_UPSET for p in recent):
             evidence.append(("still_upset", 0.25))
-        if repeats := _repeats(text, previous_texts):
-            evidence.append(("repeated_ask", 0.35 if repeats == 1 else 0.55))
+        if _repeats(text, previous_texts):
+            # Noted, but no anger: asking again says the answer did not help (the policy offers a
+            # person); it was read as anger and sent repeat-askers to the wrong desk.
+            evidence.append(("repeated_ask", 0.0))
     anger = _combine(evidence)
     signals = tuple(name for name, w in evidence if name != "angry_phrasing" or w >= PHRASING_SIGNAL)
     return Sentiment(anger, anger >= ANGRY_THRESHOLD, signals)
