@@ -5,10 +5,13 @@ queries. And the pages carry headers that keep them out of frames and scripts of
 from __future__ import annotations
 
 import json
+import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
@@ -17,28 +20,61 @@ from actions.sync import KEY_FILE
 from bot.app import create_app
 from bot.config import Settings
 from bot.engine import Engine
+from bot.nlu.parser import NLU
 from handoff.agents import hash_password
 from handoff.models import Agent
-from tests.conftest import Chat
+from tests.conftest import IN_CI, Chat, make_engine
 
 PASSWORD = "bad-input-pw-1"
 JSON = {"content-type": "application/json"}
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def client_of(tmp_path: Path, engine: Engine) -> TestClient:
+    """The app as a client sees it: 500s answered, not raised; a supervisor `chen` to log in as."""
+    with engine.db.session() as s:
+        s.add(Agent(username="chen", display_name="陈", password_hash=hash_password(PASSWORD), role="supervisor"))
+    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)
+    return TestClient(app, raise_server_exceptions=False)
 
 
 @pytest.fixture
 def app_client(tmp_path: Path, engine: Engine) -> Iterator[TestClient]:
-    """The embedded app, answering 500s as a client sees them instead of raising them."""
-    with engine.db.session() as s:
-        s.add(Agent(username="chen", display_name="陈", password_hash=hash_password(PASSWORD), role="supervisor"))
-    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with client_of(tmp_path, engine) as c:
         yield c
 
 
 @pytest.fixture
+def pg_client(tmp_path: Path, nlu: NLU) -> Iterator[TestClient]:
+    """The same app on PostgreSQL (a schema of its own), where NUL cannot be stored."""
+    try:
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        if IN_CI:
+            raise
+        pytest.skip(f"PostgreSQL at {PG_URL} is not reachable ({exc.__class__.__name__})")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}".replace("postgresql://", "postgresql+psycopg://")
+    engine = make_engine(url, nlu)
+    try:
+        with client_of(tmp_path, engine) as c:
+            yield c
+    finally:
+        engine.db.engine.dispose()
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def login(client: TestClient) -> str:
+    response = client.post("/api/agent/login", json={"username": "chen", "password": PASSWORD})
+    return str(response.json()["token"])
+
+
+@pytest.fixture
 def staff(app_client: TestClient) -> dict[str, str]:
-    response = app_client.post("/api/agent/login", json={"username": "chen", "password": PASSWORD})
-    return {"Authorization": f"Bearer {response.json()['token']}", **JSON}
+    return {"Authorization": f"Bearer {login(app_client)}", **JSON}
 
 
 @pytest.fixture
@@ -118,6 +154,50 @@ def test_a_lone_surrogate_anywhere_in_a_body_names_where(app_client: TestClient)
     response = app_client.post("/webhooks/rest/webhook", content=body)
     assert response.status_code == 422, response.text
     assert response.json()["detail"].startswith("metadata.tags.1: ")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/agent/login", {"username": "chen\x00", "password": PASSWORD}, "username"),
+        ("/webhooks/rest/webhook", {"sender": "s\x001", "message": "hi"}, "sender"),
+        ("/webhooks/rest/webhook", {"sender": "s1", "message": "hi", "metadata": {"note": "a\x00"}}, "metadata.note"),
+        ("/webhooks/rest/webhook", {"sender": "s1", "message": "下单后\x00多久发货"}, "message"),
+        ("/model/parse", {"text": "\x00"}, "text"),
+    ],
+)
+def test_a_nul_anywhere_in_a_body_is_a_422_naming_the_field(
+    app_client: TestClient, path: str, body: dict[str, object], field: str
+) -> None:
+    """No PostgreSQL text or JSONB holds U+0000: it was a 500 there wherever it was stored or looked up."""
+    response = app_client.post(path, json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == f"{field}: contains U+0000 (NUL), which PostgreSQL cannot store"
+
+
+def test_a_nul_in_a_staff_body_is_a_422_too(app_client: TestClient, staff: dict[str, str]) -> None:
+    response = app_client.post("/api/agent/keywords", json={"keyword": "投诉\x00", "queue": "general"}, headers=staff)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith("keyword: contains U+0000")
+
+
+@pytest.mark.services
+def test_a_nul_on_postgresql_is_a_4xx_where_it_was_a_500(pg_client: TestClient, tmp_path: Path) -> None:
+    staff = {"Authorization": f"Bearer {login(pg_client)}"}
+    sync = {"Authorization": f"Bearer {(tmp_path / KEY_FILE).read_text().strip()}"}
+    nul_name = {"items": [{"external_id": "C1", "name": "王\x00小明", "phone": "13800138000"}]}
+    refused = [
+        pg_client.post("/api/agent/login", json={"username": "chen\x00", "password": PASSWORD}),
+        pg_client.post("/webhooks/rest/webhook", json={"sender": "s\x001", "message": "hi"}),
+        pg_client.post("/webhooks/rest/webhook", json={"sender": "s1", "message": "hi", "metadata": {"n": "\x00"}}),
+        pg_client.post("/api/agent/keywords", json={"keyword": "投诉\x00"}, headers=staff),
+        pg_client.put("/api/sync/customers", json=nul_name, headers=sync),
+        pg_client.get("/api/sync/orders/YX%00", headers=sync),
+        pg_client.get("/conversations/s%001"),
+        pg_client.get("/api/kb/entries?topic=%00", headers=staff),
+        pg_client.get("/api/kb/entries/shipping%00", headers=staff),
+    ]
+    assert [(r.request.url.path, r.status_code) for r in refused if not 400 <= r.status_code < 500] == []
 
 
 def test_an_escaped_emoji_is_a_surrogate_pair_and_is_answered(app_client: TestClient) -> None:

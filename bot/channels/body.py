@@ -3,7 +3,8 @@
 What Python's JSON reader would accept but the rest of the app cannot hold is refused here too,
 for every route at once: nesting deep enough to exhaust the recursion limit, NaN and Infinity,
 numbers past the float range or Python's limit on integer digits, lone surrogates (not
-characters: UTF-8, and so the database, cannot encode them).
+characters: UTF-8, and so the database, cannot encode them) and U+0000 (no PostgreSQL text
+holds it). Other control characters are the routes' to strip or refuse.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ MAX_DEPTH = 64
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Only an escape can put these in a string: raw control bytes are malformed JSON, UTF-8 has no surrogates.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89abcdefABCDEF])")
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 class _NotANumber(ValueError):
@@ -76,10 +78,10 @@ def _finite(number: str) -> float:
     return value
 
 
-def _lone_surrogate(node: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
-    """Where a lone surrogate is (json.loads has already joined the pairs into characters)."""
+def _unstorable(node: Any, path: tuple[str, ...] = ()) -> tuple[tuple[str, ...], str] | None:
+    """Where the first NUL or lone surrogate is, and which (json.loads has joined the pairs into characters)."""
     if isinstance(node, str):
-        return path if _SURROGATE.search(node) else None
+        return (path, found.group()) if (found := _UNSTORABLE.search(node)) else None
     if isinstance(node, dict):
         items: Any = node.items()
     elif isinstance(node, list):
@@ -87,11 +89,11 @@ def _lone_surrogate(node: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | 
     else:
         return None
     for key, value in items:
-        here = (*path, key.encode("utf-8", "backslashreplace").decode("utf-8"))
-        if _SURROGATE.search(key):
-            return here
-        if (found := _lone_surrogate(value, here)) is not None:
-            return found
+        here = (*path, _UNSTORABLE.sub("?", key))
+        if found := _UNSTORABLE.search(key):
+            return here, found.group()
+        if (inside := _unstorable(value, here)) is not None:
+            return inside
     return None
 
 
@@ -112,9 +114,10 @@ def parse_body(body: bytes, model: type[M]) -> M:
         raise HTTPException(400, str(exc)) from exc
     except ValueError as exc:  # int() past sys.get_int_max_str_digits()
         raise HTTPException(400, f"a number has more than {sys.get_int_max_str_digits()} digits") from exc
-    if _SURROGATE_ESCAPE.search(text) and (where := _lone_surrogate(data)) is not None:
-        field = ".".join(where) or "body"
-        raise HTTPException(422, f"{field}: contains a lone surrogate (\\ud800-\\udfff), which is not a character")
+    if _UNSTORABLE_ESCAPE.search(text) and (found := _unstorable(data)) is not None:
+        where, char = found
+        what = "U+0000 (NUL), which PostgreSQL cannot store" if char == "\0" else "a lone surrogate, not a character"
+        raise HTTPException(422, f"{'.'.join(where) or 'body'}: contains {what}")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
