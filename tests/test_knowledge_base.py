@@ -100,3 +100,15 @@ def test_phrasings_that_neighbouring_entries_compete_for_go_to_the_right_topic(
     product_nlu: NLU, text: str, topic: str
 ) -> None:
     assert product_nlu.parse(text).topic == topic
+
+
+@pytest.mark.parametrize(
+    "text", ["怎么还没收到货，都五天了", "货还没到", "I have not received my order yet", "我的包裹一直没到"]
+)
+def test_goods_not_received_is_tracking_whatever_words_it_shares_with_cod_money(nlu, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert nlu.parse(text).topic == "order_status"
+
+
+@pytest.mark.parametrize("text", ["签收了货款还没到", "买家说没收到货，我的货款怎么办", "退款还没到"])
+def test_money_not_received_stays_a_money_question(nlu, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert nlu.parse(text).topic in ("payment_arrival", "refund")

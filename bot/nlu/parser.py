@@ -23,6 +23,17 @@ OUT_OF_SCOPE = "out_of_scope"
 HUMAN_REQUEST = "human_request"
 # More changed entries than this in one reload refit the matcher rather than update it.
 MAX_INCREMENTAL = 20
+# Goods that have not arrived: tracking (查货), whatever words it shares with COD money (货款没到).
+_NOT_RECEIVED = re.compile(
+    r"(?:没|未|还没|没有|还未)(?:有)?(?:收到|到|拿到|送到|送来)(?:的)?(?:货|包裹|快递|东西|件|衣服|鞋)|"
+    r"(?<![款])(?:货|包裹|快递|东西|衣服|鞋子?)(?:还|都|一直)?(?:没|未|没有)(?:到|收到|送到|送来|来)|"
+    r"(?<![a-z])(?:haven'?t|have not|not|never|didn'?t|did not|yet to|still not)\s+(?:yet\s+)?(?:received|got|gotten|get|receive)"
+    r"\s+(?:my|the|our|any)?\s*(?:parcel|package|order|item|stuff|goods|delivery)|"
+    r"(?<![a-z])(?:parcel|package|order|item|delivery)\s+(?:still\s+)?(?:hasn'?t|has not|not|never|didn'?t)\s+(?:yet\s+)?"
+    r"(?:arrived|come|shown up|been delivered)"
+)
+_MONEY = re.compile(r"款|钱|到账|打款|退款|(?<![a-z])(?:refund|money|payment|paid|remit\w*|cod)(?![a-z])")
+TRACKING = "order_status"
 # Rasa's button payload syntax: /intent or /intent{"key": "value"}.
 _PAYLOAD = re.compile(r"^/(?P<intent>[\w.-]+)(?P<slots>\{.*\})?$", re.S)
 
@@ -137,12 +148,27 @@ class NLU:
             intent, topic, faq_id = OUT_OF_SCOPE, OUT_OF_SCOPE, None
         else:
             entry = self.entries[top.label]
+            if self.merchant_rules and entry.topic != TRACKING and self._not_received(text):
+                entry = self._tracking_entry(candidates)
             intent = entry.id if entry.kind == "intent" else "faq"
             confidence, topic, faq_id = top.confidence, entry.topic, (entry.id if entry.kind == "faq" else None)
         if topic == OUT_OF_SCOPE and sentiment.angry:
             # Anger about nothing the knowledge base knows is a complaint about the service.
             intent, topic = "complaint", "complaint"
         return Parse(text, language, intent, confidence, topic, faq_id, candidates, entities, sentiment)
+
+    @staticmethod
+    def _not_received(text: str) -> bool:
+        norm = normalize(text)
+        return bool(_NOT_RECEIVED.search(norm)) and not _MONEY.search(norm)
+
+    def _tracking_entry(self, candidates: Sequence[Candidate]) -> Entry:
+        """The tracking entry ranked highest, or else the one whose lookup finds the order."""
+        for c in candidates:
+            if self.entries[c.label].topic == TRACKING:
+                return self.entries[c.label]
+        lookups = sorted(e.id for e in self.entries.values() if e.topic == TRACKING and e.action)
+        return self.entries[lookups[-1]] if lookups else self.entries[candidates[0].label]
 
     def _readable(self, text: str) -> str:
         """What the matcher reads: the message, or for Chinese typed in pinyin, its characters."""
