@@ -7,6 +7,7 @@ COPY bot ./bot
 COPY actions ./actions
 COPY knowledge_base ./knowledge_base
 COPY handoff ./handoff
+COPY staff ./staff
 RUN pip install --no-cache-dir .
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health').status != 200)"
