@@ -24,7 +24,7 @@ from bot.nlu.normalize import strip_control
 from bot.nlu.parser import NLU, OUT_OF_SCOPE, Parse
 from bot.policy import QUESTION_SLOTS, Decision, Policy, Reply, State
 from bot.runtime import EVENTS_CHANNEL, Runtime, ServiceUnavailable, customer_channel
-from bot.store import BOT, PENDING_HANDOFF, Conversation, Message, get_or_create, recent_inbound
+from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, get_or_create, recent_inbound
 from handoff.escalation import Escalator, HandoffRequest, MarkPending
 from handoff.models import EscalationKeyword
 from handoff.service import DESK_CHANNEL, HelpDesk, line, rate, rating_buttons
@@ -120,7 +120,8 @@ class Engine:
                 conv = get_or_create(session, sender_id=message.sender_id, channel=message.channel)
                 logs.tag(conversation_id=conv.id)
                 previous = recent_inbound(session, conversation_id=conv.id, within=12)
-                if (rating := _CSAT.match(message.text)) is not None:
+                # While a person owns the chat a rating is a message like any other: kept, unanswered.
+                if (rating := _CSAT.match(message.text)) is not None and conv.state != HUMAN:
                     return self._rate(session, conv, message, rating.group(1))
                 parse = self.nlu.parse(message.text, previous)
                 record = self._record_in(session, conv, message, parse)

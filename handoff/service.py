@@ -607,12 +607,24 @@ class HelpDesk:
 
 
 def rate(session: Session, conv: Conversation, score: int, ticket_id: int | None) -> str:
-    """Store a 1–5 rating of the conversation (and of the ticket's agent and queue when given)."""
+    """Store a 1–5 rating, one per survey: a resolved ticket's (for its agent and queue) or,
+    without one, the bot's (asked once per conversation). The first rating counts; a later one
+    (the same button pressed again, another score) is thanked and changes nothing."""
     ticket = session.get(Ticket, ticket_id) if ticket_id is not None else None
     if ticket is not None and (ticket.conversation_id != conv.id or ticket.status != RESOLVED):
         ticket = None  # someone else's, or not finished: rate this conversation only
-    if ticket is not None and ticket.csat is not None:
-        return line("thanks_rating", conv.language or "zh")  # rated already: the first rating stands
+    lang = conv.language or "zh"
+    if ticket is not None:
+        rated = ticket.csat is not None
+    else:
+        rated = (
+            session.scalar(
+                select(Rating.id).where(Rating.conversation_id == conv.id, Rating.ticket_id.is_(None)).limit(1)
+            )
+            is not None
+        )
+    if rated:
+        return line("already_rated", lang)
     if ticket is not None:
         ticket.csat = score
     session.add(
@@ -624,4 +636,4 @@ def rate(session: Session, conv: Conversation, score: int, ticket_id: int | None
             score=score,
         )
     )
-    return line("thanks_rating", conv.language or "zh")
+    return line("thanks_rating", lang)

@@ -340,14 +340,12 @@ def test_transfer_needs_an_online_colleague_and_a_ticket_is_rated_once(
         chen_id = chen.id
     offline = api.post(f"/api/agent/tickets/{ticket.id}/transfer", headers=wang, json={"agent_id": chen_id})
     assert offline.status_code == 409 and "offline" in offline.json()["detail"]
-    early = f'/csat{{"score":1,"ticket":{ticket.id}}}'
-    chat.say(early)  # not resolved yet: counts for the conversation, not the agent
     api.post(f"/api/agent/tickets/{ticket.id}/resolve", headers=wang)
     chat.say(f'/csat{{"score":4,"ticket":{ticket.id}}}')
     chat.say(f'/csat{{"score":1,"ticket":{ticket.id}}}')
     with desk_engine.db.session() as s:
         assert s.get_one(Ticket, ticket.id).csat == 4
-        assert [r.agent_id is not None for r in s.scalars(select(Rating).order_by(Rating.id))] == [False, True]
+        assert [r.agent_id is not None for r in s.scalars(select(Rating).order_by(Rating.id))] == [True]
 
 
 def test_agents_are_created_from_the_command_line(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -555,3 +553,46 @@ def test_max_chats_holds_for_simultaneous_claims_through_two_instances_on_one_st
         waiting = s.scalars(select(Ticket.id).where(Ticket.status == "queued")).all()
     assert sorted(waiting) == sorted(set(ids) - set(won))
     assert sorted(t for _, t in desk.queue.waiting(["general"])) == sorted(waiting)  # the refused are back
+
+
+def test_a_rating_sent_while_a_person_owns_the_chat_is_kept_and_the_bot_says_nothing(
+    api: TestClient, desk_engine: Engine, two_agents: Any
+) -> None:
+    wang, _ = two_agents
+    chat = Chat(api, "own")
+    chat.say("转人工")
+    (ticket,) = tickets(desk_engine)
+    api.post(f"/api/agent/tickets/{ticket.id}/claim", headers=wang)
+    payload = f'/csat{{"score":1,"ticket":{ticket.id}}}'
+    chat.say(payload)
+    assert chat.replies == []  # a person owns the chat: the bot says nothing, this included
+    last = chat.state()["messages"][-1]
+    assert (last["author"], last["text"]) == ("customer", payload)  # kept like any customer message
+    with desk_engine.db.session() as s:
+        assert s.scalars(select(Rating)).all() == []
+        assert s.get_one(Ticket, ticket.id).csat is None
+
+
+def test_each_survey_counts_its_first_rating_and_thanks_again_for_the_rest(
+    api: TestClient, desk_engine: Engine, two_agents: Any
+) -> None:
+    wang, _ = two_agents
+    chat = Chat(api, "rater")
+    chat.say("转人工")
+    (ticket,) = tickets(desk_engine)
+    api.post(f"/api/agent/tickets/{ticket.id}/claim", headers=wang)
+    api.post(f"/api/agent/tickets/{ticket.id}/resolve", headers=wang)
+    chat.say(f'/csat{{"score":4,"ticket":{ticket.id}}}')
+    assert chat.text == "感谢您的评价！"
+    for score in (1, 2, 5, 3):
+        chat.say(f'/csat{{"score":{score},"ticket":{ticket.id}}}')
+        assert chat.text == "您已经评过分了，感谢！"
+    chat.say("谢谢")  # the bot's own survey, once per conversation
+    assert '/csat{"score":5}' in [b["payload"] for b in chat.buttons]
+    for score in (2, 5, 5, 1, 3):
+        chat.say(f'/csat{{"score":{score}}}')
+    assert chat.text == "您已经评过分了，感谢！"
+    with desk_engine.db.session() as s:
+        rows = [(r.ticket_id, r.score) for r in s.scalars(select(Rating).order_by(Rating.id))]
+        assert rows == [(ticket.id, 4), (None, 2)]
+        assert s.get_one(Ticket, ticket.id).csat == 4
