@@ -27,6 +27,7 @@ from bot.runtime import EVENTS_CHANNEL, RESYNC, ServiceUnavailable
 from bot.security import bearer
 from bot.store import message_dict, transcript
 from handoff import agents as accounts
+from handoff.access import Feed, Viewer, queues_for
 from handoff.models import ASSIGNED, PRESENCE, Agent, CannedReply, EscalationKeyword, Ticket, TicketEvent
 from handoff.service import DESK_CHANNEL, DeskError, HelpDesk, Notice, ticket_summary
 
@@ -212,12 +213,12 @@ async def presence(request: Request, agent: DeskAgent) -> dict[str, Any]:
 
 @router.get("/api/agent/queue")
 async def queue(request: Request, agent: DeskAgent) -> dict[str, Any]:
-    """What this agent may pick up (their skills, plus general), in the order it is served."""
+    """What this agent may pick up (handoff/access.py: their skills' queues and general; every
+    queue for supervisors and admins), in the order it is served."""
     desk = desk_of(request)
 
     def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
-        skills = [q for q in desk.desk.queues if q in agent.skills or q == "general"]
-        order = desk.queue.waiting(skills)
+        order = desk.queue.waiting(queues_for(Viewer.of(agent), desk.desk.queues))
         positions: dict[str, int] = {}
         ranked = []
         for q, ticket_id in order:
@@ -244,7 +245,7 @@ async def ticket(request: Request, ticket_id: TicketId, agent: DeskAgent) -> dic
     desk = desk_of(request)
 
     def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
-        t, conv = desk.load(s, ticket_id)
+        t, conv = desk.load_for(s, ticket_id, agent)
         events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id))
         return {
             **ticket_summary(t),
@@ -364,19 +365,25 @@ async def add_keyword(request: Request, agent: DeskAgent) -> dict[str, Any]:
 
 @router.websocket("/ws/agent")
 async def agent_socket(socket: WebSocket) -> None:
-    """Every desk change and customer message, live; the console refetches what it shows."""
+    """The desk's changes and the customers' messages this agent may see (handoff/access.py),
+    live; the console refetches what it shows."""
     token = socket.query_params.get("token", "")
     engine: Engine = socket.app.state.engine
 
-    def find() -> int | None:
+    def find() -> Agent | None:
         with engine.db.session() as s:
             agent = accounts.agent_for_token(s, token)
-            return agent.id if agent is not None and agent.role in accounts.DESK_ROLES else None
+            if agent is None or agent.role not in accounts.DESK_ROLES:
+                return None
+            s.expunge(agent)
+            return agent
 
-    if await run_in_threadpool(find) is None:
+    agent = await run_in_threadpool(find)
+    if agent is None:
         await socket.close(code=4401)
         return
     await socket.accept()
+    feed = Feed(Viewer.of(agent))  # the agent's skills as they were on connecting
 
     async def pump(channel: str, ready: asyncio.Event) -> None:
         async for event in engine.runtime.subscribe(channel, ready):
@@ -384,7 +391,16 @@ async def agent_socket(socket: WebSocket) -> None:
                 # Redis was away: events may be lost. The console reconnects and refetches on hello.
                 await socket.close(code=1012)
                 return
-            await socket.send_json({"channel": channel, **event})
+            admitted = feed.admit(event)
+            if admitted is not None:
+                await socket.send_json({"channel": channel, **admitted})
+
+    def seen_already() -> set[str]:
+        desk = engine.desk
+        if desk is None:
+            return set()
+        with engine.db.session() as s:
+            return desk.visible_conversations(s, agent)
 
     readiness = [asyncio.Event(), asyncio.Event()]
     tasks = [
@@ -394,6 +410,7 @@ async def agent_socket(socket: WebSocket) -> None:
     try:
         # "hello" means: listening on both channels; the console catches up on anything older.
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readiness)), timeout=10)
+        feed.conversations |= await run_in_threadpool(seen_already)  # the open tickets' conversations
         await socket.send_json({"type": "hello"})
         while True:
             await socket.receive_text()  # pings; the server only talks

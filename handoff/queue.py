@@ -19,15 +19,22 @@ PREFIX = "queue:"
 BUILT = "queue:built"  # present while Redis holds the queues; gone after a flush
 OFFLINE = "offline"  # messages left outside desk hours wait here until the desk opens
 
-# KEYS: the queues, then the "built" marker. 1: removed here; 0: in no queue while the queues
-# are built (someone else took it); -1: in no queue and the queues are not built (Redis lost
-# them: ask SQL). One round trip for the losers of a race, who are most of the callers.
+# What a take found: removed from one of the queues asked; waiting in another queue (not
+# touched); in no queue while the queues are built (someone else took it); in no queue and the
+# queues are not built (Redis lost them: ask SQL).
+TAKEN, ELSEWHERE, GONE, UNKNOWN = 1, 2, 0, -1
+# KEYS: the queues to take from, the other queues, then the "built" marker; ARGV: the ticket,
+# how many queues to take from. One round trip for the losers of a race, most of the callers.
 _TAKE = """
+local from = tonumber(ARGV[2])
 local taken = 0
-for i = 1, #KEYS - 1 do
+for i = 1, from do
   taken = taken + redis.call('ZREM', KEYS[i], ARGV[1])
 end
 if taken > 0 then return 1 end
+for i = from + 1, #KEYS - 1 do
+  if redis.call('ZSCORE', KEYS[i], ARGV[1]) then return 2 end
+end
 if redis.call('EXISTS', KEYS[#KEYS]) == 1 then return 0 end
 return -1
 """
@@ -60,8 +67,16 @@ class TicketQueue:
 
     def take_checked(self, ticket_id: int) -> bool | None:
         """As `take`, and None when the ticket is in no queue because Redis lost its queues."""
-        found = int(self._take(keys=[*self.keys, BUILT], args=[str(ticket_id)]))
-        return None if found < 0 else found == 1
+        found = self.take_from(ticket_id, [*self.desk.queues, OFFLINE])
+        return None if found == UNKNOWN else found == TAKEN
+
+    def take_from(self, ticket_id: int, queues: Iterable[str]) -> int:
+        """Remove the ticket if one of `queues` holds it (TAKEN, for exactly one caller); else say
+        whether it waits in another queue (ELSEWHERE), is gone (GONE), or Redis lost the queues
+        (UNKNOWN)."""
+        wanted = [self.key(q) for q in queues]
+        others = [k for k in self.keys if k not in wanted]
+        return int(self._take(keys=[*wanted, *others, BUILT], args=[str(ticket_id), str(len(wanted))]))
 
     def move(self, ticket_id: int, queue: str, priority: int, created_at: datetime) -> None:
         """Put a waiting ticket in another queue (transfer, overflow), keeping its place in time."""

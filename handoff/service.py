@@ -25,6 +25,7 @@ from bot import metrics
 from bot.db import utcnow
 from bot.policy import QUESTION_SLOTS
 from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, transcript
+from handoff.access import OWNING_EVENTS, Viewer, covers, owners, queues_for, sees_all
 from handoff.agents import DESK_ROLES
 from handoff.context import anger_history, summary, ticket_context
 from handoff.desk import DESK_TZ, GENERAL, Case, Desk, estimated_wait, first_response_due, is_open, next_opening, route
@@ -40,8 +41,8 @@ from handoff.models import (
     Ticket,
     TicketEvent,
 )
+from handoff.queue import ELSEWHERE, GONE, TAKEN, TicketQueue
 from handoff.queue import OFFLINE as OFFLINE_QUEUE
-from handoff.queue import TicketQueue
 
 DESK_CHANNEL = "events:desk"
 POSITION_UPDATES = 10  # how many of those waiting hear their new place when the queue moves
@@ -195,12 +196,7 @@ class HelpDesk:
         lang = conv.language or "zh"
         q = self.desk.queues[decided.queue]
         queue_name = q.name_zh if lang == "zh" else q.name_en
-        event = {
-            "type": "ticket_queued",
-            "ticket_id": ticket.id,
-            "queue": ticket.queue,
-            "ticket": ticket_summary(ticket),
-        }
+        event = self._event(session, ticket, "ticket_queued", ticket=ticket_summary(ticket))
         if not open_now:
             text = line(
                 "offline",
@@ -220,7 +216,7 @@ class HelpDesk:
             return ticket, [Notice(text=n.text, custom=n.custom) if n.sender_id else n for n in notices]
         if chosen is not None:
             ticket.offered_to = chosen.id
-            event["ticket"] = ticket_summary(ticket)
+            event = {**event, "ticket": ticket_summary(ticket)}
         position = self.queue.position(ticket.id, ticket.queue) or 1
         minutes = self.wait_minutes(session, ticket.queue, position)
         if position <= 1:
@@ -302,20 +298,76 @@ class HelpDesk:
         conv = session.get_one(Conversation, ticket.conversation_id)
         return ticket, conv
 
+    def load_for(
+        self, session: Session, ticket_id: int, agent: Agent, *, lock: bool = False
+    ) -> tuple[Ticket, Conversation]:
+        """The ticket and its conversation, if `agent` may see them (handoff/access.py); one they
+        may not see is not found, as a ticket that does not exist."""
+        ticket, conv = self.load(session, ticket_id, lock=lock)
+        if not self.may_work(session, agent, ticket.id, ticket.queue, ticket.agent_id):
+            raise NotFound(f"no ticket {ticket_id}")
+        return ticket, conv
+
+    def may_work(self, session: Session, agent: Agent, ticket_id: int, queue: str, current: int | None) -> bool:
+        """The access rule for one ticket; its history is read only when its queue is not the agent's."""
+        viewer = Viewer.of(agent)
+        return covers(viewer, queue) or viewer.id in self.owners_of(session, ticket_id, current)
+
+    def owners_of(self, session: Session, ticket_id: int, current: int | None) -> list[int]:
+        """Who owns or owned the ticket: `current` (its agent now), then its claims and transfers."""
+        history = session.execute(
+            select(TicketEvent.kind, TicketEvent.agent_id, TicketEvent.data)
+            .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind.in_(OWNING_EVENTS))
+            .order_by(TicketEvent.id)
+        ).all()
+        return owners(current, [(k, a, d) for k, a, d in history])
+
+    def visible_conversations(self, session: Session, agent: Agent) -> set[str]:
+        """The conversations of the open tickets `agent` may see: whose messages their console hears."""
+        viewer = Viewer.of(agent)
+        rows = session.execute(
+            select(Ticket.id, Ticket.conversation_id, Ticket.queue, Ticket.agent_id).where(
+                Ticket.status.in_(OPEN_STATES)
+            )
+        ).all()
+        return {c for i, c, q, a in rows if covers(viewer, q) or viewer.id in self.owners_of(session, i, a)}
+
+    def _event(self, session: Session, about: Ticket, kind: str, **extra: Any) -> dict[str, Any]:
+        """A desk event about a ticket, with what consoles are filtered by (handoff/access.py)."""
+        return {
+            "type": kind,
+            "ticket_id": about.id,
+            "conversation_id": about.conversation_id,
+            "queue": about.queue,
+            "owners": self.owners_of(session, about.id, about.agent_id),
+            **extra,
+        }
+
     def claim(self, session: Session, ticket_id: int, agent: Agent) -> list[Notice]:
         """Give the ticket to `agent`: exactly one of any number of simultaneous claims wins.
 
-        Redis decides first (one atomic removal across the queues), so losers are turned away
-        without touching SQL; the winner's SQL update is conditional on the ticket still
-        waiting, so a stale or rebuilt Redis can never hand one ticket to two people."""
-        taken = self.queue.take_checked(ticket_id)
-        if not taken:
-            # Not in Redis: taken (or being taken) already, unless Redis lost its queues.
-            if taken is not None:
+        Redis decides first: one atomic removal from the queues the agent may see (handoff/
+        access.py), so losers are turned away without touching SQL. A ticket waiting in another
+        queue is looked up (the agent may have owned it) and is not found if not theirs; one
+        waiting nowhere is a conflict whoever asks, which tells nothing of it. The winner's SQL
+        update is conditional on the ticket still waiting in a queue the agent may see, so a
+        stale or rebuilt Redis can never hand one ticket to two people, or to the wrong one."""
+        viewer = Viewer.of(agent)
+        visible = queues_for(viewer, self.desk.queues)
+        found = self.queue.take_from(ticket_id, [*visible, OFFLINE_QUEUE] if sees_all(viewer) else visible)
+        if found == GONE:
+            raise Conflict(f"ticket {ticket_id} is no longer waiting")
+        if found != TAKEN:  # waiting in a queue not the agent's (or after hours), or Redis lost its queues
+            row = session.execute(
+                select(Ticket.queue, Ticket.status, Ticket.agent_id).where(Ticket.id == ticket_id)
+            ).first()
+            if row is None or row.status not in (QUEUED, OFFLINE):
                 raise Conflict(f"ticket {ticket_id} is no longer waiting")
-            status = session.scalar(select(Ticket.status).where(Ticket.id == ticket_id))
-            if status not in (QUEUED, OFFLINE):
+            if not self.may_work(session, agent, ticket_id, row.queue, row.agent_id):
+                raise NotFound(f"no ticket {ticket_id}")
+            if found == ELSEWHERE and not self.queue.take(ticket_id):
                 raise Conflict(f"ticket {ticket_id} is no longer waiting")
+            visible = [row.queue]
         self._lock_seats(session, agent.id)
         busy = self.open_chats(session, agent.id)
         if busy >= agent.max_chats:
@@ -324,10 +376,11 @@ class HelpDesk:
         now = self.now()
         claimed = session.execute(
             update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.status.in_((QUEUED, OFFLINE)))
+            .where(Ticket.id == ticket_id, Ticket.status.in_((QUEUED, OFFLINE)), Ticket.queue.in_(visible))
             .values(status=ASSIGNED, agent_id=agent.id, assigned_at=now)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            self._requeue(session, ticket_id)  # Redis had it in another queue than SQL: it waits in SQL's
             raise Conflict(f"ticket {ticket_id} is no longer waiting")
         ticket, conv = self.load(session, ticket_id)
         conv.state = HUMAN
@@ -339,14 +392,7 @@ class HelpDesk:
             Notice(
                 conv.sender_id, text, custom={"author": "agent", "agent_name": agent.display_name, "handoff": "joined"}
             ),
-            Notice(
-                desk_event={
-                    "type": "ticket_claimed",
-                    "ticket_id": ticket.id,
-                    "agent_id": agent.id,
-                    "queue": ticket.queue,
-                }
-            ),
+            Notice(desk_event=self._event(session, ticket, "ticket_claimed", agent_id=agent.id)),
         ]
         return notices + self.positions(session, ticket.queue)
 
@@ -361,9 +407,7 @@ class HelpDesk:
         ticket.priority += self.desk.priority.get("anger", 0)
         self.queue.move(ticket.id, ticket.queue, ticket.priority, ticket.created_at)
         session.add(TicketEvent(ticket_id=ticket.id, kind="escalated", data={"label": "anger"}))
-        return [
-            Notice(desk_event={"type": "ticket_escalated", "ticket_id": ticket.id, "ticket": ticket_summary(ticket)})
-        ]
+        return [Notice(desk_event=self._event(session, ticket, "ticket_escalated", ticket=ticket_summary(ticket)))]
 
     def _lock_seats(self, session: Session, agent_id: int) -> None:
         """Hold the agent's row until the commit: their open chats are counted and a chat is given
@@ -386,13 +430,16 @@ class HelpDesk:
         return int(session.scalar(query) or 0)
 
     def _requeue(self, session: Session, ticket_id: int) -> None:
+        """Put back in Redis a ticket taken out for a claim that failed, if it is still waiting."""
         row = session.execute(
-            select(Ticket.queue, Ticket.priority, Ticket.created_at).where(
-                Ticket.id == ticket_id, Ticket.status == QUEUED
+            select(Ticket.queue, Ticket.priority, Ticket.created_at, Ticket.status).where(
+                Ticket.id == ticket_id, Ticket.status.in_((QUEUED, OFFLINE))
             )
         ).first()
         if row is not None:
-            self.queue.push(ticket_id, row[0], int(row[1]), row[2])
+            self.queue.push(
+                ticket_id, OFFLINE_QUEUE if row.status == OFFLINE else row.queue, int(row.priority), row.created_at
+            )
 
     def positions(self, session: Session, queue: str) -> list[Notice]:
         """Tell the first few still waiting in `queue` where they are now (further back, the
@@ -420,7 +467,7 @@ class HelpDesk:
         return notices
 
     def owned(self, session: Session, ticket_id: int, agent: Agent) -> tuple[Ticket, Conversation]:
-        ticket, conv = self.load(session, ticket_id, lock=True)
+        ticket, conv = self.load_for(session, ticket_id, agent, lock=True)
         if ticket.status != ASSIGNED or ticket.agent_id != agent.id:
             raise Conflict(f"ticket {ticket_id} is not yours")
         return ticket, conv
@@ -435,13 +482,13 @@ class HelpDesk:
         message = self._agent_message(session, conv, agent, text)
         return [
             Notice(conv.sender_id, text, custom={"author": "agent", "agent_name": agent.display_name}),
-            Notice(desk_event={"type": "agent_message", "ticket_id": ticket.id, "message_id": message.id}),
+            Notice(desk_event=self._event(session, ticket, "agent_message", message_id=message.id)),
         ]
 
     def note(self, session: Session, ticket_id: int, agent: Agent, text: str) -> list[Notice]:
-        ticket, _ = self.load(session, ticket_id)
+        ticket, _ = self.load_for(session, ticket_id, agent)
         session.add(TicketEvent(ticket_id=ticket.id, kind="note", agent_id=agent.id, data={"text": text}))
-        return [Notice(desk_event={"type": "note", "ticket_id": ticket.id})]
+        return [Notice(desk_event=self._event(session, ticket, "note"))]
 
     def transfer(
         self, session: Session, ticket_id: int, agent: Agent, *, queue: str | None = None, to_agent: Agent | None = None
@@ -472,7 +519,7 @@ class HelpDesk:
             session.add(
                 TicketEvent(ticket_id=ticket.id, kind="transferred", agent_id=agent.id, data={"to_queue": target})
             )
-        notices.append(Notice(desk_event={"type": "ticket_transferred", "ticket_id": ticket.id}))
+        notices.append(Notice(desk_event=self._event(session, ticket, "ticket_transferred")))
         return notices
 
     def resolve(self, session: Session, ticket_id: int, agent: Agent) -> list[Notice]:
@@ -490,7 +537,7 @@ class HelpDesk:
         )
         return [
             Notice(conv.sender_id, text, buttons, custom={"system": True, "csat": ticket.id, "state": "bot"}),
-            Notice(desk_event={"type": "ticket_resolved", "ticket_id": ticket.id}),
+            Notice(desk_event=self._event(session, ticket, "ticket_resolved")),
         ]
 
     def hand_back(self, session: Session, ticket_id: int, agent: Agent) -> list[Notice]:
@@ -504,7 +551,7 @@ class HelpDesk:
         session.add(Message(conversation_id=conv.id, direction="out", author="system", text=text, language=lang))
         return [
             Notice(conv.sender_id, text, custom={"system": True, "state": "bot"}),
-            Notice(desk_event={"type": "ticket_handed_back", "ticket_id": ticket.id}),
+            Notice(desk_event=self._event(session, ticket, "ticket_handed_back")),
         ]
 
     def _release(self, conv: Conversation) -> None:
@@ -533,21 +580,21 @@ class HelpDesk:
         now = now or self.now()
         notices: list[Notice] = []
         if self.open_at(now):
-            for t in session.scalars(select(Ticket).where(Ticket.status == OFFLINE)):
+            for t in session.scalars(select(Ticket).where(Ticket.status == OFFLINE)).all():
                 t.status = QUEUED
                 t.first_response_due = first_response_due(self.desk, t.queue, now)
                 self.queue.move(t.id, t.queue, t.priority, t.created_at)
                 session.add(TicketEvent(ticket_id=t.id, kind="queued", data={"after_hours": True}))
-                notices.append(Notice(desk_event={"type": "ticket_queued", "ticket_id": t.id, "queue": t.queue}))
+                notices.append(Notice(desk_event=self._event(session, t, "ticket_queued")))
         overdue = select(Ticket).where(
             Ticket.status == QUEUED, Ticket.overflow_at.is_not(None), Ticket.overflow_at <= now, Ticket.queue != GENERAL
         )
-        for t in session.scalars(overdue):
+        for t in session.scalars(overdue).all():
             session.add(TicketEvent(ticket_id=t.id, kind="overflow", data={"from": t.queue}))
             t.labels = [*(t.labels or []), f"from_{t.queue}"]
             t.queue, t.overflow_at = GENERAL, None
             self.queue.move(t.id, GENERAL, t.priority, t.created_at)
-            notices.append(Notice(desk_event={"type": "ticket_overflow", "ticket_id": t.id}))
+            notices.append(Notice(desk_event=self._event(session, t, "ticket_overflow")))
         late = session.scalars(
             select(Ticket).where(
                 Ticket.status.in_((QUEUED, ASSIGNED)),
@@ -555,13 +602,13 @@ class HelpDesk:
                 Ticket.sla_breached.is_(False),
                 Ticket.first_response_due < now,
             )
-        )
+        ).all()
         for t in late:
             t.sla_breached = True
             session.add(
                 TicketEvent(ticket_id=t.id, kind="sla_breached", data={"due": t.first_response_due.isoformat()})
             )
-            notices.append(Notice(desk_event={"type": "sla_breached", "ticket_id": t.id}))
+            notices.append(Notice(desk_event=self._event(session, t, "sla_breached")))
             metrics.SLA_BREACHES.inc()
         self.reconcile(session)
         for queue in self.desk.queues:

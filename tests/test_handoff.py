@@ -290,7 +290,7 @@ def test_bad_agent_requests_are_clear(api: TestClient, desk_engine: Engine, two_
     assert api.get("/api/agent/queue").status_code == 401
     assert api.get("/api/agent/queue", headers={"Authorization": "Bearer nope"}).status_code == 401
     assert api.post("/api/agent/login", json={"username": "wang", "password": "wrong"}).status_code == 401
-    assert api.post("/api/agent/tickets/999/claim", headers=wang).status_code == 409
+    assert api.post("/api/agent/tickets/999/claim", headers=wang).status_code == 409  # waiting nowhere
     assert api.get("/api/agent/tickets/999", headers=wang).status_code == 404
     bad = api.post("/api/agent/tickets/1/reply", headers=wang, content=b"{oops")
     assert bad.status_code == 400
@@ -596,3 +596,92 @@ def test_each_survey_counts_its_first_rating_and_thanks_again_for_the_rest(
         rows = [(r.ticket_id, r.score) for r in s.scalars(select(Rating).order_by(Rating.id))]
         assert rows == [(ticket.id, 4), (None, 2)]
         assert s.get_one(Ticket, ticket.id).csat == 4
+
+
+def _supervisor_ticket(api: TestClient, desk_engine: Engine, sender: str = "lawyer") -> Ticket:
+    """A customer threatening a lawyer: a staff keyword sends them to the supervisors."""
+    with desk_engine.db.session() as s:
+        if s.scalars(select(EscalationKeyword).where(EscalationKeyword.keyword == "律师")).first() is None:
+            s.add(EscalationKeyword(keyword="律师", queue="supervisor"))
+    Chat(api, sender).say("我已经找了律师，你们看着办")
+    ticket = tickets(desk_engine)[-1]
+    assert ticket.queue == "supervisor"
+    return ticket
+
+
+def test_an_agent_cannot_see_or_touch_a_ticket_outside_their_queues(
+    api: TestClient, desk_engine: Engine, two_agents: Any
+) -> None:
+    wang, _ = two_agents  # tracking and general
+    ticket = _supervisor_ticket(api, desk_engine)
+    base = f"/api/agent/tickets/{ticket.id}"
+    missing = api.get("/api/agent/tickets/999", headers=wang)
+    assert missing.status_code == 404
+    hidden = api.get(base, headers=wang)
+    assert hidden.status_code == 404 and hidden.json()["detail"] == f"no ticket {ticket.id}"  # as if it did not exist
+    assert api.post(f"{base}/notes", headers=wang, json={"text": "偷看"}).status_code == 404
+    assert api.post(f"{base}/claim", headers=wang).status_code == 404
+    for action, body in (("reply", {"text": "x"}), ("transfer", {"queue": "general"}), ("resolve", None)):
+        assert api.post(f"{base}/{action}", headers=wang, json=body).status_code == 404
+    assert api.post(f"{base}/handback", headers=wang).status_code == 404
+    assert ticket.id not in [t["id"] for t in api.get("/api/agent/queue", headers=wang).json()["waiting"]]
+    assert desk_engine.desk is not None and desk_engine.desk.queue.position(ticket.id, "supervisor") == 1  # untouched
+    with desk_engine.db.session() as s:
+        kinds = s.scalars(select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket.id)).all()
+    assert "note" not in kinds
+
+
+def test_a_supervisor_sees_every_ticket_and_one_passed_on_stays_visible_to_who_had_it(
+    api: TestClient, desk_engine: Engine, two_agents: Any
+) -> None:
+    wang, li = two_agents
+    chen = login(api, "chen")
+    ticket = _supervisor_ticket(api, desk_engine)
+    base = f"/api/agent/tickets/{ticket.id}"
+    assert ticket.id in [t["id"] for t in api.get("/api/agent/queue", headers=chen).json()["waiting"]]
+    assert api.get(base, headers=chen).status_code == 200
+    assert api.post(f"{base}/claim", headers=chen).status_code == 200
+    with desk_engine.db.session() as s:
+        wang_id = s.scalars(select(Agent.id).where(Agent.username == "wang")).one()
+    assert api.post(f"{base}/transfer", headers=chen, json={"agent_id": wang_id}).status_code == 200
+    assert api.get(base, headers=wang).status_code == 200  # passed to her: hers to work
+    assert api.post(f"{base}/reply", headers=wang, json={"text": "您好，我来跟进"}).status_code == 200
+    assert api.post(f"{base}/transfer", headers=wang, json={"queue": "supervisor"}).status_code == 200
+    assert api.get(base, headers=wang).status_code == 200  # back with the supervisors: she still reads it
+    assert api.post(f"{base}/notes", headers=wang, json={"text": "客户提到律师"}).status_code == 200
+    assert api.get(base, headers=li).status_code == 404  # never his
+    assert api.post(f"{base}/claim", headers=li).status_code == 404
+    assert api.post(f"{base}/claim", headers=wang).status_code == 200  # hers before: hers to take back
+
+
+def test_the_agent_socket_pushes_only_the_tickets_an_agent_may_see(
+    api: TestClient, desk_engine: Engine, two_agents: Any
+) -> None:
+    import threading
+
+    wang, _ = two_agents
+    token = wang["Authorization"].removeprefix("Bearer ")
+    seen: list[dict[str, Any]] = []
+    with api.websocket_connect(f"/ws/agent?token={token}") as ws:
+        assert ws.receive_json()["type"] == "hello"
+        hidden = _supervisor_ticket(api, desk_engine)
+        general = Chat(api, "plain")
+        general.say("转人工")
+        shown = tickets(desk_engine)[-1]
+        general.say("还在吗")  # once the ticket is known, its customer's messages reach the console
+
+        def read() -> None:
+            while True:
+                event = ws.receive_json()
+                seen.append(event)
+                if event.get("type") == "message" and event.get("conversation_id") == shown.conversation_id:
+                    return
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), f"the general ticket's events never came: {seen}"
+    assert any(e.get("type") == "ticket_queued" and e.get("ticket_id") == shown.id for e in seen)
+    assert not [
+        e for e in seen if e.get("ticket_id") == hidden.id or e.get("conversation_id") == hidden.conversation_id
+    ]
