@@ -391,3 +391,45 @@ def test_simultaneous_claims_by_one_agent_across_two_instances_respect_max_chats
         assert sorted(codes) == [200] * 2 + [409] * 6
         listing = httpx.get(f"{b}/api/agent/queue", headers=headers).json()
         assert len(listing["mine"]) == 2 and len(listing["waiting"]) == 6
+
+
+_HOLD_TURN = """
+import sys, time
+from bot.runtime import Runtime
+turn = Runtime(sys.argv[1]).lock(sys.argv[2])
+turn.__enter__()  # an instance in the middle of this conversation's turn
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_conversation_whose_instance_was_killed_mid_turn_answers_again_within_seconds(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The instance holding a conversation's lock is SIGKILLed: the lock's lease runs out and
+    the next message, to another instance, is answered within seconds instead of a 503."""
+    import signal
+    import subprocess
+    import sys
+
+    from bot.runtime import LEASE_SECONDS
+
+    sender = f"lease-{uuid.uuid4().hex[:8]}"
+    env = {"DATABASE_URL": pg_url, "REDIS_URL": REDIS_URL}
+    with spawn_triage(env, tmp_path) as (base, _):
+        holder = subprocess.Popen(
+            [sys.executable, "-c", _HOLD_TURN, REDIS_URL, f"conversation:{sender}"], stdout=subprocess.PIPE
+        )
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+            holder.send_signal(signal.SIGKILL)
+            holder.wait()
+            started = time.monotonic()
+            replies = say(base, sender, "下单后多久发货")
+            assert time.monotonic() - started <= LEASE_SECONDS + 2.0
+            assert "48小时" in str(replies[0]["text"])
+        finally:
+            holder.kill()
+            holder.wait()
+            assert holder.stdout is not None
+            holder.stdout.close()
