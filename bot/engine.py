@@ -185,7 +185,10 @@ class Engine:
             data = json.loads(raw)
             score = int(data["score"])
             ticket = int(data["ticket"]) if data.get("ticket") is not None else None
-        except (ValueError, KeyError, TypeError) as exc:
+            if ticket is not None and abs(ticket) >= 2**31:  # no ticket has it; SQLite's driver overflows on it
+                raise ValueError(ticket)
+        # 1e400 is float('inf'), which int() overflows; json.loads recurses a level per bracket.
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
             raise InvalidMessage("a rating needs a score from 1 to 5") from exc
         if not 1 <= score <= 5:
             raise InvalidMessage("a rating needs a score from 1 to 5")
