@@ -685,3 +685,41 @@ def test_the_agent_socket_pushes_only_the_tickets_an_agent_may_see(
     assert not [
         e for e in seen if e.get("ticket_id") == hidden.id or e.get("conversation_id") == hidden.conversation_id
     ]
+
+
+def test_a_console_connecting_later_hears_the_customers_of_the_tickets_it_may_see(
+    api: TestClient, desk_engine: Engine, two_agents: Any
+) -> None:
+    import threading
+
+    wang, _ = two_agents
+    chen = login(api, "chen")
+    waiting = Chat(api, "waiting")
+    waiting.say("转人工")  # general: hers to see
+    passed = _supervisor_ticket(api, desk_engine, "passed")
+    api.post(f"/api/agent/tickets/{passed.id}/claim", headers=chen)
+    with desk_engine.db.session() as s:
+        wang_id = s.scalars(select(Agent.id).where(Agent.username == "wang")).one()
+    api.post(f"/api/agent/tickets/{passed.id}/transfer", headers=chen, json={"agent_id": wang_id})
+    hidden = _supervisor_ticket(api, desk_engine, "hidden")
+    conversations = {t.sender: t for t in (waiting, Chat(api, "passed"), Chat(api, "hidden"))}
+    ids = {t.id: t.conversation_id for t in tickets(desk_engine)}
+    token = wang["Authorization"].removeprefix("Bearer ")
+    heard: list[str] = []
+    with api.websocket_connect(f"/ws/agent?token={token}") as ws:
+        assert ws.receive_json()["type"] == "hello"
+        for sender in ("hidden", "passed", "waiting"):
+            conversations[sender].say("还在吗")
+        expected = {ids[passed.id], next(c for i, c in ids.items() if i not in (passed.id, hidden.id))}
+
+        def read() -> None:
+            while not expected <= set(heard):
+                event = ws.receive_json()
+                if event.get("type") == "message":
+                    heard.append(event["conversation_id"])
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), f"heard only {heard}"
+    assert ids[hidden.id] not in heard
