@@ -36,7 +36,10 @@ class ServiceUnavailable(RuntimeError):
 
 class _Leases:
     """Renews the leases of every lock this process holds, from one background thread: a turn
-    costs no thread of its own, and a short one (most) ends before any renewal is due."""
+    costs no thread of its own, and a short one (most) ends before any renewal is due. The
+    thread ends after a while with nothing held and starts again with the next lock."""
+
+    IDLE_ROUNDS = 10
 
     def __init__(self, lease: float) -> None:
         self.every = lease / 3  # two renewals may fail (a slow Redis) before the lease runs out
@@ -57,9 +60,14 @@ class _Leases:
             self._held.pop(id(lock), None)
 
     def _renew(self) -> None:
+        idle = 0
         while not self._stop.wait(self.every):
             with self._guard:
                 held = list(self._held.values())
+                idle = 0 if held else idle + 1
+                if idle >= self.IDLE_ROUNDS:
+                    self._thread = None  # under the guard: the next `hold` starts another
+                    return
             for lock in held:
                 try:
                     lock.reacquire()
@@ -73,8 +81,10 @@ class _Leases:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        with self._guard:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=5)
 
 
 class Runtime:

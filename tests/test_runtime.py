@@ -149,3 +149,21 @@ def test_the_embedded_lock_is_leased_and_renewed_too() -> None:
     with runtime.lock("conversation:b"):
         assert time.monotonic() - started <= 2.0
     runtime.close()
+
+
+def test_a_lock_taken_after_a_quiet_spell_is_still_renewed() -> None:
+    """The renewing thread ends when nothing has been held for a while; the next lock starts it
+    again, so a long turn after a quiet spell keeps its conversation too."""
+    holder, other = Runtime(None, lease=0.3), Runtime(None, lease=0.3)
+    other.sync = holder.sync  # the same embedded Redis, another instance's locks
+    with holder.lock("conversation:quiet"):
+        pass
+    time.sleep(0.3 / 3 * 15)  # quiet for longer than the thread waits idle
+    with (
+        holder.lock("conversation:quiet"),
+        pytest.raises(ServiceUnavailable),
+        other.lock("conversation:quiet", wait=1.0),
+    ):
+        pass  # a wait of three leases and more: held all along
+    holder.close()
+    other.close()
