@@ -228,6 +228,7 @@ class Engine:
                 **decision.handoff_context,
                 "topic": parse.topic,
                 "anger": parse.sentiment.anger,
+                "major": parse.major,
                 "last_message": message.text,
             }
             notices = self.escalator.escalate(session, conv, HandoffRequest(decision.handoff, context))
@@ -239,8 +240,10 @@ class Engine:
             desk_events = [n.desk_event for n in notices if n.desk_event]
         else:
             desk_events = []
-        if conv.state == PENDING_HANDOFF and parse.sentiment.angry and self.desk is not None and not decision.handoff:
-            desk_events += [n.desk_event for n in self.desk.upset_while_waiting(session, conv) if n.desk_event]
+        upset = parse.sentiment.angry or parse.major
+        if conv.state == PENDING_HANDOFF and upset and self.desk is not None and not decision.handoff:
+            notices = self.desk.upset_while_waiting(session, conv, major=parse.major)
+            desk_events += [n.desk_event for n in notices if n.desk_event]
         outbound = self._record_out(session, conv, decision)
         event = {
             "type": "message",

@@ -165,6 +165,10 @@ class _Turn:
 
     def run(self) -> Decision:
         parse = self.parse
+        if parse.major and "complaint" in self.p.entries:
+            # A threat to take it outside (12315, the press, the police, a lawyer …): a complaint, whatever
+            # else the message asks; the desk sends it to a supervisor.
+            return self.handoff("complaint", [Reply(self.p.entries["complaint"].answer[self.lang])])
         if parse.intent in HANDOFF_INTENTS:
             entry = self.p.entries[parse.intent]
             return self.handoff(HANDOFF_INTENTS[parse.intent], [Reply(entry.answer[self.lang])])

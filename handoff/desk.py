@@ -35,7 +35,6 @@ class Desk:
     queue_by_topic: dict[str, str]
     priority: dict[str, int]
     high_value_total: float
-    major_anger: float
     major_words: tuple[str, ...]
     trend_window: int
     trend_rise: float
@@ -59,7 +58,6 @@ class Desk:
             queue_by_topic=dict(raw.get("queue_by_topic") or {}),
             priority={k: int(v) for k, v in raw["priority"].items()},
             high_value_total=float(raw["high_value_order_total"]),
-            major_anger=float(raw["major_complaint_anger"]),
             major_words=tuple(str(w).lower() for w in raw["major_complaint_words"]),
             trend_window=int(raw["anger_trend_window"]),
             trend_rise=float(raw["anger_trend_rise"]),
@@ -96,6 +94,7 @@ class Case:
     order_total: float | None = None
     keyword_queue: str | None = None  # a staff keyword matched: its queue
     last_action: str | None = None  # the lookup the conversation was in the middle of
+    major: str | None = None  # the NLU heard a threat to take it outside, or abuse (bot/nlu/severity.py)
 
 
 @dataclass(frozen=True)
@@ -111,11 +110,19 @@ def anger_rising(desk: Desk, history: Sequence[float]) -> bool:
     return len(recent) >= 2 and recent[-1] - min(recent[:-1]) >= desk.trend_rise
 
 
+# Topics that say nothing of what the customer needs: the queue follows the latest other one.
+NOT_A_SUBJECT = frozenset(
+    {"human_request", "complaint", "greeting", "goodbye", "thanks", "affirm", "deny", "chitchat", "out_of_scope"}
+)
+
+
 def route(desk: Desk, case: Case) -> Route:
     labels: list[str] = []
     text = case.text.lower()
-    major = case.reason in ("complaint", "anger") and (
-        case.anger >= desk.major_anger or any(w in text for w in desk.major_words)
+    # Major: a threat to go outside or abuse, in any words (the NLU), or a word staff listed. How angry
+    # the words sound is not it: an annoyed customer keeps the topic's queue, with anger's priority.
+    major = case.major is not None or (
+        case.reason in ("complaint", "anger") and any(w in text for w in desk.major_words)
     )
     if major:
         labels.append("major_complaint")
@@ -124,10 +131,13 @@ def route(desk: Desk, case: Case) -> Route:
         labels.append("keyword")
         queue = case.keyword_queue
     else:
+        # What the customer needs now: the latest subject they raised (its desk, or general), before
+        # the lookup the conversation last ran, which may belong to an earlier subject.
+        subject = case.topic if case.topic and case.topic not in NOT_A_SUBJECT else None
         queue = (
             desk.queue_by_reason.get(case.reason)
+            or (desk.queue_by_topic.get(subject, GENERAL) if subject else None)
             or desk.queue_by_action.get(case.last_action or "")
-            or desk.queue_by_topic.get(case.topic or "")
             or GENERAL
         )
     if case.reason == "anger" or case.anger >= 0.5 or anger_rising(desk, case.anger_history):

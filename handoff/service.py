@@ -9,6 +9,7 @@ after the commit, so nobody hears of a change that was rolled back.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,12 +24,25 @@ from sqlalchemy.orm import Session
 from actions.models import Customer, Order
 from bot import metrics
 from bot.db import utcnow
+from bot.nlu.normalize import normalize
 from bot.policy import QUESTION_SLOTS
 from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, transcript
 from handoff.access import OWNING_EVENTS, Viewer, covers, owners, queues_for, sees_all
 from handoff.agents import DESK_ROLES
 from handoff.context import anger_history, summary, ticket_context
-from handoff.desk import DESK_TZ, GENERAL, Case, Desk, estimated_wait, first_response_due, is_open, next_opening, route
+from handoff.desk import (
+    DESK_TZ,
+    GENERAL,
+    NOT_A_SUBJECT,
+    SUPERVISOR,
+    Case,
+    Desk,
+    estimated_wait,
+    first_response_due,
+    is_open,
+    next_opening,
+    route,
+)
 from handoff.models import (
     ASSIGNED,
     HANDED_BACK,
@@ -46,6 +60,15 @@ from handoff.queue import OFFLINE as OFFLINE_QUEUE
 
 DESK_CHANNEL = "events:desk"
 POSITION_UPDATES = 10  # how many of those waiting hear their new place when the queue moves
+
+
+# What is left of an answer to the bot's question (an order number, the phone's last digits).
+_ANSWER_ONLY = re.compile(r"qorderq|qwaybillq|qphoneq|qnumq|[0-9\s]|单号|订单号|order|no")
+
+
+def _bare_answer(text: str) -> bool:
+    """The message only answers a question the bot asked: it says nothing of what it is about."""
+    return not _ANSWER_ONLY.sub("", normalize(text))
 
 
 class DeskError(Exception):
@@ -161,6 +184,7 @@ class HelpDesk:
             order_total=order_total,
             keyword_queue=keyword_queue,
             last_action=slots.get("last_action"),
+            major=handoff_context.get("major"),
         )
         decided = route(self.desk, case)
         open_now = self.open_at(now)
@@ -226,12 +250,12 @@ class HelpDesk:
         return ticket, [Notice(text=text, custom={"queue": ticket.queue, "position": position}, desk_event=event)]
 
     def _subject(self, messages: list[Message], topic: str | None) -> str | None:
-        """What the conversation is about: "转人工" says nothing, so look back for the latest
-        customer turn whose topic has a queue of its own (查货, 查款 …)."""
-        if topic in self.desk.queue_by_topic:
+        """What the customer needs now: "转人工" says nothing, so look back for the latest customer
+        turn about something (查货, 查款, a refund …), not the conversation's first topic."""
+        if topic and topic not in NOT_A_SUBJECT:
             return topic
         for m in reversed(messages):
-            if m.direction == "in" and m.topic in self.desk.queue_by_topic:
+            if m.direction == "in" and m.topic and m.topic not in NOT_A_SUBJECT and not _bare_answer(m.text):
                 return m.topic
         return topic
 
@@ -410,17 +434,27 @@ class HelpDesk:
         ]
         return notices + self.positions(session, ticket.queue)
 
-    def upset_while_waiting(self, session: Session, conv: Conversation) -> list[Notice]:
-        """A waiting customer got angry: their ticket moves up (once) and says why."""
+    def upset_while_waiting(self, session: Session, conv: Conversation, major: str | None = None) -> list[Notice]:
+        """A waiting customer got angry: their ticket moves up (once) and says why; one who threatens
+        to take it outside (`major`) is re-routed to a supervisor, first in line."""
         ticket = session.scalars(
             select(Ticket).where(Ticket.conversation_id == conv.id, Ticket.status == QUEUED)
         ).first()
-        if ticket is None or "anger" in (ticket.labels or []):
+        if ticket is None:
             return []
-        ticket.labels = [*(ticket.labels or []), "anger"]
-        ticket.priority += self.desk.priority.get("anger", 0)
+        label = "major_complaint" if major else "anger"
+        if label in (ticket.labels or []):
+            return []
+        ticket.labels = [*(ticket.labels or []), label]
+        ticket.priority += self.desk.priority.get(label, 0)
+        data: dict[str, Any] = {"label": label}
+        if major and ticket.queue != SUPERVISOR:
+            data["from_queue"], ticket.queue = ticket.queue, SUPERVISOR
+            ticket.first_response_due = min(
+                ticket.first_response_due, first_response_due(self.desk, SUPERVISOR, self.now())
+            )
         self.queue.move(ticket.id, ticket.queue, ticket.priority, ticket.created_at)
-        session.add(TicketEvent(ticket_id=ticket.id, kind="escalated", data={"label": "anger"}))
+        session.add(TicketEvent(ticket_id=ticket.id, kind="escalated", data=data))
         return [Notice(desk_event=self._event(session, ticket, "ticket_escalated", ticket=ticket_summary(ticket)))]
 
     def _lock_seats(self, session: Session, agent_id: int) -> None:

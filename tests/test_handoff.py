@@ -723,3 +723,37 @@ def test_a_console_connecting_later_hears_the_customers_of_the_tickets_it_may_se
         reader.join(timeout=10)
         assert not reader.is_alive(), f"heard only {heard}"
     assert ids[hidden.id] not in heard
+
+
+def test_ordinary_anger_keeps_its_topic_queue_and_a_threat_goes_to_a_supervisor() -> None:
+    desk = load_desk()
+    annoyed = route(desk, Case(reason="anger", topic="order_status", anger=0.95, text="等得我火大"))
+    assert annoyed.queue == "tracking" and "anger" in annoyed.labels and "major_complaint" not in annoyed.labels
+    threat = route(desk, Case(reason="human_request", topic="payment_arrival", major="press"))
+    assert threat.queue == "supervisor" and "major_complaint" in threat.labels
+
+
+def test_the_queue_follows_the_latest_subject_not_the_last_lookup() -> None:
+    desk = load_desk()
+    later = route(desk, Case(reason="human_request", topic="refund", last_action="action_order_status"))
+    assert later.queue == "general"
+    nothing_said = route(desk, Case(reason="human_request", topic="human_request", last_action="action_payment_status"))
+    assert nothing_said.queue == "payments"
+
+
+def test_a_threat_while_waiting_moves_the_ticket_to_a_supervisor_first_in_line(chat: Chat, desk_engine: Engine) -> None:
+    chat.say("我的货款怎么还没到账，转人工")
+    (ticket,) = tickets(desk_engine)
+    assert ticket.queue != "supervisor"
+    before = ticket.priority
+    chat.say("再不处理我就去12315投诉，还要找媒体曝光你们")
+    (ticket,) = tickets(desk_engine)
+    assert ticket.queue == "supervisor" and "major_complaint" in ticket.labels and ticket.priority > before
+    assert not chat.handed_over or "前面" in chat.text or "下一位" in chat.text or "稍候" in chat.text
+
+
+def test_a_threat_in_the_first_message_is_a_major_complaint(chat: Chat, desk_engine: Engine) -> None:
+    chat.say("報俾傳媒！你哋搞到我啲貨唔見咗")
+    assert chat.handed_over
+    (ticket,) = tickets(desk_engine)
+    assert ticket.queue == "supervisor" and "major_complaint" in ticket.labels

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.nlu.elsewhere import elsewhere
@@ -16,7 +16,7 @@ from bot.nlu.match import Candidate, Matcher
 from bot.nlu.normalize import normalize
 from bot.nlu.pinyin import PinyinReader, looks_like_pinyin
 from bot.nlu.sentiment import Sentiment, score_anger
-from bot.nlu.severity import outside_threat
+from bot.nlu.severity import major_complaint, outside_threat
 from knowledge_base.models import Entry
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -61,6 +61,7 @@ class Parse:
     entities: list[Entity]
     sentiment: Sentiment
     payload: dict[str, Any] = field(default_factory=dict)
+    major: str | None = None  # a threat to take it outside, or abuse: why a complaint is major (severity.py)
 
     def as_dict(self) -> dict[str, Any]:
         """Rasa's parse shape, plus language, topic, faq_id and sentiment."""
@@ -73,6 +74,7 @@ class Parse:
             "topic": self.topic,
             "faq_id": self.faq_id,
             "sentiment": self.sentiment.as_dict(),
+            "major": self.major,
         }
 
 
@@ -119,6 +121,12 @@ class NLU:
         return NLU(entries, self.matcher.update(changed), self.thresholds, self.merchant_rules)
 
     def parse(self, text: str, previous_texts: Sequence[str] = ()) -> Parse:
+        parsed = self._parse(text, previous_texts)
+        if self.merchant_rules and not parsed.payload and (major := major_complaint(text)):
+            return replace(parsed, major=major)
+        return parsed
+
+    def _parse(self, text: str, previous_texts: Sequence[str]) -> Parse:
         language = detect_language(text)
         entities = extract_entities(text)
         sentiment = score_anger(text, previous_texts)
