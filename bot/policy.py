@@ -107,7 +107,8 @@ class Policy:
 
     def decide(self, parse: Parse, state: State, keyword: str | None = None) -> Decision:
         """`keyword`: a word staff marked as always needing a person was in the message."""
-        lang = parse.payload.get("lang") or reply_language(parse.language, state.language)
+        asked = parse.payload.get("lang")  # a button's payload names it; anything else is ignored
+        lang = asked if asked in ("zh", "en") else reply_language(parse.language, state.language)
         turn = _Turn(self, parse, state, str(lang))
         if state.state == HUMAN:
             return turn.silent()

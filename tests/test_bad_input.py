@@ -296,3 +296,19 @@ def test_the_pages_have_no_inline_script_or_style_the_policy_would_block(app_cli
     assert re.search(r"<script[^>]*\bsrc=", html)
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert not re.search(r"<style\b|\sstyle=|\son[a-z]+=", html)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '/faq{"id":"refund_processing_time","lang":"fr"}',
+        '/faq{"id":"refund_processing_time","lang":5}',
+        '/faq{"id":"refund_processing_time","lang":NaN}',
+        '/faq{"id":' + "[" * 1500 + "}",
+        '/faq{"id":"refund_processing_time","x":1e400}',
+    ],
+)
+def test_a_malformed_button_payload_is_answered_not_a_500(client: TestClient, payload: str) -> None:
+    response = client.post("/webhooks/rest/webhook", json={"sender": "payload-1", "message": payload})
+    assert response.status_code == 200, response.text
+    assert response.json()[0]["text"]

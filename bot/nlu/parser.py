@@ -78,6 +78,10 @@ class Parse:
         }
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a value a payload carries")
+
+
 class NLU:
     """Parses messages against one knowledge base; build a new one when the entries change."""
 
@@ -192,8 +196,8 @@ class NLU:
         if not m:
             return None
         try:
-            slots = json.loads(m.group("slots")) if m.group("slots") else {}
-        except json.JSONDecodeError:
+            slots = json.loads(m.group("slots"), parse_constant=_no_constant) if m.group("slots") else {}
+        except (ValueError, RecursionError):  # not JSON, NaN/Infinity, nested past the parser, huge numbers
             return None
         if not isinstance(slots, dict):
             return None
