@@ -415,7 +415,7 @@ def test_real_unanswered_messages_become_a_new_entry_that_answers_them(site: str
     assert "礼品包装" in chat.json()[0]["text"]
 
     page.click("#tab-inbox")
-    page.wait_for_function("!document.querySelector('#clusters').innerText.includes('礼品包装')")
+    page.wait_for_function("() => !document.querySelector('#clusters').innerText.includes('礼品包装')")
     app = page.locator("#clusters .cluster", has_text="mobile app")
     app.locator(".dismiss").click()
     answer(page, "ok")
