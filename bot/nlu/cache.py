@@ -2,9 +2,10 @@
 its model in a twentieth of a second instead of training it for ten.
 
 The file is named by a digest of everything the model depends on: the entries, the thresholds,
-the NLU's own source code and the library versions. Any change there is a different name, so
-a stale model is never loaded. The directory is the instance's own (mode 0700, files 0600):
-a pickle runs code when loaded, so nobody else may be able to write it.
+the NLU's own source code, the library versions, and the sentence encoder and its settings. Any
+change there is a different name, so a stale model is never loaded. The directory is the
+instance's own (mode 0700, files 0600): a pickle runs code when loaded, so nobody else may be
+able to write it.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ import numpy
 import scipy
 import sklearn
 
+from bot.nlu import semantic
 from bot.nlu.anger_model import AngerModel
+from bot.nlu.encoder import shared_encoder
 from bot.nlu.parser import NLU, Thresholds
+from bot.nlu.semantic import Band
 from bot.nlu.sentiment import warm_up
 from knowledge_base.models import Entry
 
@@ -45,9 +49,20 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def model_key(entries: Sequence[Entry], thresholds: Thresholds) -> str:
+def model_key(
+    entries: Sequence[Entry], thresholds: Thresholds, *, encoder: str | None = None, band: Band = semantic.BAND
+) -> str:
+    """The digest naming a trained NLU: its entries, thresholds and code, and the sentence
+    encoder (`encoder`: its name and settings, by default this process's) and band it was
+    trained with; the paraphrases' sentence vectors are kept in the model."""
     content = json.dumps(
-        [[dataclasses.asdict(e) for e in entries], dataclasses.asdict(thresholds), _code_digest()],
+        [
+            [dataclasses.asdict(e) for e in entries],
+            dataclasses.asdict(thresholds),
+            _code_digest(),
+            encoder if encoder is not None else shared_encoder().key,
+            dataclasses.asdict(band),
+        ],
         ensure_ascii=False,
         sort_keys=True,
     )

@@ -7,13 +7,17 @@ Three views of similarity, each good at something the others miss:
 A logistic calibrator, trained on out-of-fold predictions of the training rows themselves,
 turns them into P(the top label is right). Out-of-scope is that probability under a threshold,
 so one threshold means the same thing for any knowledge base.
+
+When that confidence says the matcher is unsure, a sentence encoder reads the message and a
+second model, trained the same way, scores the candidates again by meaning (semantic.py): a
+cascade, so the encoder's 10-15 ms are spent on the few messages that need them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,8 +28,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from bot.nlu import semantic
+from bot.nlu.encoder import Encoder, shared_encoder
 from bot.nlu.features import Features
 from bot.nlu.normalize import normalize
+from bot.nlu.semantic import Band, ChoiceModel
 
 
 @dataclass(frozen=True)
@@ -38,14 +45,13 @@ class Candidate:
     nearest: float
     fuzz: float
     example: str
+    meaning: float | None = None  # cosine of the nearest paraphrase in meaning, when the encoder read it
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "label": self.label,
-            "confidence": round(self.confidence, 4),
-            "scores": {"svm": round(self.svm, 4), "nearest": round(self.nearest, 4), "fuzz": round(self.fuzz, 4)},
-            "example": self.example,
-        }
+        scores = {"svm": round(self.svm, 4), "nearest": round(self.nearest, 4), "fuzz": round(self.fuzz, 4)}
+        if self.meaning is not None:
+            scores["meaning"] = round(self.meaning, 4)
+        return {"label": self.label, "confidence": round(self.confidence, 4), "scores": scores, "example": self.example}
 
 
 # Above this many label x feature weights (400 MB as float32) a one-vs-rest SVM does not fit:
@@ -53,6 +59,7 @@ class Candidate:
 # cosine to its centroid, a sparse matrix that grows with the rows, not labels x features.
 DENSE_LIMIT = 100_000_000
 _CHUNK = 512  # held-out rows scored at once while calibrating
+_MIN_ROWS = 100  # held-out rows the choice model needs to learn from (unsure ones, else all)
 
 
 @dataclass
@@ -66,6 +73,7 @@ class _Model:
     starts: NDArray[np.int64]  # first row of each label in `rows`
     row_label: NDArray[np.int64]  # label of each row
     centroids: sparse.csr_matrix | None = None  # (features, labels) unit centroids, centroid mode
+    meanings: NDArray[np.float32] | None = None  # each row's sentence vector (encoder.py), when kept
 
     def scores(self, q: sparse.csr_matrix) -> NDArray[np.float64]:
         """The classifier's score of every label for each row of `q` (rows x labels)."""
@@ -90,13 +98,20 @@ def _centroids(rows: sparse.csr_matrix, row_label: NDArray[np.int64], n_labels: 
 
 
 def _fit(
-    texts: Sequence[str], label_idx: NDArray[np.int64], n_labels: int, c: float, dense: bool | None = None
+    texts: Sequence[str],
+    label_idx: NDArray[np.int64],
+    n_labels: int,
+    c: float,
+    dense: bool | None = None,
+    meanings: NDArray[np.float32] | None = None,
 ) -> _Model:
     """Fit the feature space, index and classifier; `dense` picks the SVM (True) or label
-    centroids (False), by default the SVM whenever its weights fit under DENSE_LIMIT."""
+    centroids (False), by default the SVM whenever its weights fit under DENSE_LIMIT.
+    `meanings`, the rows' sentence vectors, are kept in the same order as the rows."""
     order = np.argsort(label_idx, kind="stable")
     texts = [texts[i] for i in order]
     label_idx = label_idx[order]
+    meanings = meanings[order] if meanings is not None else None
     vectorizer, rows = Features.fit(texts)
     present = np.unique(label_idx)
     starts = np.searchsorted(label_idx, np.arange(n_labels))
@@ -106,18 +121,20 @@ def _fit(
     if not dense:
         intercept[present] = 0.0
         centroids = _centroids(rows, label_idx, n_labels)
-        return _Model(vectorizer, None, intercept, rows, sparse.csr_matrix(rows.T), texts, starts, label_idx, centroids)
+        postings = sparse.csr_matrix(rows.T)
+        return _Model(vectorizer, None, intercept, rows, postings, texts, starts, label_idx, centroids, meanings)
     coef = np.full((n_labels, rows.shape[1]), 0.0, dtype=np.float32)
     if len(present) == 1:
         coef[present[0]] = 0.0
         intercept[present[0]] = 1.0
     else:
-        svm = LinearSVC(C=c).fit(rows, label_idx)
+        svm = LinearSVC(C=c, random_state=0).fit(rows, label_idx)
         weights = svm.coef_ if len(present) > 2 else np.vstack([-svm.coef_[0], svm.coef_[0]])
         bias = svm.intercept_ if len(present) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])
         coef[present] = weights
         intercept[present] = bias
-    return _Model(vectorizer, coef, intercept, rows, sparse.csr_matrix(rows.T), texts, starts, label_idx)
+    postings = sparse.csr_matrix(rows.T)
+    return _Model(vectorizer, coef, intercept, rows, postings, texts, starts, label_idx, meanings=meanings)
 
 
 def _cosines(model: _Model, q: sparse.csr_matrix) -> NDArray[np.float64]:
@@ -156,6 +173,42 @@ def _stack(
     svm: NDArray[np.float64], nearest: NDArray[np.float64], best_fuzz: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     return np.stack([svm, nearest, best_fuzz], axis=-1)
+
+
+def _shortlist(model: _Model, svm: NDArray[np.float64], cos: NDArray[np.float64], k: int) -> NDArray[np.int64]:
+    """The classifier's best labels plus the labels of the nearest stored rows, so a label with
+    few paraphrases is still found by plain similarity."""
+    near_rows = np.argpartition(-cos, min(k, len(cos) - 1))[:k] if len(cos) > k else np.arange(len(cos))
+    top = np.array(list(dict.fromkeys([*np.argsort(-svm)[:k].tolist(), *model.row_label[near_rows].tolist()])))
+    return top[np.isfinite(svm[top])]
+
+
+def _meaning(model: _Model, vectors: NDArray[np.float32]) -> NDArray[np.float64]:
+    """Each label's nearest row in meaning: the cosine of each of `vectors` to it (-inf for a
+    label without rows), as (vectors x labels).
+
+    One vector (a message) is compared in numpy's own loop: OpenBLAS splits a matrix-vector
+    product by thread, and its sums then differ in the last bits with the thread count. A
+    matrix product (the held-out rows while calibrating) comes out the same either way.
+    """
+    assert model.meanings is not None
+    if len(vectors) == 1:
+        sims = np.einsum("ij,j->i", model.meanings, vectors[0])[None, :]
+    else:
+        sims = vectors @ model.meanings.T
+    ends = np.append(model.starts[1:], len(model.row_texts))
+    filled = np.flatnonzero(ends > model.starts)
+    out = np.full((len(vectors), len(model.starts)), -np.inf)
+    if len(filled):
+        out[:, filled] = np.maximum.reduceat(sims, model.starts[filled], axis=1)
+    return out
+
+
+def _by_meaning(meaning: NDArray[np.float64], shortlist: NDArray[np.int64]) -> NDArray[np.int64]:
+    """`shortlist` plus the labels nearest in meaning that it lacks."""
+    best = np.argsort(-meaning, kind="stable")[: semantic.MEANING_SHORTLIST]
+    extra = [int(i) for i in best if np.isfinite(meaning[i]) and i not in set(shortlist.tolist())]
+    return np.concatenate([shortlist, np.array(extra, dtype=np.int64)])
 
 
 class Calibrator(Protocol):
@@ -203,11 +256,25 @@ class _MonotoneCalibrator:
 class Matcher:
     """Ranks labels for a message. Build with `Matcher.train(examples)`."""
 
-    def __init__(self, labels: list[str], model: _Model, calibrator: Calibrator, *, calibrated: bool = False) -> None:
+    def __init__(
+        self,
+        labels: list[str],
+        model: _Model,
+        calibrator: Calibrator,
+        *,
+        calibrated: bool = False,
+        choice: ChoiceModel | None = None,
+        encoder: Encoder | None = None,
+        band: Band = semantic.BAND,
+    ) -> None:
         self.labels = labels
         self.calibrated = calibrated  # the calibrator was learnt on exactly these rows (by `train`)
         self._model = model
         self._calibrator = calibrator
+        # The second look by meaning (semantic.py): used when all three are there.
+        self._choice = choice
+        self._encoder = encoder if model.meanings is not None else None
+        self.band = band
         # A label left without rows (its entry archived by `update`) is never offered.
         ends = np.append(model.starts[1:], len(model.row_texts))
         self._dead = np.flatnonzero(ends <= model.starts)
@@ -221,38 +288,73 @@ class Matcher:
         folds: int = 5,
         seed: int = 0,
         dense: bool | None = None,
+        encoder: Encoder | Literal["shared"] | None = "shared",
+        band: Band = semantic.BAND,
     ) -> Matcher:
         """Fit on (text, label) rows; every label needs at least one row. `dense` forces the SVM
-        (True) or label centroids (False); by default the SVM while it fits (DENSE_LIMIT)."""
+        (True) or label centroids (False); by default the SVM while it fits (DENSE_LIMIT).
+        `encoder`: the sentence encoder for the unsure messages (by default this process's
+        e5, encoder.py); None matches by words alone."""
         if not examples:
             raise ValueError("cannot train a matcher without examples")
         texts = [normalize(t) for t, _ in examples]
         labels = sorted({label for _, label in examples})
         index = {label: i for i, label in enumerate(labels)}
         label_idx = np.array([index[label] for _, label in examples], dtype=np.int64)
-        model = _fit(texts, label_idx, len(labels), c, dense)
+        encoder = shared_encoder() if encoder == "shared" else encoder
+        meanings = _embed(encoder, texts) if encoder is not None else None
+        model = _fit(texts, label_idx, len(labels), c, dense, meanings)
         dense = model.coef is not None
-        calibrator = cls._fit_calibrator(texts, label_idx, len(labels), c, folds, seed, dense)
-        return cls(labels, model, calibrator, calibrated=True)
+        calibrator, choice = cls._fit_calibrator(texts, label_idx, len(labels), c, folds, seed, dense, meanings, band)
+        return cls(labels, model, calibrator, calibrated=True, choice=choice, encoder=encoder, band=band)
+
+    def with_encoder(self, encoder: Encoder | None) -> Matcher:
+        """This matcher reading unsure messages with `encoder` (None: by words alone, the cascade off)."""
+        return Matcher(
+            self.labels,
+            self._model,
+            self._calibrator,
+            calibrated=self.calibrated,
+            choice=self._choice,
+            encoder=encoder,
+            band=self.band,
+        )
+
+    def _like_this(self, labels: list[str], model: _Model) -> Matcher:
+        """A matcher over new rows that keeps this one's calibration, encoder and band."""
+        return Matcher(labels, model, self._calibrator, choice=self._choice, encoder=self._encoder, band=self.band)
+
+    def _meanings_of(self, texts: Sequence[str]) -> NDArray[np.float32] | None:
+        """Sentence vectors of `texts`, reusing this matcher's for rows it already holds."""
+        m = self._model
+        if self._encoder is None or m.meanings is None:
+            return None
+        known = {t: i for i, t in enumerate(m.row_texts)}
+        new = [t for t in dict.fromkeys(texts) if t not in known]
+        fresh = dict(zip(new, _embed(self._encoder, new), strict=True)) if new else {}
+        return np.array([m.meanings[known[t]] if t in known else fresh[t] for t in texts], dtype=np.float32).reshape(
+            len(texts), -1
+        )
 
     def refit(self, examples: Sequence[tuple[str, str]], *, c: float = 0.5) -> Matcher:
         """A matcher for changed `examples` that keeps this one's calibrator.
 
         The calibrator maps (SVM score, nearest cosine, fuzz ratio) to P(right); one edited
         entry barely moves that mapping, so it is reused and only the classifier and the
-        index are fitted: about a fifth of `train`. `train` again later refreshes it."""
+        index are fitted: about a fifth of `train`. `train` again later refreshes it. Only
+        phrasings this matcher has not seen are given to the encoder."""
         if not examples:
             raise ValueError("cannot train a matcher without examples")
         texts = [normalize(t) for t, _ in examples]
         labels = sorted({label for _, label in examples})
         index = {label: i for i, label in enumerate(labels)}
         label_idx = np.array([index[label] for _, label in examples], dtype=np.int64)
-        model = _fit(texts, label_idx, len(labels), c)
+        model = _fit(texts, label_idx, len(labels), c, meanings=self._meanings_of(texts))
         if (model.coef is None) != (self._model.coef is None):
             # The classifier changed kind (the knowledge base grew past DENSE_LIMIT, or shrank
             # back): the calibration learnt on the other kind's scores does not carry over.
-            return Matcher.train(examples, c=c)
-        return Matcher(labels, model, self._calibrator)
+            return Matcher.train(examples, c=c, encoder=self._encoder, band=self.band)
+        return self._like_this(labels, model)
 
     def update(self, changed: Mapping[str, Sequence[str]], *, c: float = 0.5) -> Matcher:
         """This matcher with each label of `changed` taught exactly the given rows (none: the
@@ -273,6 +375,7 @@ class Matcher:
         taught = {label: [t for t in dict.fromkeys(normalize(x) for x in rows) if t] for label, rows in changed.items()}
         features = m.vectorizer.grown([t for texts in taught.values() for t in texts])
         rows, texts, row_label = self._spliced(labels, taught, features)
+        meanings = self._meanings_of(texts)
         intercept = np.append(m.intercept, np.full(len(labels) - len(self.labels), -10.0, dtype=np.float32))
         starts = np.searchsorted(row_label, np.arange(len(labels)))
         postings = sparse.csr_matrix(rows.T)
@@ -281,8 +384,8 @@ class Matcher:
             intercept[:] = -10.0
             intercept[present] = 0.0
             centroids = _centroids(rows, row_label, len(labels))
-            model = _Model(features, None, intercept, rows, postings, texts, starts, row_label, centroids)
-            return Matcher(labels, model, self._calibrator)
+            model = _Model(features, None, intercept, rows, postings, texts, starts, row_label, centroids, meanings)
+            return self._like_this(labels, model)
         coef = np.zeros((len(labels), features.size), dtype=np.float32)
         coef[: m.coef.shape[0], : m.coef.shape[1]] = m.coef
         for label in changed:
@@ -291,10 +394,10 @@ class Matcher:
             if targets.all() or not targets.any():  # the only label left, or gone
                 coef[i], intercept[i] = 0.0, (1.0 if targets.any() else -10.0)
                 continue
-            svm = LinearSVC(C=c).fit(rows, targets)
+            svm = LinearSVC(C=c, random_state=0).fit(rows, targets)
             coef[i], intercept[i] = svm.coef_[0], svm.intercept_[0]
-        model = _Model(features, coef, intercept, rows, postings, texts, starts, row_label)
-        return Matcher(labels, model, self._calibrator)
+        model = _Model(features, coef, intercept, rows, postings, texts, starts, row_label, meanings=meanings)
+        return self._like_this(labels, model)
 
     def _spliced(
         self, labels: list[str], taught: Mapping[str, list[str]], features: Features
@@ -326,60 +429,110 @@ class Matcher:
 
     @staticmethod
     def _fit_calibrator(
-        texts: list[str], label_idx: NDArray[np.int64], n_labels: int, c: float, folds: int, seed: int, dense: bool
-    ) -> Calibrator:
-        """Learn P(top label correct) from out-of-fold predictions of the training rows.
+        texts: list[str],
+        label_idx: NDArray[np.int64],
+        n_labels: int,
+        c: float,
+        folds: int,
+        seed: int,
+        dense: bool,
+        meanings: NDArray[np.float32] | None,
+        band: Band,
+    ) -> tuple[Calibrator, ChoiceModel | None]:
+        """Learn P(top label correct), and with `meanings` the choice model that scores the
+        candidates again by meaning, from out-of-fold predictions of the training rows. The
+        choice model learns from the rows the lexical calibrator is unsure of (`band`), the
+        ones it will see, unless too few are.
 
         Only rows whose label keeps another row in training are held out: a label's only
         paraphrase cannot teach anything about recognising it.
         """
+        prior = semantic.PRIOR if meanings is not None else None
         counts = np.bincount(label_idx, minlength=n_labels)
         multi = np.flatnonzero(counts[label_idx] >= 2)
         single = np.flatnonzero(counts[label_idx] < 2)
         if len(multi) < 2 * folds:
-            return _PRIOR
+            return _PRIOR, prior
         feats: list[NDArray[np.float64]] = []
         hits: list[NDArray[np.bool_]] = []
+        groups: list[NDArray[np.float64]] = []
+        gold: list[int] = []
         k = int(min(folds, counts.max()))
         strata = np.where(counts[label_idx[multi]] >= k, label_idx[multi], -1)
         for train_part, held_part in StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(multi, strata):
             train = np.concatenate([multi[train_part], single])
             held = multi[held_part]
-            model = _fit([texts[i] for i in train], label_idx[train], n_labels, c, dense)
+            part_meanings = meanings[train] if meanings is not None else None
+            model = _fit([texts[i] for i in train], label_idx[train], n_labels, c, dense, part_meanings)
             for chunk in range(0, len(held), _CHUNK):
                 part = held[chunk : chunk + _CHUNK]
                 held_texts = [texts[i] for i in part]
                 q = model.vectorizer.transform(held_texts)
                 svm = model.scores(q)
                 top = svm.argmax(axis=1)
+                meaning = _meaning(model, meanings[part]) if meanings is not None else None
                 for j in range(len(part)):
                     label = top[j : j + 1]
-                    nearest, best_fuzz, _ = _evidence(model, held_texts[j], label, _cosines(model, q[j]))
+                    cos = _cosines(model, q[j])
+                    nearest, best_fuzz, _ = _evidence(model, held_texts[j], label, cos)
                     feats.append(_stack(svm[j, label], nearest, best_fuzz))
+                    if meaning is not None:
+                        labels = _by_meaning(meaning[j], _shortlist(model, svm[j], cos, 5))
+                        nearest, best_fuzz, _ = _evidence(model, held_texts[j], labels, cos)
+                        groups.append(semantic.features(svm[j, labels], nearest, best_fuzz, meaning[j, labels]))
+                        right = np.flatnonzero(labels == label_idx[part[j]])
+                        gold.append(int(right[0]) if len(right) else -1)
                 hits.append(top == label_idx[part])
         y = np.concatenate(hits)
         if y.all() or not y.any():  # too few rows to see both a hit and a miss
-            return _PRIOR
-        return _MonotoneCalibrator(np.vstack(feats), y)
+            return _PRIOR, prior
+        calibrator = _MonotoneCalibrator(np.vstack(feats), y)
+        if meanings is None:
+            return calibrator, None
+        unsure = [i for i, p in enumerate(calibrator.predict_proba(np.vstack(feats))[:, 1]) if band.unsure(p)]
+        if len(unsure) < _MIN_ROWS:
+            unsure = list(range(len(groups)))
+        if len(unsure) < _MIN_ROWS:  # a handful of rows would teach it noise
+            return calibrator, semantic.PRIOR
+        return calibrator, ChoiceModel.fit([groups[i] for i in unsure], [gold[i] for i in unsure])
 
     def rank(self, text: str, k: int = 5) -> list[Candidate]:
         """The `k` most likely labels for `text`, best first."""
+        m = self._model
         query = normalize(text)
-        q = self._model.vectorizer.transform([query])
-        svm = self._model.scores(q)[0]
+        q = m.vectorizer.transform([query])
+        svm = m.scores(q)[0]
         svm[self._dead] = -np.inf
-        # Shortlist: the classifier's best labels plus the labels of the nearest stored rows,
-        # so a label with few paraphrases is still found by plain similarity.
-        cos = _cosines(self._model, q)
-        near_rows = np.argpartition(-cos, min(k, len(cos) - 1))[:k] if len(cos) > k else np.arange(len(cos))
-        top = np.array(
-            list(dict.fromkeys([*np.argsort(-svm)[:k].tolist(), *self._model.row_label[near_rows].tolist()]))
-        )
-        top = top[np.isfinite(svm[top])]
-        nearest, best_fuzz, closest = _evidence(self._model, query, top, cos)
+        cos = _cosines(m, q)
+        top = _shortlist(m, svm, cos, k)
+        nearest, best_fuzz, closest = _evidence(m, query, top, cos)
         conf = self._calibrator.predict_proba(_stack(svm[top], nearest, best_fuzz))[:, 1]
+        meaning: NDArray[np.float64] | None = None
+        if self._encoder is not None and self._choice is not None and self.band.unsure(float(conf.max(initial=0.0))):
+            # Unsure by words: read the message for its meaning and score the candidates again.
+            by_label = _meaning(m, _embed(self._encoder, [query]))[0]
+            top = _by_meaning(by_label, top)
+            nearest, best_fuzz, closest = _evidence(m, query, top, cos)
+            meaning = by_label[top]
+            conf = self._choice.probabilities(semantic.features(svm[top], nearest, best_fuzz, meaning))
         candidates = [
-            Candidate(self.labels[i], float(p), float(svm[i]), float(n), float(f), example)
-            for i, p, n, f, example in zip(top, conf, nearest, best_fuzz, closest, strict=True)
+            Candidate(
+                self.labels[i],
+                float(conf[j]),
+                float(svm[i]),
+                float(nearest[j]),
+                float(best_fuzz[j]),
+                closest[j],
+                None if meaning is None else float(meaning[j]),
+            )
+            for j, i in enumerate(top)
         ]
         return sorted(candidates, key=lambda cand: -cand.confidence)[:k]
+
+
+def _embed(encoder: Encoder, texts: Sequence[str]) -> NDArray[np.float32]:
+    """Sentence vectors of `texts`, each distinct text embedded once."""
+    distinct = list(dict.fromkeys(texts))
+    vectors = encoder.embed(distinct)
+    where = {t: i for i, t in enumerate(distinct)}
+    return np.asarray(vectors[[where[t] for t in texts]], dtype=np.float32).reshape(len(texts), -1)
