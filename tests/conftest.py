@@ -39,8 +39,12 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def nlu(settings: Settings) -> NLU:
+    """Trained once per machine and code: kept in the model cache the servers tests start share."""
+    from bot.nlu import cache as nlu_cache
+    from tests.servers import MODEL_CACHE
+
     thresholds = Thresholds(oos=settings.oos_threshold, answer=settings.answer_threshold)
-    return NLU.build(load_files(), thresholds)
+    return nlu_cache.build(load_files(), thresholds, Path(MODEL_CACHE))
 
 
 # The merchant's clock in tests: conversation tests read dates relative to it.

@@ -60,7 +60,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_healthy(base: str, timeout: float = 90.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+# A first start on a machine with nothing in the model cache trains the NLU (minutes on a busy
+# two-core machine); every later one loads it in seconds.
+def wait_healthy(base: str, timeout: float = 300.0, proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
