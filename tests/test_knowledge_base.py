@@ -73,8 +73,9 @@ def test_no_phrasing_is_claimed_by_two_entries_once_normalised() -> None:
 
 
 @pytest.fixture(scope="module")
-def product_nlu() -> NLU:
-    return NLU.build(load_files())
+def product_nlu(nlu: NLU) -> NLU:
+    """The product's NLU on its bundled knowledge base (the suite's shared one, same thresholds)."""
+    return nlu
 
 
 @pytest.mark.parametrize(
