@@ -10,7 +10,7 @@ so one threshold means the same thing for any knowledge base.
 
 When that confidence says the matcher is unsure, a sentence encoder reads the message and a
 second model, trained the same way, scores the candidates again by meaning (semantic.py): a
-cascade, so the encoder's 10-15 ms are spent on the few messages that need them.
+cascade, so the encoder's 13-20 ms a message are spent on the few that need them.
 """
 
 from __future__ import annotations
