@@ -154,14 +154,19 @@ class NLU:
             language = "zh"  # Chinese, typed in pinyin: answered in Chinese
         candidates = self.matcher.rank(readable, k=5) if normalize(text) else []
         top = candidates[0] if candidates else None
+        if candidates and self.merchant_rules and self._not_received(text):
+            # Goods that have not arrived: a tracking lookup however unsure the matcher is.
+            entry = self._tracking_entry(candidates)
+            confidence = max(top.confidence if top else 0.0, self.thresholds.answer)
+            intent = entry.id if entry.kind == "intent" else "faq"
+            faq_id = entry.id if entry.kind == "faq" else None
+            return Parse(text, language, intent, confidence, entry.topic, faq_id, candidates, entities, sentiment)
         if top is None or top.confidence < self.thresholds.oos or self.entries[top.label].topic == OUT_OF_SCOPE:
             # The best guess's confidence (below the bar); with nothing to guess, certain.
             confidence = top.confidence if top is not None else 1.0
             intent, topic, faq_id = OUT_OF_SCOPE, OUT_OF_SCOPE, None
         else:
             entry = self.entries[top.label]
-            if self.merchant_rules and entry.topic != TRACKING and self._not_received(text):
-                entry = self._tracking_entry(candidates)
             intent = entry.id if entry.kind == "intent" else "faq"
             confidence, topic, faq_id = top.confidence, entry.topic, (entry.id if entry.kind == "faq" else None)
         if topic == OUT_OF_SCOPE and sentiment.angry:
