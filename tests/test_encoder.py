@@ -53,6 +53,23 @@ def test_sentences_become_unit_vectors_the_same_alone_or_in_a_batch() -> None:
     assert float(together[0] @ same) > float(together[0] @ other)
 
 
+def test_turns_embedding_at_once_get_the_vectors_they_would_alone() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    encoder = shared_encoder()
+    texts = ["多久发货", "refund how long", "M码还有吗", "what day will my order go out"] * 3
+    alone = [encoder.embed([t])[0] for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda t: encoder.embed([t])[0], texts))
+    assert all(np.array_equal(a, b) for a, b in zip(alone, together, strict=True))
+
+
+def test_a_long_message_is_read_up_to_the_token_limit() -> None:
+    encoder = shared_encoder()
+    start = "我上个月在你们店里买的那件羊毛大衣颜色不太合适"
+    assert np.array_equal(encoder.embed([start + "想问问能不能退"]), encoder.embed([start + "运费谁出呢"]))
+
+
 def test_the_encoder_is_pickled_as_a_reference_to_this_process_engine() -> None:
     assert pickle.loads(pickle.dumps(shared_encoder())) is shared_encoder()
 
