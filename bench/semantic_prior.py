@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.nlu import semantic
-from bot.nlu.match import Matcher, _by_meaning, _cosines, _embed, _evidence, _meaning, _shortlist
+from bot.nlu.match import Matcher, _by_meaning, _cosines, _evidence, _meaning, _shortlist
 from bot.nlu.normalize import normalize
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
@@ -47,7 +47,7 @@ def main() -> None:
     assert encoder is not None
     index = {label: i for i, label in enumerate(matcher.labels)}
     queries = [normalize(q) for _, q in kb]
-    meanings = _meaning(m, _embed(encoder, queries))
+    meanings = _meaning(m, encoder.embed(queries))
     groups, gold, lexical = [], [], 0
     for i, (query, by_label) in enumerate(zip(queries, meanings, strict=True)):
         q = m.vectorizer.transform([query])

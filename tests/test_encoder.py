@@ -24,7 +24,7 @@ class Counting:
 
     def __init__(self, inner: Encoder) -> None:
         self.inner = inner
-        self.key = inner.key
+        self.key = f"{inner.key}/counted-{id(self)}"  # its own: nothing embedded before is reused
         self.texts: list[str] = []
 
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
@@ -51,6 +51,16 @@ def test_sentences_become_unit_vectors_the_same_alone_or_in_a_batch() -> None:
     assert np.array_equal(together, np.vstack([encoder.embed([t]) for t in texts]))
     same, other = encoder.embed(["什么时候发货", "讲个笑话"])
     assert float(together[0] @ same) > float(together[0] @ other)
+
+
+def test_a_second_build_asks_the_encoder_only_for_new_phrasings() -> None:
+    counting = Counting(shared_encoder())
+    first = Matcher.train(ROWS, encoder=counting)
+    asked = len(counting.texts)
+    again = Matcher.train([*ROWS, ("几时能发出", "dispatch")], encoder=counting)
+    assert counting.texts[asked:] == [normalize("几时能发出")]
+    text = "what day will my order go out"
+    assert again.rank(text)[0].label == first.rank(text)[0].label
 
 
 def test_turns_embedding_at_once_get_the_vectors_they_would_alone() -> None:

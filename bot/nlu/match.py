@@ -29,7 +29,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from bot.nlu import semantic
-from bot.nlu.encoder import Encoder, shared_encoder
+from bot.nlu.encoder import Encoder, embed_phrasings, shared_encoder
 from bot.nlu.features import Features
 from bot.nlu.normalize import normalize
 from bot.nlu.semantic import Band, ChoiceModel
@@ -302,7 +302,7 @@ class Matcher:
         index = {label: i for i, label in enumerate(labels)}
         label_idx = np.array([index[label] for _, label in examples], dtype=np.int64)
         encoder = shared_encoder() if encoder == "shared" else encoder
-        meanings = _embed(encoder, texts) if encoder is not None else None
+        meanings = embed_phrasings(encoder, texts) if encoder is not None else None
         model = _fit(texts, label_idx, len(labels), c, dense, meanings)
         dense = model.coef is not None
         calibrator, choice = cls._fit_calibrator(texts, label_idx, len(labels), c, folds, seed, dense, meanings, band)
@@ -331,7 +331,7 @@ class Matcher:
             return None
         known = {t: i for i, t in enumerate(m.row_texts)}
         new = [t for t in dict.fromkeys(texts) if t not in known]
-        fresh = dict(zip(new, _embed(self._encoder, new), strict=True)) if new else {}
+        fresh = dict(zip(new, embed_phrasings(self._encoder, new), strict=True)) if new else {}
         return np.array([m.meanings[known[t]] if t in known else fresh[t] for t in texts], dtype=np.float32).reshape(
             len(texts), -1
         )
@@ -510,7 +510,7 @@ class Matcher:
         meaning: NDArray[np.float64] | None = None
         if self._encoder is not None and self._choice is not None and self.band.unsure(float(conf.max(initial=0.0))):
             # Unsure by words: read the message for its meaning and score the candidates again.
-            by_label = _meaning(m, _embed(self._encoder, [query]))[0]
+            by_label = _meaning(m, self._encoder.embed([query]))[0]
             top = _by_meaning(by_label, top)
             nearest, best_fuzz, closest = _evidence(m, query, top, cos)
             meaning = by_label[top]
@@ -528,11 +528,3 @@ class Matcher:
             for j, i in enumerate(top)
         ]
         return sorted(candidates, key=lambda cand: -cand.confidence)[:k]
-
-
-def _embed(encoder: Encoder, texts: Sequence[str]) -> NDArray[np.float32]:
-    """Sentence vectors of `texts`, each distinct text embedded once."""
-    distinct = list(dict.fromkeys(texts))
-    vectors = encoder.embed(distinct)
-    where = {t: i for i, t in enumerate(distinct)}
-    return np.asarray(vectors[[where[t] for t in texts]], dtype=np.float32).reshape(len(texts), -1)
