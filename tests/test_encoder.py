@@ -63,6 +63,14 @@ def test_a_second_build_asks_the_encoder_only_for_new_phrasings() -> None:
     assert again.rank(text)[0].label == first.rank(text)[0].label
 
 
+def test_a_knowledge_base_too_large_to_embed_at_start_is_matched_by_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.nlu import match
+
+    monkeypatch.setattr(match, "MAX_PHRASINGS", len(ROWS) - 1)
+    words = Matcher.train(ROWS)
+    assert all(c.meaning is None for c in words.rank("what day will my order go out"))
+
+
 def test_turns_embedding_at_once_get_the_vectors_they_would_alone() -> None:
     from concurrent.futures import ThreadPoolExecutor
 

@@ -15,6 +15,7 @@ cascade, so the encoder's 13-20 ms a message are spent on the few that need them
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -60,6 +61,10 @@ class Candidate:
 DENSE_LIMIT = 100_000_000
 _CHUNK = 512  # held-out rows scored at once while calibrating
 _MIN_ROWS = 100  # held-out rows the choice model needs to learn from (unsure ones, else all)
+# Past this many distinct phrasings the default matcher goes without the sentence encoder: the
+# bundled knowledge base's 7,861 take two minutes of one core to embed at build time.
+MAX_PHRASINGS = 20_000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -207,7 +212,8 @@ def _meaning(model: _Model, vectors: NDArray[np.float32]) -> NDArray[np.float64]
 def _by_meaning(meaning: NDArray[np.float64], shortlist: NDArray[np.int64]) -> NDArray[np.int64]:
     """`shortlist` plus the labels nearest in meaning that it lacks."""
     best = np.argsort(-meaning, kind="stable")[: semantic.MEANING_SHORTLIST]
-    extra = [int(i) for i in best if np.isfinite(meaning[i]) and i not in set(shortlist.tolist())]
+    have = set(shortlist.tolist())
+    extra = [int(i) for i in best if np.isfinite(meaning[i]) and int(i) not in have]
     return np.concatenate([shortlist, np.array(extra, dtype=np.int64)])
 
 
@@ -294,14 +300,19 @@ class Matcher:
         """Fit on (text, label) rows; every label needs at least one row. `dense` forces the SVM
         (True) or label centroids (False); by default the SVM while it fits (DENSE_LIMIT).
         `encoder`: the sentence encoder for the unsure messages (by default this process's
-        e5, encoder.py); None matches by words alone."""
+        e5, encoder.py, up to MAX_PHRASINGS distinct phrasings); None matches by words alone."""
         if not examples:
             raise ValueError("cannot train a matcher without examples")
         texts = [normalize(t) for t, _ in examples]
         labels = sorted({label for _, label in examples})
         index = {label: i for i, label in enumerate(labels)}
         label_idx = np.array([index[label] for _, label in examples], dtype=np.int64)
-        encoder = shared_encoder() if encoder == "shared" else encoder
+        if encoder == "shared":
+            encoder = shared_encoder()
+            if len(set(texts)) > MAX_PHRASINGS:
+                # Embedding them would take longer than a start may (~16 ms of one core each).
+                log.info("%d phrasings: matching by words alone, without the sentence encoder", len(set(texts)))
+                encoder = None
         meanings = embed_phrasings(encoder, texts) if encoder is not None else None
         model = _fit(texts, label_idx, len(labels), c, dense, meanings)
         dense = model.coef is not None
