@@ -42,6 +42,20 @@ _REFERS_BACK = re.compile(
     r"(?:这|那|该|同一|刚才|上面|刚刚)(?:个|一)?(?:订单|单|包裹|件|笔|货)|它|"
     r"(?<![a-z])(?:it|this one|that one|(?:this|that|the same|same) (?:order|parcel|package|one|shipment))(?![a-z])"
 )
+# "I don't remember / don't know" in answer to a question: an answer, however it reads by meaning
+# (不记得了 is close to 忘记密码 for the encoder). Only when little else is said: 忘了密码怎么办 is a question.
+_DONT_KNOW = re.compile(
+    r"不记得了?|记不得了?|记不清了?|忘了|忘记了|不知道|找不到了?|没有单号|没单号|冇记得|唔记得|"
+    r"(?<![a-z])(?:i )?(?:don'?t|do not|can'?t|cannot) (?:remember|recall|know|find (?:it|them))|forgot(?: it)?|no idea(?![a-z])"
+)
+
+
+def _says_dont_know(text: str) -> bool:
+    norm = normalize(text)
+    rest = _DONT_KNOW.sub("", norm)
+    return rest != norm and len(re.sub(r"[\sa-z啊呀了的吧呢哦]", "", rest)) <= 2
+
+
 # How many recently answered entries a conversation remembers (to notice a question asked again).
 ASKED_KEPT = 5
 # A short follow-up ("那退款呢", "and the refund?") carries on with the same order; a question this
@@ -308,7 +322,7 @@ class _Turn:
         asked = self.slots.get("requested_slot")
         if asked == "phone_last4" and _FOUR_DIGITS.search(parse.text):
             return True
-        if parse.intent == "deny":
+        if parse.intent == "deny" or (asked in ("order_id", "phone_last4") and _says_dont_know(parse.text)):
             return asked in ("order_id", "phone_last4")  # "不记得了" is an answer; a person can look it up
         if parse.intent in SMALL_TALK and parse.intent != "affirm":
             return False
