@@ -13,8 +13,8 @@ import re
 from sqlalchemy.orm import Session
 
 from actions.base import Outcome
-from actions.models import Order
-from actions.store import find_order, recent_orders
+from merchant.models import Order
+from merchant.store import find_order, recent_orders
 
 _LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _DIGITS = re.compile(r"\d")

@@ -24,7 +24,8 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.store import MerchantData, default_data
+from merchant import profile
+from merchant.store import MerchantData, default_data
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,9 @@ def replies() -> dict[str, dict[str, str]]:
     return dict(yaml.safe_load(raw))
 
 
-@cache
 def rules() -> dict[str, Any]:
-    """The merchant's service rules (actions/merchant.yaml)."""
-    raw = (resources.files("actions") / "merchant.yaml").read_text(encoding="utf-8")
-    return dict(yaml.safe_load(raw))
+    """The merchant's service rules (merchant/merchant.yaml)."""
+    return profile.rules()
 
 
 @dataclass(frozen=True)

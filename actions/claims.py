@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from actions.access import resolve_order
 from actions.base import MerchantAction, Outcome, rules
-from actions.models import Claim, Order, OrderItem
-from actions.store import local
+from merchant.models import Claim, Order, OrderItem
+from merchant.store import local
 
 # Which knowledge-base question opened the claim decides its kind.
 KIND_BY_FAQ = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from actions.store import local
+from merchant.store import local
 
 _WEEKDAYS_ZH = "一二三四五六日"
 _METHODS = {

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from actions import formatting as f
 from actions.access import resolve_order
 from actions.base import MerchantAction, Outcome, rules
-from actions.models import Order, Payment, Shipment, Sku, TrackingEvent
-from actions.store import local
+from merchant.models import Order, Payment, Shipment, Sku, TrackingEvent
+from merchant.store import local
 
 
 def transit_days(province: str) -> tuple[int, int]:

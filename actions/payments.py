@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from actions import formatting as f
 from actions.access import resolve_order
 from actions.base import MerchantAction, Outcome, rules
-from actions.business_days import BusinessCalendar, Closure
-from actions.models import Order, Payment, Remittance
-from actions.store import local
+from merchant.business_days import BusinessCalendar, Closure
+from merchant.models import Order, Payment, Remittance
+from merchant.store import local
 
 
 def holiday_names(closures: list[Closure], lang: str) -> str:

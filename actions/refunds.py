@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from actions import formatting as f
 from actions.access import resolve_order
 from actions.base import MerchantAction, Outcome, rules
-from actions.models import Refund
-from actions.store import local
+from merchant.models import Refund
+from merchant.store import local
 
 # How long the money takes to show up once refunded, by route (MERCHANT.md).
 _ARRIVAL = {

@@ -12,7 +12,7 @@ from actions.orders import ActionOrderStatus
 from actions.payments import ActionPaymentStatus
 from actions.refunds import ActionRefundStatus
 from actions.stock import ActionCheckStock
-from actions.store import MerchantData
+from merchant.store import MerchantData
 
 MERCHANT_ACTIONS: tuple[type[MerchantAction], ...] = (
     ActionOrderStatus,

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from actions import formatting as f
 from actions.base import MerchantAction, Outcome, rules
-from actions.models import Product, Sku
-from actions.store import ProductName
-from bot.nlu.normalize import to_simplified
+from core.text import to_simplified
+from merchant.models import Product, Sku
+from merchant.store import ProductName
 
 MIN_NAME_SCORE = 85.0
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{3,}")

@@ -25,7 +25,6 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
-from bot.config import Settings
 from bot.nlu.encoder import Encoder, shared_encoder
 from bot.nlu.evaluate import (
     apply_threshold,
@@ -36,9 +35,10 @@ from bot.nlu.evaluate import (
     predict,
     read_rows,
 )
-from bot.nlu.normalize import normalize
 from bot.nlu.parser import NLU, OUT_OF_SCOPE, Thresholds
 from bot.nlu.semantic import Band
+from core.config import Settings
+from core.text import normalize
 from knowledge_base.store import load_files
 
 

@@ -32,12 +32,12 @@ import httpx
 import numpy as np
 from sqlalchemy import create_engine, func, select, text
 
-from actions.demo import generate
-from actions.models import Customer, Order
 from actions.registry import executor
-from actions.store import MERCHANT_TZ, MerchantData
 from bot.action_client import HttpRunner, InProcessRunner, action_call
-from bot.db import Database
+from core.db import Database
+from merchant.demo import generate
+from merchant.models import Customer, Order
+from merchant.store import MERCHANT_TZ, MerchantData
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TODAY = datetime(2026, 11, 23, 10, 0, tzinfo=MERCHANT_TZ)

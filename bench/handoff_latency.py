@@ -37,12 +37,12 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import create_app
-from bot.config import Settings
 from bot.store import Conversation
+from core.config import Settings
 from handoff.agents import hash_password
 from handoff.models import Agent, Ticket
 from tests.servers import PRODUCTION_ENV, SIGNED, serve_in_thread
+from triage.app import create_app
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/11"
@@ -51,9 +51,9 @@ OPEN_DESK = "2026-11-23T10:00:00+08:00"
 
 def preload(app_engine: object, queued: int) -> None:
     """`queued` customers already waiting, and one agent who may see every queue."""
-    engine = app_engine  # bot.engine.Engine
-    desk = engine.desk  # type: ignore[attr-defined]
-    with engine.db.session() as s:  # type: ignore[attr-defined]
+    instance = app_engine  # bot.engine.Instance
+    desk = instance.desk  # type: ignore[attr-defined]
+    with instance.db.session() as s:  # type: ignore[attr-defined]
         s.add(
             Agent(
                 username="bench",
@@ -80,7 +80,7 @@ def preload(app_engine: object, queued: int) -> None:
             )
             for i, c in enumerate(convs)
         )
-    with engine.db.session() as s:  # type: ignore[attr-defined]
+    with instance.db.session() as s:  # type: ignore[attr-defined]
         desk.reconcile(s)
 
 

@@ -36,7 +36,7 @@ from openpyxl import Workbook
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.db import Database
+from core.db import Database
 from knowledge_base import transfer, versions
 from knowledge_base.store import load_files, seed
 
@@ -152,7 +152,7 @@ def _import_once(url: str, data: bytes, conn: Any) -> None:
         held = time.perf_counter() - opened
         outcome, errors = f"created {len(report.created):,}", 0
     except transfer.ImportRejected as exc:
-        body = json.dumps({"detail": str(exc), **exc.as_dict()}).encode()
+        body = json.dumps({"detail": str(exc), **exc.details()}).encode()
         outcome, errors = f"refused: {exc.problems[0].message if exc.count == 1 else exc}", len(body)
     seconds = time.perf_counter() - start
     conn.send((seconds, held, (_proc_status_kb("VmHWM") - before) / 1024, errors, outcome))

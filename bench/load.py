@@ -45,7 +45,7 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.security import signed_headers
+from core.security import signed_headers
 from tests.servers import free_port, spawn_triage, wait_healthy
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"

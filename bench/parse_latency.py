@@ -24,8 +24,8 @@ from rapidfuzz import fuzz, process
 
 from bot.nlu.encoder import Encoder, shared_encoder
 from bot.nlu.evaluate import product_heldout, read_rows
-from bot.nlu.normalize import normalize
 from bot.nlu.parser import NLU
+from core.text import normalize
 from knowledge_base.store import load_files
 
 
@@ -48,7 +48,7 @@ def rss_mb() -> float:
 
 
 def weights_mb() -> float:
-    """Resident size of the encoder's weight file, which the engine maps into memory."""
+    """Resident size of the encoder's weight file, which the instance maps into memory."""
     total, inside = 0, False
     with open("/proc/self/smaps") as f:
         for line in f:
@@ -77,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     entries = load_files()
     before = rss_mb()
-    shared_encoder().embed(["预热"])  # the engine and its weights, as a running instance holds them
+    shared_encoder().embed(["预热"])  # the instance and its weights, as a running instance holds them
     loaded = rss_mb()
     nlu = NLU.build(entries)
     built = rss_mb()
@@ -112,7 +112,7 @@ def main() -> None:
     print(
         f"  {built:.0f} MB after building (every paraphrase embedded; their vectors {held:.0f} MB), {rss_mb():.0f} MB now;"
     )
-    print(f"  the engine's weights resident now: {weights_mb():.0f} MB (mapped from the package's file)")
+    print(f"  the instance's weights resident now: {weights_mb():.0f} MB (mapped from the package's file)")
 
 
 if __name__ == "__main__":

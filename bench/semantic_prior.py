@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.nlu import semantic
 from bot.nlu.match import Matcher, _by_meaning, _cosines, _evidence, _meaning, _shortlist
-from bot.nlu.normalize import normalize
+from core.text import normalize
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 

@@ -9,25 +9,21 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import select
-
 from actions.protocol import MalformedCall
-from bot import logs, metrics
 from bot.action_client import ActionRunner, ActionUnavailable, action_call, apply
-from bot.db import Database
+from bot.escalation import DESK_CHANNEL, Desk, HandoffRequest, Notice
 from bot.identity import verified_phone
-from bot.nlu.normalize import strip_control
-from bot.nlu.parser import NLU, OUT_OF_SCOPE, Parse
+from bot.knowledge import Knowledge
+from bot.nlu.parser import OUT_OF_SCOPE, Parse
 from bot.policy import QUESTION_SLOTS, Decision, Policy, Reply, State
-from bot.runtime import EVENTS_CHANNEL, Runtime, ServiceUnavailable, customer_channel
 from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, get_or_create, recent_inbound
-from handoff.escalation import Escalator, HandoffRequest, MarkPending
-from handoff.models import EscalationKeyword
-from handoff.service import DESK_CHANNEL, HelpDesk, line, rate, rating_buttons
+from core import errors, logs, metrics
+from core.db import Database
+from core.runtime import EVENTS_CHANNEL, Runtime, ServiceUnavailable, customer_channel
+from core.text import strip_control
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +38,7 @@ def _message(**values: Any) -> Message:
     return Message(**(_MESSAGE_NULLS | values))
 
 
-class InvalidMessage(ValueError):
+class InvalidMessage(errors.Unprocessable, ValueError):
     """The message cannot be accepted as sent; the text says why, for the customer."""
 
 
@@ -76,24 +72,22 @@ class Engine:
         self,
         db: Database,
         runtime: Runtime,
-        nlu: NLU,
+        knowledge: Knowledge,
         policy: Policy,
-        escalator: Escalator | None = None,
+        desk: Desk,
+        *,
         max_chars: int = 2000,
         actions: ActionRunner | None = None,
         identity_secret: str | None = None,
-        desk: HelpDesk | None = None,
     ) -> None:
-        self.db = db
-        self.runtime = runtime
-        self.nlu = nlu
-        self.policy = policy
-        self.escalator = escalator or MarkPending()
-        self.max_chars = max_chars
-        self.actions = actions
-        self.identity_secret = identity_secret
-        self.desk = desk
-        self._keywords: tuple[float, list[tuple[str, str]]] = (0.0, [])
+        self._db = db
+        self._runtime = runtime
+        self._knowledge = knowledge
+        self._policy = policy
+        self._desk = desk
+        self._max_chars = max_chars
+        self._actions = actions
+        self._identity_secret = identity_secret
 
     def clean(self, message: InboundMessage) -> InboundMessage:
         """Validate and tidy the text; raises InvalidMessage with a readable reason."""
@@ -103,8 +97,8 @@ class Engine:
         text = strip_control(message.text).strip()
         if not text:
             raise InvalidMessage("message is empty")
-        if len(text) > self.max_chars:
-            raise InvalidMessage(f"message is too long: {len(text)} characters, the limit is {self.max_chars}")
+        if len(text) > self._max_chars:
+            raise InvalidMessage(f"message is too long: {len(text)} characters, the limit is {self._max_chars}")
         return InboundMessage(sender, text, message.channel, message.metadata)
 
     def handle(self, message: InboundMessage) -> list[OutboundMessage]:
@@ -115,18 +109,18 @@ class Engine:
                 return self._handle(message)
 
     def _handle(self, message: InboundMessage) -> list[OutboundMessage]:
-        with self.runtime.lock(f"conversation:{message.sender_id}"):
-            with self.db.session() as session:
+        with self._runtime.lock(f"conversation:{message.sender_id}"):
+            with self._db.session() as session:
                 conv = get_or_create(session, sender_id=message.sender_id, channel=message.channel)
                 logs.tag(conversation_id=conv.id)
                 previous = recent_inbound(session, conversation_id=conv.id, within=12)
                 # While a person owns the chat a rating is a message like any other: kept, unanswered.
                 if (rating := _CSAT.match(message.text)) is not None and conv.state != HUMAN:
                     return self._rate(session, conv, message, rating.group(1))
-                parse = self.nlu.parse(message.text, previous)
+                parse = self._knowledge.nlu.parse(message.text, previous)
                 record = self._record_in(session, conv, message, parse)
-                keyword = self.keyword_in(session, message.text) if conv.state == BOT else None
-                decision = self.policy.decide(parse, _state(conv), keyword=keyword[0] if keyword else None)
+                keyword = self._desk.keyword_queue(session, message.text) if conv.state == BOT else None
+                decision = self._policy.decide(parse, _state(conv), keyword=keyword[0] if keyword else None)
                 if keyword is not None:
                     decision = replace(
                         decision, handoff_context={**decision.handoff_context, "keyword_queue": keyword[1]}
@@ -144,7 +138,7 @@ class Engine:
                 # The action runs with no transaction of ours open: it reads (and may write) the
                 # merchant's data through its own connection, possibly in another process.
                 decision = self._run_action(message, parse, decision)
-                with self.db.session() as session:
+                with self._db.session() as session:
                     conv = session.get_one(Conversation, conversation_id, with_for_update=True)
                     session.add(record)  # saved by the first session; this one records its outcome
                     outbound, events = self._conclude(session, conv, message, parse, decision, record)
@@ -161,22 +155,12 @@ class Engine:
         self.announce(events)
         return outbound
 
-    def keyword_in(self, session: Any, text: str) -> tuple[str, str] | None:
-        """A staff escalation keyword in `text`, with its queue (the list is re-read every 30 s)."""
-        loaded_at, keywords = self._keywords
-        if time.monotonic() - loaded_at > 30:
-            keywords = [
-                (k.lower(), q) for k, q in session.execute(select(EscalationKeyword.keyword, EscalationKeyword.queue))
-            ]
-            self._keywords = (time.monotonic(), keywords)
-        lowered = text.lower()
-        return next(((k, q) for k, q in keywords if k and k in lowered), None)
-
     def _ask_rating(self, conv: Conversation, decision: Decision) -> Decision:
         """A customer the bot helped says thanks or goodbye: ask once how it went."""
         conv.meta = {**(conv.meta or {}), "csat_asked": True}
         lang = decision.language
-        prompt = Reply(line("csat_bot", lang), rating_buttons(lang, None), {"csat": "bot"})
+        asked = self._desk.rating_prompt(lang)
+        prompt = Reply(asked.text, asked.buttons, {"csat": "bot"})
         return replace(decision, replies=[*decision.replies, prompt])
 
     def _rate(self, session: Any, conv: Conversation, message: InboundMessage, raw: str) -> list[OutboundMessage]:
@@ -195,19 +179,37 @@ class Engine:
         session.add(
             Message(conversation_id=conv.id, direction="in", author="customer", text=f"{score}/5", topic="csat")
         )
-        text = rate(session, conv, score, ticket)
+        text = self._desk.rate(session, conv, score, ticket)
         session.add(Message(conversation_id=conv.id, direction="out", author="bot", text=text, language=conv.language))
         return [OutboundMessage(conv.sender_id, text, custom={"csat": score})]
 
     def announce(self, events: list[dict[str, Any]]) -> None:
-        """Tell the consoles, after the commit; a lost announcement is caught up from the database."""
-        for event in events:
-            channel = EVENTS_CHANNEL if event.get("type") == "message" else DESK_CHANNEL
+        """Tell the consoles of a turn, after its commit."""
+        self._publish([(EVENTS_CHANNEL if event.get("type") == "message" else DESK_CHANNEL, event) for event in events])
+
+    def deliver(self, notices: list[Notice]) -> None:
+        """After a desk operation's commit: push its messages to customers, its events to the consoles."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        for n in notices:
+            if n.sender_id and n.text:
+                out.append(
+                    (
+                        customer_channel(n.sender_id),
+                        OutboundMessage(n.sender_id, n.text, n.buttons, n.custom or None).as_rasa(),
+                    )
+                )
+            if n.desk_event:
+                out.append((DESK_CHANNEL, n.desk_event))
+        self._publish(out)
+
+    def _publish(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        """The one place that publishes after a commit. What is published is saved already: a
+        lost publication is caught up from the database (the consoles refetch, the page polls)."""
+        for channel, payload in items:
             try:
-                self.runtime.publish(channel, event)
+                self._runtime.publish(channel, payload)
             except ServiceUnavailable:
-                # The turn is saved; the customer still gets the reply.
-                log.warning("could not announce %s: Redis unavailable", event.get("type"))
+                log.warning("could not publish %s on %s: Redis unavailable", payload.get("type"), channel)
 
     def _conclude(
         self,
@@ -231,7 +233,7 @@ class Engine:
                 "major": parse.major,
                 "last_message": message.text,
             }
-            notices = self.escalator.escalate(session, conv, HandoffRequest(decision.handoff, context))
+            notices = self._desk.escalate(session, conv, HandoffRequest(decision.handoff, context))
             metrics.HANDOFFS.labels(decision.handoff).inc()
             extra = [
                 Reply(n.text, n.buttons, {**n.custom, "system": True}) for n in notices if n.text and not n.sender_id
@@ -241,8 +243,8 @@ class Engine:
         else:
             desk_events = []
         upset = parse.sentiment.angry or parse.major
-        if conv.state == PENDING_HANDOFF and upset and self.desk is not None and not decision.handoff:
-            notices = self.desk.upset_while_waiting(session, conv, major=parse.major)
+        if conv.state == PENDING_HANDOFF and upset and not decision.handoff:
+            notices = self._desk.upset_while_waiting(session, conv, parse.major)
             desk_events += [n.desk_event for n in notices if n.desk_event]
         outbound = self._record_out(session, conv, decision)
         event = {
@@ -259,7 +261,7 @@ class Engine:
         """Ask the action server; fold its events and replies into the decision."""
         assert decision.action is not None
         slots = dict(decision.slots)
-        if self.actions is None:
+        if self._actions is None:
             return self._action_failed(parse, decision, "no action runner configured")
         call = action_call(
             decision.action,
@@ -270,7 +272,7 @@ class Engine:
             channel=message.channel,
         )
         try:
-            response = self.actions.run(call)
+            response = self._actions.run(call)
         except (ActionUnavailable, MalformedCall) as exc:
             return self._action_failed(parse, decision, str(exc))
         result = apply(response, slots, slots.get("active_loop"))
@@ -300,24 +302,20 @@ class Engine:
         metrics.ACTION_FAILURES.labels(decision.action or "").inc()
         lang = decision.language
         replies = []
-        entry = self.nlu.entries.get(parse.faq_id) if parse.faq_id else None
+        entry = self._knowledge.entries.get(parse.faq_id) if parse.faq_id else None
         if entry is not None:
             replies.append(Reply(entry.answer[lang], custom={"faq_id": entry.id, "topic": entry.topic}))
         reason = "lookup_unavailable"
-        replies.append(Reply(self.policy.say(reason, lang), custom={"handoff": True, "reason": reason}))
+        replies.append(Reply(self._policy.say(reason, lang), custom={"handoff": True, "reason": reason}))
         slots = {k: v for k, v in decision.slots.items() if k not in QUESTION_SLOTS}
         context = {"action": decision.action, "error": why}
         return replace(decision, replies=replies, slots=slots, kind="handoff", handoff=reason, handoff_context=context)
-
-    def push(self, sender_id: str, message: OutboundMessage) -> None:
-        """Deliver a message to the customer's open sockets (agent replies, later notices)."""
-        self.runtime.publish(customer_channel(sender_id), message.as_rasa())
 
     def _record_in(self, session: Any, conv: Conversation, message: InboundMessage, parse: Parse) -> Message:
         conv.channel = message.channel
         if message.metadata:
             conv.meta = {**(conv.meta or {}), "last_metadata": message.metadata}
-            phone = verified_phone(message.metadata, self.identity_secret)
+            phone = verified_phone(message.metadata, self._identity_secret)
             if phone and (conv.slots or {}).get("verified_phone") != phone:
                 conv.slots = {**(conv.slots or {}), "verified_phone": phone}
         record = _message(

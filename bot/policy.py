@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.nlu.language import reply_language
-from bot.nlu.normalize import normalize
 from bot.nlu.parser import OUT_OF_SCOPE, Parse, Thresholds
 from bot.store import BOT, HUMAN, PENDING_HANDOFF
+from core.text import normalize
 from knowledge_base.models import Entry
 
 ORDER_STATUS = "action_order_status"

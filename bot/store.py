@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.db import Base, JsonType, UtcDateTime, utcnow
+from core.db import Base, JsonType, UtcDateTime, utcnow
 
 # Conversation states. `pending_handoff`: waiting for a person; `human`: a person owns it.
 BOT, PENDING_HANDOFF, HUMAN, CLOSED = "bot", "pending_handoff", "human", "closed"

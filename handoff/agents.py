@@ -15,8 +15,8 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot.config import kept
-from bot.db import utcnow
+from core.config import kept
+from core.db import utcnow
 from handoff.models import Agent, AgentSession, CannedReply, EscalationKeyword
 
 SESSION_HOURS = 12

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, JsonType, UtcDateTime, utcnow
+from core.db import Base, JsonType, UtcDateTime, utcnow
 
 # Ticket states: waiting in a queue, owned by an agent, or finished one way or another.
 QUEUED, ASSIGNED, RESOLVED, HANDED_BACK, OFFLINE = "queued", "assigned", "resolved", "handed_back", "offline"

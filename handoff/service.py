@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
@@ -21,12 +20,12 @@ import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from actions.models import Customer, Order
-from bot import metrics
-from bot.db import utcnow
-from bot.nlu.normalize import normalize
+from bot.escalation import Notice
 from bot.policy import QUESTION_SLOTS
 from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, transcript
+from core import errors, metrics
+from core.db import utcnow
+from core.text import normalize
 from handoff.access import OWNING_EVENTS, Viewer, covers, owners, queues_for, sees_all
 from handoff.agents import DESK_ROLES
 from handoff.context import anger_history, summary, ticket_context
@@ -57,8 +56,8 @@ from handoff.models import (
 )
 from handoff.queue import ELSEWHERE, GONE, TAKEN, TicketQueue
 from handoff.queue import OFFLINE as OFFLINE_QUEUE
+from merchant.models import Customer, Order
 
-DESK_CHANNEL = "events:desk"
 POSITION_UPDATES = 10  # how many of those waiting hear their new place when the queue moves
 
 
@@ -71,29 +70,16 @@ def _bare_answer(text: str) -> bool:
     return not _ANSWER_ONLY.sub("", normalize(text))
 
 
-class DeskError(Exception):
-    status = 400
+class DeskError(errors.Invalid):
+    """A desk operation that cannot be done as asked."""
 
 
-class NotFound(DeskError):
-    status = 404
+class NotFound(errors.NotFound, DeskError):
+    pass
 
 
-class Conflict(DeskError):
+class Conflict(errors.Conflict, DeskError):
     """Someone else got there first, or the agent has no free seat."""
-
-    status = 409
-
-
-@dataclass
-class Notice:
-    """Something to tell after the commit: a customer (pushed to their channel) or the desk."""
-
-    sender_id: str | None = None
-    text: str = ""
-    buttons: list[dict[str, str]] | None = None
-    custom: dict[str, Any] = field(default_factory=dict)
-    desk_event: dict[str, Any] | None = None
 
 
 @cache

@@ -25,6 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+from core import errors
 from knowledge_base import versions
 from knowledge_base.models import Entry
 
@@ -60,7 +61,7 @@ class Problem:
         return {"line": self.line, "field": self.field, "id": self.id, "message": self.message}
 
 
-class ImportRejected(Exception):
+class ImportRejected(errors.Unprocessable):
     """The file has problems; nothing was written. The first MAX_PROBLEMS are kept, the rest counted."""
 
     def __init__(self, problems: Sequence[Problem], *, count: int = 0) -> None:
@@ -74,12 +75,12 @@ class ImportRejected(Exception):
     def unlisted(self) -> int:
         return self.count - len(self.problems)
 
-    def as_dict(self) -> dict[str, Any]:
+    def details(self) -> dict[str, Any]:
         """The problems as the staff API answers them."""
         return {"errors": [p.as_dict() for p in self.problems], "more_errors": self.unlisted}
 
 
-class TooManyEntries(ImportRejected):
+class TooManyEntries(errors.TooLarge, ImportRejected):
     """The file holds more than one import takes; reading stopped there."""
 
 

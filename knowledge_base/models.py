@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, JsonType, UtcDateTime, utcnow
+from core.db import Base, JsonType, UtcDateTime, utcnow
 
 KINDS = ("faq", "intent")
 

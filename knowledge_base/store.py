@@ -22,7 +22,7 @@ class KnowledgeBaseError(ValueError):
 def data_files() -> list[Path]:
     """The bundled FAQ files and the built-in intents file, in load order."""
     kb = resources.files("knowledge_base") / "data"
-    intents = resources.files("bot") / "nlu" / "intents.yaml"
+    intents = resources.files("knowledge_base") / "intents.yaml"
     faq = sorted(Path(str(p)) for p in kb.iterdir() if str(p).endswith(".yaml"))
     return [*faq, Path(str(intents))]
 

@@ -18,9 +18,9 @@ from pydantic import ValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.db import utcnow
+from core.db import utcnow
 from knowledge_base import files, versions
-from knowledge_base.api import NewEntry
+from knowledge_base.entry import NewEntry
 from knowledge_base.files import (
     COLUMNS,
     FORMATS_IN,

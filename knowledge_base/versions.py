@@ -16,7 +16,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import utcnow
+from core import errors
+from core.db import utcnow
 from knowledge_base.models import KBEntry, KBEntryVersion
 
 LANGS = ("zh", "en")
@@ -29,22 +30,20 @@ FIELDS = ("kind", "topic", "tags", "question", "answer", "paraphrases", "action"
 STATUSES = ("draft", "published", "archived")
 
 
-class KBEditError(Exception):
-    """A knowledge-base edit that cannot be done; `status` is the HTTP status it maps to."""
-
-    status = 400
+class KBEditError(errors.Invalid):
+    """A knowledge-base edit that cannot be done; its kind (core.errors) says how."""
 
 
-class EntryNotFound(KBEditError):
-    status = 404
+class EntryNotFound(errors.NotFound, KBEditError):
+    pass
 
 
-class VersionNotFound(KBEditError):
-    status = 404
+class VersionNotFound(errors.NotFound, KBEditError):
+    pass
 
 
-class EntryExists(KBEditError):
-    status = 409
+class EntryExists(errors.Conflict, KBEditError):
+    pass
 
 
 @dataclass(frozen=True)

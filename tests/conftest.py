@@ -12,22 +12,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from actions.business_days import seed_holidays
 from actions.registry import executor
-from actions.store import MERCHANT_TZ, MerchantData
-from bot.action_client import InProcessRunner
-from bot.app import SUGGESTIONS, create_app, load_responses
-from bot.config import Settings
-from bot.db import Database
-from bot.engine import Engine
+from bot.action_client import ActionRunner, InProcessRunner
 from bot.nlu.parser import NLU, Thresholds
-from bot.policy import Policy
-from bot.runtime import Runtime
-from handoff.desk import clock_from, load_desk
-from handoff.escalation import QueueEscalator
-from handoff.queue import TicketQueue
-from handoff.service import HelpDesk
+from core.config import Settings
+from core.db import Database
+from core.runtime import Runtime
+from handoff.desk import clock_from
 from knowledge_base.store import load_files, seed
+from merchant.business_days import seed_holidays
+from merchant.store import MERCHANT_TZ, MerchantData
+from triage.app import create_app
+from triage.wiring import Instance, assemble
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -51,38 +47,43 @@ def nlu(settings: Settings) -> NLU:
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=MERCHANT_TZ)
 
 
-def make_engine(
-    database_url: str, nlu: NLU, redis_url: str | None = None, identity_secret: str | None = None
-) -> Engine:
+def make_instance(
+    database_url: str,
+    nlu: NLU,
+    redis_url: str | None = None,
+    identity_secret: str | None = None,
+    actions: ActionRunner | None = None,
+) -> Instance:
     db = Database(database_url)
     db.migrate()
     with db.session() as session:
         seed(session, load_files())
         seed_holidays(session, [2025, 2026, 2027])
-    policy = Policy(nlu.entries, load_responses(), nlu.thresholds, SUGGESTIONS)
-    runner = InProcessRunner(executor(MerchantData(db, now=lambda: NOW)))
-    runtime = Runtime(redis_url)
-    desk = HelpDesk(TicketQueue(runtime.sync, load_desk()), load_desk(), now=clock_from(NOW))
-    return Engine(
-        db,
-        runtime,
-        nlu,
-        policy,
-        escalator=QueueEscalator(desk),
-        actions=runner,
-        identity_secret=identity_secret,
-        desk=desk,
-    )
+    runner = actions or InProcessRunner(executor(MerchantData(db, now=lambda: NOW)))
+    return assemble(db, Runtime(redis_url), nlu, actions=runner, now=clock_from(NOW), identity_secret=identity_secret)
 
 
 @pytest.fixture
-def engine(tmp_path: Path, nlu: NLU) -> Engine:
-    return make_engine(f"sqlite:///{tmp_path / 'triage.db'}", nlu)
+def identity_secret() -> str | None:
+    """The secret channels sign verified identities with; a test parametrizes it to set one."""
+    return None
 
 
 @pytest.fixture
-def client(tmp_path: Path, engine: Engine) -> Iterator[TestClient]:
-    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)
+def action_runner() -> ActionRunner | None:
+    """How the bot reaches the actions: None runs them in-process; a test parametrizes it to replace them."""
+    return None
+
+
+@pytest.fixture
+def instance(tmp_path: Path, nlu: NLU, identity_secret: str | None, action_runner: ActionRunner | None) -> Instance:
+    url = f"sqlite:///{tmp_path / 'triage.db'}"
+    return make_instance(url, nlu, identity_secret=identity_secret, actions=action_runner)
+
+
+@pytest.fixture
+def client(tmp_path: Path, instance: Instance) -> Iterator[TestClient]:
+    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), instance=instance)
     with TestClient(app) as c:
         yield c
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from actions.models import (
+from core.db import Database
+from merchant.models import (
     Claim,
     Customer,
     Order,
@@ -22,8 +23,7 @@ from actions.models import (
     Sku,
     TrackingEvent,
 )
-from actions.store import MERCHANT_TZ
-from bot.db import Database
+from merchant.store import MERCHANT_TZ
 
 ALICE_PHONE, BOB_PHONE, SHIPPER_PHONE = "13800001234", "13900005678", "13700002468"
 IN_TRANSIT = "YX20261120000001"  # Alice's, ZTO, last event yesterday in 南京

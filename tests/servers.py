@@ -17,7 +17,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from bot.security import signed_headers
+from core.security import signed_headers
 
 # What a production deployment sets (random here, never a placeholder); the limits are off
 # because tests send faster than customers do (tests/test_security.py turns them on).
@@ -35,7 +35,7 @@ PRODUCTION_ENV = {
 
 
 class Signed(httpx.Auth):
-    """Signs each request as a channel integration does (bot/security.py)."""
+    """Signs each request as a channel integration does (core/security.py)."""
 
     def __init__(self, secret: str = WEBHOOK_SECRET) -> None:
         self.secret = secret
@@ -78,7 +78,7 @@ def wait_healthy(base: str, timeout: float = 300.0, proc: subprocess.Popen[bytes
 
 @contextmanager
 def serve_in_thread(app: FastAPI) -> Iterator[str]:
-    """Serve `app` from this process (so the test can reach its engine); yields the base URL."""
+    """Serve `app` from this process (so the test can reach its instance); yields the base URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -103,7 +103,7 @@ def spawn_triage(
         [
             sys.executable,
             "-m",
-            "bot.cli",
+            "triage.cli",
             "serve",
             "--port",
             str(port),

@@ -15,18 +15,19 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from actions.business_days import seed_holidays
 from actions.protocol import MalformedCall
 from actions.registry import action_names, executor
-from actions.store import MerchantData
 from bot.action_client import HttpRunner, InProcessRunner, action_call
-from bot.app import create_app
-from bot.config import Settings
-from bot.db import Database
-from bot.engine import Engine
+from bot.nlu.parser import NLU
+from core.config import Settings
+from core.db import Database
+from merchant.business_days import seed_holidays
+from merchant.store import MerchantData
 from tests import merchant
-from tests.conftest import NOW, Chat
+from tests.conftest import NOW, Chat, make_instance
 from tests.servers import free_port
+from triage.app import create_app
+from triage.wiring import Instance
 
 FROZEN = NOW.isoformat()
 
@@ -180,12 +181,13 @@ def test_broken_bodies_get_400_not_500(action_server: str) -> None:
 
 
 def test_bot_talks_to_the_action_server_over_http(
-    action_server: str, shop_db: Database, engine: Engine, tmp_path: Path
+    action_server: str, shop_db: Database, nlu: NLU, tmp_path: Path
 ) -> None:
     """The whole product with ACTION_ENDPOINT_URL set: the lookups go over the wire."""
-    engine.actions = HttpRunner(f"{action_server}/webhook")  # closed with the app
+    runner = HttpRunner(f"{action_server}/webhook")  # closed with the app
+    instance = make_instance(f"sqlite:///{tmp_path / 'triage.db'}", nlu, actions=runner)
     settings = Settings.from_env({}, data_dir=str(tmp_path), action_endpoint_url=f"{action_server}/webhook")
-    with TestClient(create_app(settings, engine=engine)) as client:
+    with TestClient(create_app(settings, instance=instance)) as client:
         chat = Chat(client, "over-http")
         chat.say(f"帮我查下订单 {merchant.IN_TRANSIT}")
         assert "后四位" in chat.text
@@ -193,9 +195,9 @@ def test_bot_talks_to_the_action_server_over_http(
         assert "南京" in chat.text
 
 
-def test_action_server_down_hands_over_with_the_general_answer(engine: Engine, tmp_path: Path) -> None:
-    engine.actions = HttpRunner(f"http://127.0.0.1:{free_port()}/webhook", timeout=2)
-    with TestClient(create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)) as client:
+@pytest.mark.parametrize("action_runner", [HttpRunner(f"http://127.0.0.1:{free_port()}/webhook", timeout=2)])
+def test_action_server_down_hands_over_with_the_general_answer(instance: Instance, tmp_path: Path) -> None:
+    with TestClient(create_app(Settings.from_env({}, data_dir=str(tmp_path)), instance=instance)) as client:
         chat = Chat(client, "down")
         chat.say("我的订单到哪了")
         assert chat.handed_over and chat.state()["handoff_reason"] == "lookup_unavailable"

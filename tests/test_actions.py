@@ -6,26 +6,27 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from actions.models import Claim
-from bot.engine import Engine
+from bot.action_client import ActionUnavailable
 from bot.identity import sign
+from merchant.models import Claim
 from tests import merchant
 from tests.conftest import Chat
+from triage.wiring import Instance
 
 
 @pytest.fixture
-def shop(engine: Engine) -> Engine:
-    merchant.load(engine.db)
-    return engine
+def shop(instance: Instance) -> Instance:
+    merchant.load(instance.db)
+    return instance
 
 
 @pytest.fixture
-def alice(client: TestClient, shop: Engine) -> Chat:
+def alice(client: TestClient, shop: Instance) -> Chat:
     return Chat(client, "alice")
 
 
 @pytest.fixture
-def shipper(client: TestClient, shop: Engine) -> Chat:
+def shipper(client: TestClient, shop: Instance) -> Chat:
     return Chat(client, "shipper")
 
 
@@ -172,7 +173,7 @@ def test_refund_status_says_where_the_money_goes_and_when(alice: Chat) -> None:
     assert "支付宝" in alice.text and "11月24日 15:00" in alice.text
 
 
-def test_damage_claim_asks_which_item_records_it_and_hands_over(alice: Chat, shop: Engine) -> None:
+def test_damage_claim_asks_which_item_records_it_and_hands_over(alice: Chat, shop: Instance) -> None:
     alice.say(f"收到的东西摔坏了 {merchant.DAMAGED}")
     alice.say("1234")
     assert "哪件商品" in alice.text and len(alice.buttons) == 2
@@ -185,8 +186,8 @@ def test_damage_claim_asks_which_item_records_it_and_hands_over(alice: Chat, sho
     assert alice.state()["slots"]["lookup"]["claim"]["claim_no"] == claim.claim_no
 
 
-def test_channel_verified_identity_skips_the_question(client: TestClient, shop: Engine) -> None:
-    shop.identity_secret = "s3cret-for-tests"
+@pytest.mark.parametrize("identity_secret", ["s3cret-for-tests"])
+def test_channel_verified_identity_skips_the_question(client: TestClient, shop: Instance) -> None:
     body = {
         "sender": "app-user",
         "message": "我的订单到哪了",
@@ -200,8 +201,8 @@ def test_channel_verified_identity_skips_the_question(client: TestClient, shop: 
     assert "南京" in replies[0]["text"]
 
 
-def test_a_forged_identity_is_ignored(client: TestClient, shop: Engine) -> None:
-    shop.identity_secret = "s3cret-for-tests"
+@pytest.mark.parametrize("identity_secret", ["s3cret-for-tests"])
+def test_a_forged_identity_is_ignored(client: TestClient, shop: Instance) -> None:
     body = {
         "sender": "forger",
         "message": f"我的订单到哪了 {merchant.BOBS_ORDER}",
@@ -211,16 +212,17 @@ def test_a_forged_identity_is_ignored(client: TestClient, shop: Engine) -> None:
     assert "后四位" in replies[0]["text"] and "上海" not in replies[0]["text"]
 
 
-def test_lookup_failure_gives_the_general_answer_and_a_person(alice: Chat, shop: Engine) -> None:
-    class Down:
-        def run(self, call: dict) -> dict:
-            from bot.action_client import ActionUnavailable
+class Down:
+    """An action server that cannot be reached."""
 
-            raise ActionUnavailable("connection refused")
+    def run(self, call: dict) -> dict:
+        raise ActionUnavailable("connection refused")
 
-        def close(self) -> None: ...
+    def close(self) -> None: ...
 
-    shop.actions = Down()
+
+@pytest.mark.parametrize("action_runner", [Down()])
+def test_lookup_failure_gives_the_general_answer_and_a_person(alice: Chat, shop: Instance) -> None:
     alice.say("货已经签收了，货款怎么还没到账")
     assert "T+3" in alice.replies[0]["text"]  # the FAQ's general answer
     assert alice.handed_over and alice.state()["handoff_reason"] == "lookup_unavailable"

@@ -16,31 +16,31 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from actions.sync import KEY_FILE
-from bot.app import create_app
-from bot.config import Settings
-from bot.engine import Engine
 from bot.nlu.parser import NLU
+from core.config import Settings
 from handoff.agents import hash_password
 from handoff.models import Agent
-from tests.conftest import IN_CI, Chat, make_engine
+from merchant.sync_api import KEY_FILE
+from tests.conftest import IN_CI, Chat, make_instance
+from triage.app import create_app
+from triage.wiring import Instance
 
 PASSWORD = "bad-input-pw-1"
 JSON = {"content-type": "application/json"}
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def client_of(tmp_path: Path, engine: Engine) -> TestClient:
+def client_of(tmp_path: Path, instance: Instance) -> TestClient:
     """The app as a client sees it: 500s answered, not raised; a supervisor `chen` to log in as."""
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         s.add(Agent(username="chen", display_name="陈", password_hash=hash_password(PASSWORD), role="supervisor"))
-    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)
+    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), instance=instance)
     return TestClient(app, raise_server_exceptions=False)
 
 
 @pytest.fixture
-def app_client(tmp_path: Path, engine: Engine) -> Iterator[TestClient]:
-    with client_of(tmp_path, engine) as c:
+def app_client(tmp_path: Path, instance: Instance) -> Iterator[TestClient]:
+    with client_of(tmp_path, instance) as c:
         yield c
 
 
@@ -57,12 +57,12 @@ def pg_client(tmp_path: Path, nlu: NLU) -> Iterator[TestClient]:
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     url = f"{PG_URL}?options=-csearch_path%3D{schema}".replace("postgresql://", "postgresql+psycopg://")
-    engine = make_engine(url, nlu)
+    instance = make_instance(url, nlu)
     try:
-        with client_of(tmp_path, engine) as c:
+        with client_of(tmp_path, instance) as c:
             yield c
     finally:
-        engine.db.engine.dispose()
+        instance.db.engine.dispose()
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 

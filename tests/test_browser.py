@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.engine import Engine, OutboundMessage
+from bot.escalation import Notice
+from core.config import Settings
 from tests import merchant
 from tests.conftest import IN_CI
 from tests.servers import serve_in_thread
+from triage.app import create_app
+from triage.wiring import Instance
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and IN_CI:
@@ -36,9 +37,9 @@ ARGS = [
 
 
 @pytest.fixture
-def site(tmp_path: Path, engine: Engine) -> Iterator[str]:
-    merchant.load(engine.db)
-    with serve_in_thread(create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)) as base:
+def site(tmp_path: Path, instance: Instance) -> Iterator[str]:
+    merchant.load(instance.db)
+    with serve_in_thread(create_app(Settings.from_env({}, data_dir=str(tmp_path)), instance=instance)) as base:
         yield base
 
 
@@ -98,12 +99,11 @@ def test_suggestion_button_sends_its_entry_and_shows_its_title(page: object) -> 
     assert "没太明白" not in last_bot_text(page)
 
 
-def test_agent_reply_pushed_later_appears_without_a_reload(page: object, engine: Engine) -> None:
+def test_agent_reply_pushed_later_appears_without_a_reload(page: object, instance: Instance) -> None:
     send(page, "转人工")
     sender = page.evaluate("localStorage.getItem('triage_sender')")  # type: ignore[attr-defined]
-    engine.push(
-        sender,
-        OutboundMessage(sender, "您好，我是客服王芳，马上为您查询", custom={"author": "agent", "agent_name": "王芳"}),
+    instance.engine.deliver(
+        [Notice(sender, "您好，我是客服王芳，马上为您查询", custom={"author": "agent", "agent_name": "王芳"})]
     )
     page.wait_for_selector(".msg.agent", timeout=10000)  # type: ignore[attr-defined]
     assert "王芳" in page.locator(".msg.agent").last.inner_text()  # type: ignore[attr-defined]

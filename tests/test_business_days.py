@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from actions.business_days import BusinessCalendar, china_holidays
+from merchant.business_days import BusinessCalendar, china_holidays
 
 CALENDAR = BusinessCalendar.from_rows(china_holidays([2026]))
 

@@ -8,12 +8,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from bot import metrics
-from bot.app import create_app
 from bot.channels.rest import channel_of
-from bot.config import Settings
-from bot.engine import Engine
-from bot.security import Caller, signed_headers
+from core import metrics
+from core.config import Settings
+from core.security import Caller, signed_headers
+from triage.app import create_app
+from triage.wiring import Instance
 
 URL = "/webhooks/rest/webhook"
 WEBHOOK_SECRET = "5b2e8f1c9d4a7e3b6f0c2d8a1e9b4f7c3a6d0e5b8c2f1a9d"
@@ -41,9 +41,9 @@ def test_the_web_chat_session_is_the_web_channel(client: TestClient) -> None:
     assert client.get(f"/conversations/{token['sender_id']}", headers=headers).json()["channel"] == "web"
 
 
-def test_a_signed_integration_names_a_known_channel_only(tmp_path: Path, engine: Engine) -> None:
+def test_a_signed_integration_names_a_known_channel_only(tmp_path: Path, instance: Instance) -> None:
     settings = Settings.from_env({"TRIAGE_WEBHOOK_SECRET": WEBHOOK_SECRET}, data_dir=str(tmp_path))
-    with TestClient(create_app(settings, engine=engine)) as client:
+    with TestClient(create_app(settings, instance=instance)) as client:
 
         def send(channel: str) -> httpx.Response:
             body = httpx.Request(

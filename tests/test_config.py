@@ -2,7 +2,7 @@ import secrets
 
 import pytest
 
-from bot.config import ConfigError, Settings
+from core.config import ConfigError, Settings
 from tests.servers import SECRET, WEBHOOK_SECRET
 
 

@@ -17,14 +17,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.engine import Engine
 from bot.store import Conversation
+from core.config import Settings
 from handoff.agents import hash_password
 from handoff.models import Agent, CannedReply, EscalationKeyword, Rating, Ticket
 from tests.servers import serve_in_thread
 from tests.test_browser import ARGS, CHROMIUM
+from triage.app import create_app
+from triage.wiring import Instance
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -38,10 +38,10 @@ TIMEOUT = 15_000  # ms: live updates land in well under a second; this allows fo
 
 
 @pytest.fixture
-def site(tmp_path: Path, engine: Engine) -> Iterator[str]:
+def site(tmp_path: Path, instance: Instance) -> Iterator[str]:
     """The app with two agents (王芳: tracking, 李军: payments; both general), canned replies, and
     a staff keyword that sends a customer straight to the payments desk."""
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         hashed = hash_password(PASSWORD)
         s.add_all(
             [
@@ -54,7 +54,7 @@ def site(tmp_path: Path, engine: Engine) -> Iterator[str]:
                 EscalationKeyword(keyword="回款专员", queue="payments"),
             ]
         )
-    with serve_in_thread(create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)) as base:
+    with serve_in_thread(create_app(Settings.from_env({}, data_dir=str(tmp_path)), instance=instance)) as base:
         yield base
 
 
@@ -104,9 +104,9 @@ def say(page: Page, text: str) -> None:
     page.press("#input", "Enter")
 
 
-def ticket_of(engine: Engine, page: Page) -> int:
+def ticket_of(instance: Instance, page: Page) -> int:
     sender = page.evaluate("localStorage.getItem('triage_sender')")
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         return s.scalars(
             select(Ticket.id)
             .join(Conversation, Conversation.id == Ticket.conversation_id)
@@ -123,20 +123,22 @@ def screenshot(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(os.environ["TRIAGE_SCREENSHOTS"]) / name))
 
 
-def test_two_agents_share_the_queue_live_and_serve_two_customers(site: str, browser: Browser, engine: Engine) -> None:
+def test_two_agents_share_the_queue_live_and_serve_two_customers(
+    site: str, browser: Browser, instance: Instance
+) -> None:
     wang, li = agent(browser, site, "wangfang"), agent(browser, site, "lijun")
     assert "王芳" in wang.inner_text("#me-name") and "李军" in li.inner_text("#me-name")
 
     alice, bob = customer(browser, site), customer(browser, site)
     ask(alice, "转人工")
     ask(bob, "货款半个月都没到！！！找回款专员")
-    general, payments = ticket_of(engine, alice), ticket_of(engine, bob)
+    general, payments = ticket_of(instance, alice), ticket_of(instance, bob)
 
     # Both tickets queue live: the general one for both agents, the payments one for 李军 only,
     # with its labels as badges.
     li.wait_for_selector(ticket_in(li, "queue", payments))
     li.wait_for_selector(ticket_in(li, "queue", general))
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         labels = s.get_one(Ticket, payments).labels
     assert "keyword" in labels
     for label in labels:
@@ -195,14 +197,14 @@ def test_two_agents_share_the_queue_live_and_serve_two_customers(site: str, brow
     wang.wait_for_selector("#readonly[data-status=resolved]")
     alice.click(".chip:has-text('5 非常满意')")
     alice.wait_for_selector(".msg.bot:has-text('感谢您的评价')")
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         rating = s.scalars(select(Rating)).one()
         wang_id = s.scalars(select(Agent.id).where(Agent.username == "wangfang")).one()
         assert (rating.score, rating.ticket_id, rating.agent_id) == (5, general, wang_id)
 
 
 def test_hand_back_returns_the_customer_to_the_bot_without_a_survey(
-    site: str, browser: Browser, engine: Engine
+    site: str, browser: Browser, instance: Instance
 ) -> None:
     page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     page.set_default_timeout(TIMEOUT)
@@ -222,7 +224,7 @@ def test_hand_back_returns_the_customer_to_the_bot_without_a_survey(
 
     alice = customer(browser, site)
     ask(alice, "转人工")
-    ticket = ticket_of(engine, alice)
+    ticket = ticket_of(instance, alice)
     wang.click(ticket_in(wang, "queue", ticket) + " .claim")
     wang.wait_for_selector("#transcript .msg.customer:has-text('转人工')")
     wang.click("#handback")
@@ -232,6 +234,6 @@ def test_hand_back_returns_the_customer_to_the_bot_without_a_survey(
     assert alice.locator(".chip[data-payload^='/csat']").count() == 0
     ask(alice, "下单后多久发货")
     assert "48小时" in alice.locator(".msg.bot .bubble").last.inner_text()
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         assert s.get_one(Ticket, ticket).status == "handed_back"
         assert s.scalars(select(Rating)).first() is None

@@ -2,9 +2,9 @@
 
 from sqlalchemy import update
 
-from bot.engine import Engine
 from bot.store import HUMAN, Conversation
 from tests.conftest import Chat
+from triage.wiring import Instance
 
 NONSENSE = ["咕噜咕噜 巴拉巴拉", "锟斤拷烫烫烫 zxcv"]
 
@@ -89,9 +89,9 @@ def test_while_waiting_for_a_person_the_customer_is_told_they_are_queued(chat: C
     assert chat.state()["state"] == "pending_handoff"
 
 
-def test_bot_is_silent_while_a_human_owns_the_conversation(chat: Chat, engine: Engine) -> None:
+def test_bot_is_silent_while_a_human_owns_the_conversation(chat: Chat, instance: Instance) -> None:
     chat.say("你好")
-    with engine.db.session() as session:
+    with instance.db.session() as session:
         session.execute(update(Conversation).values(state=HUMAN))
     assert chat.say("下单后多久发货") == []
     messages = chat.state()["messages"]

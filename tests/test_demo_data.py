@@ -16,15 +16,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from actions.business_days import BusinessCalendar, load_calendar
-from actions.demo import SHOWCASE, DemoDataExists, generate, load_if_empty
-from actions.models import Customer, Order, Refund, Remittance, Shipment, Sku, TrackingEvent
-from bot.cli import main
-from bot.config import Settings
-from bot.db import Database
 from bot.nlu.entities import extract_entities
 from bot.store import Conversation
+from core.config import Settings
+from core.db import Database
+from merchant.business_days import BusinessCalendar, load_calendar
+from merchant.demo import SHOWCASE, DemoDataExists, generate, load_if_empty
+from merchant.models import Customer, Order, Refund, Remittance, Shipment, Sku, TrackingEvent
 from tests.conftest import IN_CI
+from triage.cli import main
 
 TODAY = date(2026, 11, 23)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -177,7 +177,7 @@ def test_damaged_order_was_delivered_yesterday_with_two_items_and_no_claim(sessi
 
 
 def order_claims(session: Session, order: Order) -> list[Any]:
-    from actions.models import Claim
+    from merchant.models import Claim
 
     return list(session.scalars(select(Claim).where(Claim.order_id == order.id)))
 

@@ -12,8 +12,8 @@ from numpy.typing import NDArray
 
 from bot.nlu.encoder import Encoder, shared_encoder
 from bot.nlu.match import Matcher
-from bot.nlu.normalize import normalize
 from bot.nlu.semantic import Band, ChoiceModel
+from core.text import normalize
 from tests.small_kb import rows
 
 ROWS = rows("dispatch", "refund", "stock", "oos")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.nlu.evaluate import Predictions, choose_threshold, metrics
 from tests.small_kb import rows
+from triage.cli import main
 
 
 def write(path: Path, data: list[tuple[str, str]]) -> Path:

@@ -21,14 +21,14 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actions.sync import KEY_FILE
-from bot.app import create_app
-from bot.config import Settings
 from bot.nlu.parser import NLU
+from core.config import Settings
 from handoff.agents import hash_password
 from handoff.models import Agent
-from tests.conftest import make_engine
+from merchant.sync_api import KEY_FILE
+from tests.conftest import make_instance
 from tests.servers import serve_in_thread
+from triage.app import create_app
 
 EXAMPLES = int(os.environ.get("TRIAGE_FUZZ_EXAMPLES", "15"))
 PASSWORD = "fuzz-admin-pw"
@@ -51,11 +51,11 @@ PATH_SAMPLES = {"ticket_id": "1", "entry_id": "shipping_dispatch_time", "sender_
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, nlu: NLU) -> Iterator[str]:
     data = tmp_path_factory.mktemp("fuzz")
-    engine = make_engine(f"sqlite:///{data / 'triage.db'}", nlu)
-    with engine.db.session() as s:
+    instance = make_instance(f"sqlite:///{data / 'triage.db'}", nlu)
+    with instance.db.session() as s:
         s.add(Agent(username="root", display_name="管理员", password_hash=hash_password(PASSWORD), role="admin"))
     env = {"TRIAGE_RATE_PER_SENDER": "0", "TRIAGE_RATE_PER_IP": "0"}
-    with serve_in_thread(create_app(Settings.from_env(env, data_dir=str(data)), engine=engine)) as base:
+    with serve_in_thread(create_app(Settings.from_env(env, data_dir=str(data)), instance=instance)) as base:
         token = httpx.post(f"{base}/api/agent/login", json={"username": "root", "password": PASSWORD}).json()["token"]
         credentials["staff"] = {"Authorization": f"Bearer {token}"}
         credentials["sync"] = {"X-API-Key": (Path(data) / KEY_FILE).read_text().strip()}

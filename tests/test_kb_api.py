@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.engine import Engine
+from core.config import Settings
 from handoff.agents import hash_password
 from handoff.models import Agent
-from knowledge_base.api import router
 from knowledge_base.store import published
+from staff.kb_api import router
+from triage.app import create_app
+from triage.wiring import Instance
 
 PASSWORD = "correct horse battery"
 SEEDED = "shipping_dispatch_time"  # an entry of the bundled data files
@@ -28,8 +28,8 @@ def hook_calls() -> list[str]:
 
 
 @pytest.fixture
-def api(tmp_path: Path, engine: Engine, hook_calls: list[str]) -> Iterator[TestClient]:
-    with engine.db.session() as s:
+def api(tmp_path: Path, instance: Instance, hook_calls: list[str]) -> Iterator[TestClient]:
+    with instance.db.session() as s:
         for username, role in (("mei", "kb_editor"), ("wang", "agent"), ("chen", "supervisor")):
             s.add(
                 Agent(
@@ -40,7 +40,7 @@ def api(tmp_path: Path, engine: Engine, hook_calls: list[str]) -> Iterator[TestC
                     skills=["general"],
                 )
             )
-    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)
+    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), instance=instance)
     if not any(getattr(r, "path", "") == "/api/kb/entries" for r in app.routes):
         app.include_router(router)
     with TestClient(app) as c:
@@ -113,7 +113,7 @@ def test_created_entry_is_found_by_its_paraphrase_topic_and_tag(api: TestClient,
 
 
 def test_editing_a_paraphrase_then_publishing_bumps_the_version_and_the_bot_answers_it(
-    api: TestClient, editor: dict[str, str], engine: Engine
+    api: TestClient, editor: dict[str, str], instance: Instance
 ) -> None:
     entry = create(api, editor)
     body = editable(entry)
@@ -127,7 +127,7 @@ def test_editing_a_paraphrase_then_publishing_bumps_the_version_and_the_bot_answ
     published_now = api.post("/api/kb/entries/gift_wrapping/publish", headers=editor)
     assert published_now.status_code == 200, published_now.text
     assert published_now.json()["version"] == 3 and published_now.json()["status"] == "published"
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         assert "gift_wrapping" in {e.id for e in published(s)}
 
 
@@ -208,12 +208,12 @@ def test_first_edit_of_a_seeded_entry_keeps_its_original_state_to_roll_back_to(
 
 
 def test_delete_archives_the_entry_so_the_bot_stops_answering_it(
-    api: TestClient, editor: dict[str, str], engine: Engine
+    api: TestClient, editor: dict[str, str], instance: Instance
 ) -> None:
     response = api.delete(f"/api/kb/entries/{SEEDED}", headers=editor)
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "archived"
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         assert SEEDED not in {e.id for e in published(s)}
     listed = api.get("/api/kb/entries", params={"q": "发货"}, headers=editor).json()["entries"]
     assert SEEDED not in [e["id"] for e in listed]

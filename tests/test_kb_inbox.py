@@ -9,12 +9,12 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from bot import kb_reload
-from bot.engine import Engine
 from bot.nlu.parser import NLU
-from knowledge_base import inbox
+from learning import inbox
 from tests.conftest import Chat
 from tests.test_kb_api import PASSWORD, api, editor, hook_calls, login
+from triage import kb_reload
+from triage.wiring import Instance
 
 __all__ = ["PASSWORD", "api", "editor", "hook_calls"]  # fixtures used here by name
 
@@ -100,12 +100,12 @@ def test_paraphrases_of_one_missing_question_come_back_as_one_cluster(api: TestC
 
 
 def test_adding_a_cluster_to_an_entry_makes_the_bot_answer_it_at_once(
-    api: TestClient, editor: dict[str, str], engine: Engine
+    api: TestClient, editor: dict[str, str], instance: Instance
 ) -> None:
     ask(api, PILLING, "pilling")
     ask(api, APP, "app")
     pilling = cluster_of(read_inbox(api, editor), PILLING[0])
-    api.app.state.kb_changed = lambda entry_id: kb_reload.announce(engine, entry_id)  # type: ignore[attr-defined]
+    api.app.state.kb_changed = lambda entry_id: kb_reload.announce(instance.runtime, entry_id)  # type: ignore[attr-defined]
 
     response = api.post(
         "/api/kb/inbox/add", json={"message_ids": pilling["message_ids"], "entry_id": CARE}, headers=editor

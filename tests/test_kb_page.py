@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.engine import Engine
+from core.config import Settings
 from handoff.agents import hash_password
 from handoff.models import Agent
 from knowledge_base.models import KBEntry
 from tests.servers import serve_in_thread
 from tests.test_browser import ARGS, CHROMIUM
+from triage.app import create_app
+from triage.wiring import Instance
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -39,13 +39,13 @@ NEW_WAY = "嘀嘀嗒嗒哔哔叭叭"  # a phrasing nobody has taught the bot
 
 
 @pytest.fixture
-def site(tmp_path: Path, engine: Engine) -> Iterator[str]:
+def site(tmp_path: Path, instance: Instance) -> Iterator[str]:
     """The app with an editor (李美, kb_editor) and an agent (王芳, read-only here)."""
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         hashed = hash_password(PASSWORD)
         for username, name, role in (("limei", "李美", "kb_editor"), ("wangfang", "王芳", "agent")):
             s.add(Agent(username=username, display_name=name, password_hash=hashed, role=role, skills=["general"]))
-    with serve_in_thread(create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)) as base:
+    with serve_in_thread(create_app(Settings.from_env({}, data_dir=str(tmp_path)), instance=instance)) as base:
         yield base
 
 
@@ -105,8 +105,8 @@ def publish_past_warnings(page: Page, version: int) -> None:
     page.wait_for_selector(done)
 
 
-def live(engine: Engine, entry_id: str) -> KBEntry:
-    with engine.db.session() as s:
+def live(instance: Instance, entry_id: str) -> KBEntry:
+    with instance.db.session() as s:
         row = s.get_one(KBEntry, entry_id)
         s.expunge(row)
         return row
@@ -118,13 +118,13 @@ def screenshot(page: Page, name: str) -> None:
 
 
 def test_editor_teaches_a_phrasing_publishes_reads_the_diff_and_rolls_back(
-    site: str, browser: Browser, engine: Engine
+    site: str, browser: Browser, instance: Instance
 ) -> None:
     page = staff(browser, site, "limei")
     assert "知识库编辑" in page.inner_text("#me-role")
     assert page.locator("#readonly-note").is_hidden()
     open_entry(page, "多久发货", ENTRY)
-    taught = len(live(engine, ENTRY).paraphrases["zh"])
+    taught = len(live(instance, ENTRY).paraphrases["zh"])
     assert page.inner_text("#count-para-zh") == f"{taught} 条"
 
     add_line(page, "#f-para-zh", NEW_WAY)
@@ -133,8 +133,8 @@ def test_editor_teaches_a_phrasing_publishes_reads_the_diff_and_rolls_back(
     page.click("#publish")  # nothing collides with this phrasing: no warnings, straight through
     page.wait_for_selector('#versions .version[data-version="2"]')
     page.wait_for_selector(".toast.ok:has-text('已发布 v2')")
-    assert NEW_WAY in live(engine, ENTRY).paraphrases["zh"]
-    assert live(engine, ENTRY).draft is None
+    assert NEW_WAY in live(instance, ENTRY).paraphrases["zh"]
+    assert live(instance, ENTRY).draft is None
 
     newest = page.locator('#versions .version[data-version="2"]')
     assert "limei" in newest.inner_text()
@@ -153,18 +153,18 @@ def test_editor_teaches_a_phrasing_publishes_reads_the_diff_and_rolls_back(
     assert "rolled back to version 1" in page.inner_text('#versions .version[data-version="3"]')
     assert NEW_WAY not in page.input_value("#f-para-zh")
     assert page.inner_text("#count-para-zh") == f"{taught} 条"
-    assert NEW_WAY not in live(engine, ENTRY).paraphrases["zh"]
+    assert NEW_WAY not in live(instance, ENTRY).paraphrases["zh"]
 
 
-def test_a_draft_leaves_the_live_answer_alone_until_discarded(site: str, browser: Browser, engine: Engine) -> None:
+def test_a_draft_leaves_the_live_answer_alone_until_discarded(site: str, browser: Browser, instance: Instance) -> None:
     page = staff(browser, site, "limei")
     open_entry(page, "多久发货", ENTRY)
-    before = live(engine, ENTRY).answer_zh
+    before = live(instance, ENTRY).answer_zh
     page.fill("#f-answer-zh", "草稿：周日不发货。")
     page.click("#save-draft")
     page.wait_for_selector("#draft-note:not([hidden])")
     page.wait_for_selector(f'#entries .entry[data-id="{ENTRY}"] .badge.pending')
-    row = live(engine, ENTRY)
+    row = live(instance, ENTRY)
     assert row.answer_zh == before and row.version == 1
     assert row.draft is not None and row.draft["answer"]["zh"] == "草稿：周日不发货。"
 
@@ -177,11 +177,11 @@ def test_a_draft_leaves_the_live_answer_alone_until_discarded(site: str, browser
     answer(page, "ok")
     page.wait_for_selector("#draft-note", state="hidden")
     assert page.input_value("#f-answer-zh") == before
-    assert live(engine, ENTRY).draft is None
+    assert live(instance, ENTRY).draft is None
 
 
 def test_a_colliding_phrasing_warns_before_publishing_and_going_back_publishes_nothing(
-    site: str, browser: Browser, engine: Engine
+    site: str, browser: Browser, instance: Instance
 ) -> None:
     page = staff(browser, site, "limei")
     open_entry(page, "多久发货", ENTRY)
@@ -192,18 +192,18 @@ def test_a_colliding_phrasing_warns_before_publishing_and_going_back_publishes_n
     assert "怎么退货" in warning and "refund_how_to_apply" in warning
     screenshot(page, "kb-warnings.png")
     answer(page, "cancel")
-    row = live(engine, ENTRY)
+    row = live(instance, ENTRY)
     assert row.version == 1 and row.draft is None and "怎么退货" not in row.paraphrases["zh"]
     assert page.input_value("#f-para-zh").endswith("怎么退货")  # the edit is still on screen
 
     page.click("#publish")
     answer(page, "ok")  # publish anyway
     page.wait_for_selector('#versions .version[data-version="2"]')
-    assert "怎么退货" in live(engine, ENTRY).paraphrases["zh"]
+    assert "怎么退货" in live(instance, ENTRY).paraphrases["zh"]
 
 
 def test_an_agent_reads_everything_but_cannot_edit_and_try_it_explains_the_answer(
-    site: str, browser: Browser, engine: Engine
+    site: str, browser: Browser, instance: Instance
 ) -> None:
     page = staff(browser, site, "wangfang")
     assert "客服" in page.inner_text("#me-role")
@@ -212,7 +212,7 @@ def test_an_agent_reads_everything_but_cannot_edit_and_try_it_explains_the_answe
     for control in ("#f-answer-zh", "#f-para-zh", "#f-topic", "#save-draft", "#publish", "#archive", "#new-entry"):
         assert page.is_disabled(control), control
     assert page.locator("#versions .rollback").count() == 0
-    assert page.input_value("#f-answer-zh") == live(engine, ENTRY).answer_zh
+    assert page.input_value("#f-answer-zh") == live(instance, ENTRY).answer_zh
     screenshot(page, "kb-readonly.png")
 
     page.click("#tab-try")
@@ -236,7 +236,7 @@ def test_an_agent_reads_everything_but_cannot_edit_and_try_it_explains_the_answe
     page.wait_for_selector(f'#editor[data-id="{ENTRY}"]')
 
 
-def test_a_new_entry_is_drafted_then_published_then_archived(site: str, browser: Browser, engine: Engine) -> None:
+def test_a_new_entry_is_drafted_then_published_then_archived(site: str, browser: Browser, instance: Instance) -> None:
     page = staff(browser, site, "limei")
     page.click("#new-entry")
     page.wait_for_selector("#editor[data-mode=new]")
@@ -252,7 +252,7 @@ def test_a_new_entry_is_drafted_then_published_then_archived(site: str, browser:
     page.click("#save-draft")
     page.wait_for_selector('#editor[data-mode=edit][data-id="gift_wrapping"]')
     page.wait_for_selector('#entries .entry[data-id="gift_wrapping"] .badge.status-draft')
-    row = live(engine, "gift_wrapping")
+    row = live(instance, "gift_wrapping")
     assert (row.status, row.tags, row.paraphrases["zh"]) == (
         "draft",
         ["gift", "礼品"],
@@ -260,11 +260,11 @@ def test_a_new_entry_is_drafted_then_published_then_archived(site: str, browser:
     )
 
     publish_past_warnings(page, 2)  # its phrasings are not live yet: the check may warn about them
-    assert live(engine, "gift_wrapping").status == "published"
+    assert live(instance, "gift_wrapping").status == "published"
     page.click("#archive")
     answer(page, "ok")
     page.wait_for_selector("#editor-badges .badge.status-archived")
-    assert live(engine, "gift_wrapping").status == "archived"
+    assert live(instance, "gift_wrapping").status == "archived"
     assert page.is_disabled("#archive")
     page.wait_for_selector('#entries .entry[data-id="gift_wrapping"]', state="detached")  # the live list
     page.select_option("#filter-status", "archived")
@@ -316,7 +316,9 @@ def choose_file(page: Page, name: str, entries: list[dict[str, Any]]) -> None:
     page.set_input_files("#import-file", files=FilePayload(name=name, mimeType="application/yaml", buffer=body))
 
 
-def test_a_yaml_file_is_dry_run_then_imported_with_a_progress_bar(site: str, browser: Browser, engine: Engine) -> None:
+def test_a_yaml_file_is_dry_run_then_imported_with_a_progress_bar(
+    site: str, browser: Browser, instance: Instance
+) -> None:
     page = staff(browser, site, "limei")
     page.click("#tab-transfer")
     choose_file(page, "spring.yml", [gift_wrapping()])
@@ -329,14 +331,14 @@ def test_a_yaml_file_is_dry_run_then_imported_with_a_progress_bar(site: str, bro
     assert page.get_attribute("#import-progress", "value") == "100"
     assert page.inner_text("#import-percent") == "100%"
     assert "gift_wrapping" in page.inner_text("#import-report .report-created")
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         assert s.get(KBEntry, "gift_wrapping") is None  # a dry run writes nothing
 
     page.click("#do-import")
     answer(page, "ok")
     page.wait_for_selector("#import-report:has-text('导入报告')")
     assert page.get_attribute("#import-progress", "value") == "100"
-    assert live(engine, "gift_wrapping").status == "published"
+    assert live(instance, "gift_wrapping").status == "published"
     page.click("#tab-entries")
     page.wait_for_selector('#entries .entry[data-id="gift_wrapping"]')
 
@@ -364,7 +366,7 @@ def test_a_malformed_file_lists_each_mistake_with_its_line_and_field(site: str, 
     screenshot(page, "kb-import-errors.png")
 
 
-# The inbox routes (knowledge_base/inbox_api.py) are not written yet: until they are, the page's
+# The inbox routes (staff/inbox_api.py) are not written yet: until they are, the page's
 # side of the contract is checked against a stand-in that answers as /tmp/kb_contract.md says.
 GIFT_WRAP = ["能礼品包装吗", "有礼品包装吗", "礼品包装怎么弄", "可以礼品包装吗"]  # no entry answers these
 APP = ["is there a mobile app", "is there an app for iphone"]

@@ -6,16 +6,16 @@ import time
 
 from fastapi.testclient import TestClient
 
-from bot.engine import Engine
 from knowledge_base.models import KBEntry
+from triage.wiring import Instance
 
 NEW_WAY = "嘀嘀嗒嗒哔哔叭叭"  # a phrasing nobody has taught the bot
 
 
-def test_a_new_paraphrase_is_answered_after_the_change_is_announced(client: TestClient, engine: Engine) -> None:
+def test_a_new_paraphrase_is_answered_after_the_change_is_announced(client: TestClient, instance: Instance) -> None:
     before = client.post("/model/parse", json={"text": NEW_WAY}).json()
     assert before["faq_id"] != "shipping_dispatch_time"
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         row = s.get_one(KBEntry, "shipping_dispatch_time")
         row.paraphrases = {**row.paraphrases, "zh": [*row.paraphrases["zh"], NEW_WAY]}
     client.app.state.kb_changed("shipping_dispatch_time")  # type: ignore[attr-defined]
@@ -30,13 +30,13 @@ def test_a_new_paraphrase_is_answered_after_the_change_is_announced(client: Test
     assert chat[0]["custom"]["faq_id"] == "shipping_dispatch_time"
 
 
-def test_a_quick_refit_answers_the_change(engine: Engine) -> None:
+def test_a_quick_refit_answers_the_change(instance: Instance) -> None:
     """The swap the instances make first: classifier and index refitted, calibration kept
     (its speed is measured by bench/kb_reload.py, not asserted here)."""
-    from bot.kb_reload import rebuild
+    from triage.kb_reload import rebuild
 
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         row = s.get_one(KBEntry, "shipping_dispatch_time")
         row.paraphrases = {**row.paraphrases, "zh": [*row.paraphrases["zh"], NEW_WAY]}
-    rebuild(engine, quick=True)
-    assert engine.nlu.parse(NEW_WAY).faq_id == "shipping_dispatch_time"
+    rebuild(instance, quick=True)
+    assert instance.knowledge.nlu.parse(NEW_WAY).faq_id == "shipping_dispatch_time"

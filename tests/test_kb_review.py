@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from bot.engine import Engine
-from bot.kb_reload import rebuild
 from bot.nlu.parser import NLU
 from tests.test_kb_api import PASSWORD, SEEDED, api, editable, editor, hook_calls, login
+from triage.kb_reload import rebuild
+from triage.wiring import Instance
 
 __all__ = ["PASSWORD", "api", "editor", "hook_calls"]  # fixtures used here by name
 
@@ -23,7 +23,7 @@ def entry(api: TestClient, headers: dict[str, str], entry_id: str = SEEDED) -> d
 
 
 def test_a_draft_keeps_the_live_answer_until_it_is_published(
-    api: TestClient, editor: dict[str, str], engine: Engine, hook_calls: list[str]
+    api: TestClient, editor: dict[str, str], instance: Instance, hook_calls: list[str]
 ) -> None:
     live = entry(api, editor)
     body = editable(live)
@@ -41,8 +41,8 @@ def test_a_draft_keeps_the_live_answer_until_it_is_published(
     assert published["version"] == live["version"] + 1 and hook_calls == [SEEDED]
     history = api.get(f"/api/kb/entries/{SEEDED}/history", headers=editor).json()["versions"]
     assert {"answer.zh", "paraphrases.zh"} <= set(history[-1]["changed"])
-    rebuild(engine, quick=True)
-    assert engine.nlu.parse(NEW_WAY).faq_id == SEEDED
+    rebuild(instance, quick=True)
+    assert instance.knowledge.nlu.parse(NEW_WAY).faq_id == SEEDED
 
 
 def test_a_discarded_draft_leaves_nothing_pending(api: TestClient, editor: dict[str, str]) -> None:
@@ -103,7 +103,7 @@ def test_an_entry_as_published_has_no_warnings(api: TestClient, editor: dict[str
 
 
 def test_a_new_entrys_own_phrasings_are_scored_held_out_not_against_the_live_bot(nlu: NLU) -> None:
-    from knowledge_base.checks import conflicts
+    from learning.checks import conflicts
 
     gift = {
         "topic": "product_info",

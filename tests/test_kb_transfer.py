@@ -20,15 +20,16 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from starlette.requests import Request
 
-from bot.app import create_app
-from bot.cli import main
-from bot.config import Settings
-from bot.engine import Engine
+from core.config import Settings
 from handoff.agents import hash_password
 from handoff.models import Agent
-from knowledge_base import files, transfer, transfer_api, versions
+from knowledge_base import files, transfer, versions
 from knowledge_base.models import KBEntry, KBEntryVersion
+from staff import transfer_api
 from tests.conftest import Chat
+from triage.app import create_app
+from triage.cli import main
+from triage.wiring import Instance
 
 PASSWORD = "correct horse battery"
 SEEDED = "shipping_dispatch_time"  # an entry of the bundled data files
@@ -43,8 +44,8 @@ def hook_calls() -> list[str]:
 
 
 @pytest.fixture
-def api(tmp_path: Path, engine: Engine, hook_calls: list[str]) -> Iterator[TestClient]:
-    with engine.db.session() as s:
+def api(tmp_path: Path, instance: Instance, hook_calls: list[str]) -> Iterator[TestClient]:
+    with instance.db.session() as s:
         for username, role in (("mei", "kb_editor"), ("wang", "agent")):
             s.add(
                 Agent(
@@ -55,7 +56,7 @@ def api(tmp_path: Path, engine: Engine, hook_calls: list[str]) -> Iterator[TestC
                     skills=["general"],
                 )
             )
-    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)
+    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), instance=instance)
     with TestClient(app) as c:
         app.state.kb_changed = hook_calls.append  # after start-up, which installs the real one
         yield c
@@ -106,31 +107,31 @@ def post(
     return api.post("/api/kb/import", params={"format": fmt, **params}, content=body, headers=headers)
 
 
-def exists(engine: Engine, entry_id: str) -> bool:
-    with engine.db.session() as s:
+def exists(instance: Instance, entry_id: str) -> bool:
+    with instance.db.session() as s:
         return s.get(KBEntry, entry_id) is not None
 
 
-def version_count(engine: Engine) -> int:
-    with engine.db.session() as s:
+def version_count(instance: Instance) -> int:
+    with instance.db.session() as s:
         return int(s.scalar(select(func.count()).select_from(KBEntryVersion)) or 0)
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "csv", "xlsx"])
 def test_export_then_import_reports_every_entry_unchanged(
-    api: TestClient, editor: dict[str, str], engine: Engine, hook_calls: list[str], fmt: str
+    api: TestClient, editor: dict[str, str], instance: Instance, hook_calls: list[str], fmt: str
 ) -> None:
     assert post(api, editor, as_yaml([entry(status="published")])).status_code == 200
     exported = api.get("/api/kb/export", params={"format": fmt}, headers=editor)
     assert exported.status_code == 200, exported.text
     assert "attachment" in exported.headers["content-disposition"]
-    before = version_count(engine)
+    before = version_count(instance)
 
     report = post(api, editor, exported.content, fmt).json()
 
     assert report["created"] == [] and report["updated"] == []
     assert report["unchanged"] == report["total"] > 80  # the bundled entries and the new one
-    assert version_count(engine) == before and hook_calls == ["*"]  # the first import only
+    assert version_count(instance) == before and hook_calls == ["*"]  # the first import only
 
 
 def test_csv_export_starts_with_a_bom_so_excel_reads_chinese(api: TestClient, editor: dict[str, str]) -> None:
@@ -168,17 +169,17 @@ def test_import_writes_new_and_changed_entries_as_versions_naming_editor_and_fil
 
 
 def test_dry_run_reports_what_would_change_and_writes_nothing(
-    api: TestClient, editor: dict[str, str], engine: Engine, hook_calls: list[str]
+    api: TestClient, editor: dict[str, str], instance: Instance, hook_calls: list[str]
 ) -> None:
-    before = version_count(engine)
+    before = version_count(instance)
     response = post(api, editor, as_yaml([entry()]), dry_run="true")
     assert response.status_code == 200, response.text
     assert response.json()["dry_run"] is True and response.json()["created"] == ["gift_wrapping"]
-    assert not exists(engine, "gift_wrapping") and version_count(engine) == before and hook_calls == []
+    assert not exists(instance, "gift_wrapping") and version_count(instance) == before and hook_calls == []
 
 
 def test_malformed_yaml_is_rejected_with_the_line_of_the_mistake(
-    api: TestClient, editor: dict[str, str], engine: Engine
+    api: TestClient, editor: dict[str, str], instance: Instance
 ) -> None:
     body = as_yaml([entry()]) + b"- id: broken\n   topic: refund\n  question: x\n"
     response = post(api, editor, body)
@@ -186,11 +187,11 @@ def test_malformed_yaml_is_rejected_with_the_line_of_the_mistake(
     (error,) = response.json()["errors"]
     assert error["line"] == body.decode().splitlines().index("   topic: refund") + 1
     assert error["message"] == "not valid YAML: mapping values are not allowed in this context"
-    assert not exists(engine, "gift_wrapping")
+    assert not exists(instance, "gift_wrapping")
 
 
 def test_every_problem_in_a_yaml_file_is_listed_with_line_and_field_and_nothing_is_written(
-    api: TestClient, editor: dict[str, str], engine: Engine
+    api: TestClient, editor: dict[str, str], instance: Instance
 ) -> None:
     body = as_yaml(
         [entry(), entry("gift_wrapping"), entry("gift_card", topic="gifts", answer={"zh": "有", "en": "x" * 4001})]
@@ -203,7 +204,7 @@ def test_every_problem_in_a_yaml_file_is_listed_with_line_and_field_and_nothing_
     assert lines[errors["topic", "gift_card"]["line"] - 1].strip() == "topic: gifts"
     assert lines[errors["answer.en", "gift_card"]["line"] - 1].strip().startswith("en: xxx")
     assert "also on line 1" in errors["id", "gift_wrapping"]["message"]
-    assert not exists(engine, "gift_wrapping")  # the good first entry is not written either
+    assert not exists(instance, "gift_wrapping")  # the good first entry is not written either
 
 
 def test_wrong_types_and_missing_translations_are_named(api: TestClient, editor: dict[str, str]) -> None:
@@ -213,7 +214,7 @@ def test_wrong_types_and_missing_translations_are_named(api: TestClient, editor:
 
 
 def test_bad_last_csv_row_is_named_by_its_physical_line_and_nothing_is_written(
-    api: TestClient, editor: dict[str, str], engine: Engine
+    api: TestClient, editor: dict[str, str], instance: Instance
 ) -> None:
     body = (
         f"{HEADER}\n"
@@ -225,10 +226,10 @@ def test_bad_last_csv_row_is_named_by_its_physical_line_and_nothing_is_written(
     assert response.json()["errors"] == [
         {"line": 4, "field": "answer.en", "id": "gift_card", "message": "String should have at least 1 character"}
     ]
-    assert not exists(engine, "gift_wrapping")
+    assert not exists(instance, "gift_wrapping")
 
 
-def test_csv_reads_the_same_with_or_without_a_bom_and_splits_cells(engine: Engine) -> None:
+def test_csv_reads_the_same_with_or_without_a_bom_and_splits_cells(instance: Instance) -> None:
     body = f'{HEADER}\ngift_wrapping,product_info,问,Q?,答,A.,"能包装吗\n送人的",gift|wrap\n'.encode()
     for data in (body, b"\xef\xbb\xbf" + body):
         ((_, imported),) = transfer.check(transfer.read(data, "csv"))
@@ -251,7 +252,7 @@ def test_empty_file_is_rejected(fmt: str) -> None:
 
 
 def test_bad_last_xlsx_row_is_named_by_its_row_number_and_nothing_is_written(
-    api: TestClient, editor: dict[str, str], engine: Engine
+    api: TestClient, editor: dict[str, str], instance: Instance
 ) -> None:
     header = HEADER.split(",")
     good = ["gift_wrapping", "product_info", "问", "Q?", "答", "A.", "能包装吗\n送人的", "gift"]
@@ -259,11 +260,11 @@ def test_bad_last_xlsx_row_is_named_by_its_row_number_and_nothing_is_written(
     response = post(api, editor, body, "xlsx")
     assert response.status_code == 422, response.text
     assert [(e["line"], e["field"], e["id"]) for e in response.json()["errors"]] == [(4, "topic", "gift_card")]
-    assert not exists(engine, "gift_wrapping")
+    assert not exists(instance, "gift_wrapping")
 
 
-def test_a_csv_without_an_action_column_keeps_the_entries_actions(engine: Engine) -> None:
-    with engine.db.session() as s:
+def test_a_csv_without_an_action_column_keeps_the_entries_actions(instance: Instance) -> None:
+    with instance.db.session() as s:
         exported = transfer.export(s, "csv").decode("utf-8-sig")
     rows = [r for r in csv.DictReader(io.StringIO(exported)) if r["id"] == WITH_ACTION]
     rows[0]["answer_en"] = "Remitted T+3 business days after signing."
@@ -271,27 +272,27 @@ def test_a_csv_without_an_action_column_keeps_the_entries_actions(engine: Engine
     writer = csv.DictWriter(out, [c for c in transfer.COLUMNS if c != "action"], extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         report = transfer.import_file(s, out.getvalue().encode(), "csv", name="t.csv", editor=EDITOR, dry_run=False)
         assert report.updated == [(WITH_ACTION, ["answer.en"])]
         assert s.get_one(KBEntry, WITH_ACTION).action == "action_payment_status"
 
 
-def test_an_entry_cannot_change_its_kind(engine: Engine) -> None:
+def test_an_entry_cannot_change_its_kind(instance: Instance) -> None:
     body = as_yaml([entry(SEEDED, kind="intent")])
-    with engine.db.session() as s, pytest.raises(transfer.ImportRejected) as rejected:
+    with instance.db.session() as s, pytest.raises(transfer.ImportRejected) as rejected:
         transfer.import_file(s, body, "yaml", name="t.yaml", editor=EDITOR, dry_run=True)
     kind_line = body.decode().splitlines().index("  kind: intent") + 1
     assert [(p.field, p.line) for p in rejected.value.problems] == [("kind", kind_line)]
 
 
-def test_agents_may_export_but_only_editors_import(api: TestClient, engine: Engine) -> None:
+def test_agents_may_export_but_only_editors_import(api: TestClient, instance: Instance) -> None:
     agent = login(api, "wang")
     assert post(api, agent, as_yaml([entry()])).status_code == 403
     assert api.get("/api/kb/export", params={"format": "nlu"}, headers=agent).status_code == 200
     assert post(api, {}, as_yaml([entry()])).status_code == 401
     assert api.get("/api/kb/export", params={"format": "yaml"}).status_code == 401
-    assert not exists(engine, "gift_wrapping")
+    assert not exists(instance, "gift_wrapping")
 
 
 def test_missing_or_unknown_format_is_422_and_a_too_large_file_413(
@@ -333,7 +334,7 @@ def test_ndjson_stream_ends_with_the_errors_of_a_bad_file(api: TestClient, edito
 
 
 def test_ten_thousand_entries_import_in_one_transaction(
-    api: TestClient, editor: dict[str, str], engine: Engine
+    api: TestClient, editor: dict[str, str], instance: Instance
 ) -> None:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -346,7 +347,7 @@ def test_ten_thousand_entries_import_in_one_transaction(
     response = post(api, editor, out.getvalue().encode("utf-8"), "csv", filename="bulk.csv")
     assert response.status_code == 200, response.text
     assert len(response.json()["created"]) == 10_000 and time.monotonic() - started < 15
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         assert s.scalar(select(func.count()).select_from(KBEntry).where(KBEntry.id.like("bulk_%"))) == 10_000
         assert versions.history(s, "bulk_09999")[0]["note"] == "imported from bulk.csv"
 
@@ -414,7 +415,7 @@ def test_a_quote_an_editor_typed_before_a_formula_is_taken_off_on_csv_import() -
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_formula_like_text_survives_export_and_import_unchanged(
-    api: TestClient, editor: dict[str, str], engine: Engine, fmt: str
+    api: TestClient, editor: dict[str, str], instance: Instance, fmt: str
 ) -> None:
     answer = {"zh": "-5 元运费券", "en": '=HYPERLINK("https://evil.example","refund")'}
     question = {"zh": "@客服 能包装吗", "en": "+1 gift wrap?"}
@@ -446,14 +447,14 @@ def csv_of(count: int, entry_id: str = "bulk_{n:05d}") -> bytes:
 
 
 def test_a_file_of_more_entries_than_an_import_takes_is_refused_with_413_and_nothing_is_written(
-    api: TestClient, editor: dict[str, str], engine: Engine
+    api: TestClient, editor: dict[str, str], instance: Instance
 ) -> None:
     response = post(api, editor, csv_of(files.MAX_ENTRIES + 1), "csv")
     assert response.status_code == 413, response.text
     (error,) = response.json()["errors"]
     assert error["line"] == files.MAX_ENTRIES + 2  # reading stopped at the entry one too many
     assert f"at most {files.MAX_ENTRIES:,} entries" in error["message"]
-    assert not exists(engine, "bulk_00000")
+    assert not exists(instance, "bulk_00000")
 
 
 def test_an_xlsx_is_read_only_up_to_the_limit_and_blank_rows_count_too(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -532,7 +533,7 @@ def test_an_upload_not_received_within_the_read_timeout_is_408(monkeypatch: pyte
 
 @pytest.mark.parametrize("accept", ["application/json", "application/x-ndjson"])
 def test_a_customer_is_answered_while_an_import_is_being_read(
-    api: TestClient, editor: dict[str, str], engine: Engine, monkeypatch: pytest.MonkeyPatch, accept: str
+    api: TestClient, editor: dict[str, str], instance: Instance, monkeypatch: pytest.MonkeyPatch, accept: str
 ) -> None:
     reading, answered = threading.Event(), threading.Event()
     happened: list[str] = []
@@ -561,4 +562,4 @@ def test_a_customer_is_answered_while_an_import_is_being_read(
     importing.join(timeout=30)
 
     assert replies and happened == ["customer answered", "file read", "import answered"]
-    assert imported[0].status_code == 200 and "bulk_01999" in imported[0].text and exists(engine, "bulk_01999")
+    assert imported[0].status_code == 200 and "bulk_01999" in imported[0].text and exists(instance, "bulk_01999")

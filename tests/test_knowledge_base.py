@@ -62,7 +62,7 @@ def test_an_unknown_topic_is_rejected(tmp_path: Path) -> None:
 
 
 def test_no_phrasing_is_claimed_by_two_entries_once_normalised() -> None:
-    from bot.nlu.normalize import normalize
+    from core.text import normalize
 
     owners: dict[str, set[str]] = {}
     for e in load_files():

@@ -18,8 +18,20 @@ import pytest
 import uvicorn
 from fastapi.concurrency import run_in_threadpool
 
-from bot.logs import MAX_LINE_CHARS, UVICORN_LOGGERS, bound, clip, configure, mask, uvicorn_log_config
-from bot.nlu.entities import extract_entities
+from bot.nlu.entities import extract_entities, identifier_spans
+from core.logs import (
+    MAX_LINE_CHARS,
+    UVICORN_LOGGERS,
+    bound,
+    clip,
+    configure,
+    keep_identifiers,
+    mask,
+    uvicorn_log_config,
+)
+
+# As the composition root wires it: the bot's extractor tells the masker which numbers are identifiers.
+keep_identifiers(identifier_spans)
 
 log = logging.getLogger("bot.engine")
 
@@ -231,7 +243,7 @@ def test_configuring_again_replaces_the_handler() -> None:
 def test_uvicorn_access_lines_go_through_the_same_masking() -> None:
     logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG)  # uvicorn's own handlers, unmasked
     # A Config applies its log_config, as uvicorn.run does.
-    uvicorn.Config(app="bot.app:create_app", log_config=uvicorn_log_config("json"), log_level="info")
+    uvicorn.Config(app="triage.app:create_app", log_config=uvicorn_log_config("json"), log_level="info")
     buffer = redirected()
     with bound(conversation_id="c-12"):
         # What uvicorn's HTTP protocol logs for each request.

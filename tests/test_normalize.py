@@ -1,4 +1,4 @@
-from bot.nlu.normalize import normalize, strip_control
+from core.text import normalize, strip_control
 
 
 def test_full_width_becomes_half_width_and_lower_case() -> None:

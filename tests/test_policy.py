@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.app import load_responses
 from bot.nlu.match import Candidate
 from bot.nlu.parser import NLU, OUT_OF_SCOPE, Parse, Thresholds
 from bot.nlu.sentiment import score_anger
 from bot.policy import Policy, State
 from bot.store import HUMAN, PENDING_HANDOFF
+from triage.wiring import load_responses
 
 THRESHOLDS = Thresholds(oos=0.3, answer=0.5)
 

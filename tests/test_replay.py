@@ -14,19 +14,19 @@ from fastapi import HTTPException
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
-from bot.config import Settings
-from bot.engine import Engine
-from bot.security import Guard, signature
+from core.config import Settings
+from core.security import Guard, signature
 from tests.conftest import IN_CI
 from tests.servers import SECRET, WEBHOOK_SECRET
 from tests.test_security import PRODUCTION, REDIS_URL, _redis_problem, login, production_app, signed
+from triage.wiring import Instance
 
 WEBHOOK = "/webhooks/rest/webhook"
 
 
 @pytest.fixture
-def prod(tmp_path: Path, engine: Engine) -> Iterator[TestClient]:
-    with production_app(tmp_path, engine) as client:
+def prod(tmp_path: Path, instance: Instance) -> Iterator[TestClient]:
+    with production_app(tmp_path, instance) as client:
         yield client
 
 
@@ -85,8 +85,10 @@ def test_an_integration_that_sends_no_nonce_is_still_accepted_once(prod: TestCli
     assert prod.post(WEBHOOK, content=raw, headers=headers).status_code == 401
 
 
-def test_a_signed_request_is_refused_with_503_while_redis_cannot_remember_it(tmp_path: Path, engine: Engine) -> None:
-    with production_app(tmp_path, engine, REDIS_URL="redis://127.0.0.1:1/0") as dead:
+def test_a_signed_request_is_refused_with_503_while_redis_cannot_remember_it(
+    tmp_path: Path, instance: Instance
+) -> None:
+    with production_app(tmp_path, instance, REDIS_URL="redis://127.0.0.1:1/0") as dead:
         raw, headers = signed(WEBHOOK, {"sender": "wx-dark", "message": "下单后多久发货"})
         refused = dead.post(WEBHOOK, content=raw, headers=headers)
         assert refused.status_code == 503, refused.text

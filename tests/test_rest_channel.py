@@ -2,10 +2,10 @@
 
 from fastapi.testclient import TestClient
 
-from bot.db import Database
-from bot.engine import Engine
-from bot.runtime import Runtime, ServiceUnavailable
+from core.db import Database
+from core.runtime import Runtime, ServiceUnavailable
 from tests.conftest import Chat
+from triage.wiring import Instance
 
 URL = "/webhooks/rest/webhook"
 
@@ -105,26 +105,26 @@ def test_chat_page_is_served(client: TestClient) -> None:
     assert client.get("/static/chat.js").status_code == 200
 
 
-def test_database_down_is_a_clear_503_and_the_conversation_resumes(chat: Chat, engine: Engine) -> None:
-    working = engine.db
-    engine.db = Database("postgresql+psycopg://nobody@127.0.0.1:1/none")  # nothing listens on port 1
+def test_database_down_is_a_clear_503_and_the_conversation_resumes(chat: Chat, instance: Instance) -> None:
+    working = instance.db
+    instance.db = Database("postgresql+psycopg://nobody@127.0.0.1:1/none")  # nothing listens on port 1
     response = chat.client.post(URL, json={"sender": chat.sender, "message": "你好"})
     assert response.status_code == 503
     assert "nothing was saved" in response.json()["detail"]
-    engine.db = working
+    instance.db = working
     chat.say("下单后多久发货")
     assert [m["text"] for m in chat.state()["messages"] if m["direction"] == "in"] == ["下单后多久发货"]
 
 
-def test_redis_down_is_a_clear_503(chat: Chat, engine: Engine) -> None:
-    working = engine.runtime
-    engine.runtime = Runtime("redis://127.0.0.1:1/0")
+def test_redis_down_is_a_clear_503(chat: Chat, instance: Instance) -> None:
+    working = instance.runtime
+    instance.runtime = Runtime("redis://127.0.0.1:1/0")
     try:
         response = chat.client.post(URL, json={"sender": chat.sender, "message": "你好"})
         assert response.status_code == 503
         assert "Redis" in response.json()["detail"]
     finally:
-        engine.runtime = working
+        instance.runtime = working
 
 
 def test_only_emoji_or_punctuation_is_a_polite_miss_not_an_error(chat: Chat) -> None:
@@ -135,11 +135,11 @@ def test_only_emoji_or_punctuation_is_a_polite_miss_not_an_error(chat: Chat) -> 
     assert parse["intent"]["name"] == "out_of_scope" and parse["intent_ranking"] == []
 
 
-def test_redis_failing_after_the_turn_is_saved_still_answers(chat: Chat, engine: Engine) -> None:
+def test_redis_failing_after_the_turn_is_saved_still_answers(chat: Chat, instance: Instance) -> None:
     def down(channel: str, message: object) -> None:
         raise ServiceUnavailable("the messaging service (Redis) is unavailable")
 
-    engine.runtime.publish = down  # type: ignore[method-assign]
+    instance.runtime.publish = down  # type: ignore[method-assign]
     chat.say("下单后多久发货")
     assert "48小时" in chat.text
     assert len(chat.state()["messages"]) == 2

@@ -17,7 +17,7 @@ import fakeredis
 import pytest
 import redis
 
-from bot.runtime import LEASE_SECONDS, RESYNC, Runtime, ServiceUnavailable
+from core.runtime import LEASE_SECONDS, RESYNC, Runtime, ServiceUnavailable
 from tests.conftest import IN_CI
 from tests.servers import free_port
 
@@ -91,7 +91,7 @@ def redis_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 _HOLD = """
 import sys, time
-from bot.runtime import Runtime
+from core.runtime import Runtime
 turn = Runtime(sys.argv[1]).lock(sys.argv[2])
 turn.__enter__()  # and never leaves: killed mid-turn
 print("held", flush=True)

@@ -24,16 +24,16 @@ from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.websockets import WebSocketDisconnect
 
-from bot.app import create_app
-from bot.cli import main
-from bot.config import ConfigError, Settings
-from bot.db import Database
-from bot.engine import Engine
-from bot.security import Guard, signed_headers
+from core.config import ConfigError, Settings
+from core.db import Database
+from core.security import Guard, signed_headers
 from handoff import agents as accounts
 from handoff.models import Agent
 from tests.conftest import IN_CI
 from tests.servers import SECRET, WEBHOOK_SECRET
+from triage.app import create_app
+from triage.cli import main
+from triage.wiring import Instance
 
 PASSWORD = "security-test-pw"
 SYNC_KEY = "sync-key-for-the-role-walk-0123"
@@ -68,8 +68,8 @@ QUICK = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 SAMPLE = {"ticket_id": "1", "entry_id": "shipping_dispatch_time", "sender_id": "walk-sender", "version": "1"}
 
 
-def production_app(tmp_path: Path, engine: Engine, **env: str) -> TestClient:
-    with engine.db.session() as s:
+def production_app(tmp_path: Path, instance: Instance, **env: str) -> TestClient:
+    with instance.db.session() as s:
         for username, role in (("agent", "agent"), ("editor", "kb_editor"), ("boss", "supervisor")):
             s.add(
                 Agent(
@@ -80,12 +80,12 @@ def production_app(tmp_path: Path, engine: Engine, **env: str) -> TestClient:
                     skills=["general"],
                 )
             )
-    return TestClient(create_app(Settings.from_env({**PRODUCTION, **env}, data_dir=str(tmp_path)), engine=engine))
+    return TestClient(create_app(Settings.from_env({**PRODUCTION, **env}, data_dir=str(tmp_path)), instance=instance))
 
 
 @pytest.fixture
-def prod(tmp_path: Path, engine: Engine) -> Iterator[TestClient]:
-    with production_app(tmp_path, engine) as client:
+def prod(tmp_path: Path, instance: Instance) -> Iterator[TestClient]:
+    with production_app(tmp_path, instance) as client:
         yield client
 
 
@@ -218,7 +218,7 @@ def test_a_signed_integration_may_speak_for_any_sender_and_a_bad_signature_may_n
     assert "authenticate" in refused(raw, {"Content-Type": "application/json"})  # nothing at all
 
 
-def test_a_chat_session_speaks_and_reads_for_its_own_sender_only(prod: TestClient, engine: Engine) -> None:
+def test_a_chat_session_speaks_and_reads_for_its_own_sender_only(prod: TestClient, instance: Instance) -> None:
     mine = session(prod)
     assert mine["sender_id"].startswith("web-") and mine["expires_in"] >= 86400
     auth = {"Authorization": f"Bearer {mine['token']}"}
@@ -261,9 +261,9 @@ def test_the_demo_lets_anonymous_callers_in_but_checks_what_they_present(client:
 # ---------------------------------------------------------------- limits
 
 
-def test_a_flooding_sender_and_a_flooding_address_get_429_and_others_go_on(tmp_path: Path, engine: Engine) -> None:
+def test_a_flooding_sender_and_a_flooding_address_get_429_and_others_go_on(tmp_path: Path, instance: Instance) -> None:
     env = {"TRIAGE_RATE_PER_SENDER": "3", "TRIAGE_RATE_PER_IP": "8"}
-    with TestClient(create_app(Settings.from_env(env, data_dir=str(tmp_path)), engine=engine)) as c:
+    with TestClient(create_app(Settings.from_env(env, data_dir=str(tmp_path)), instance=instance)) as c:
         assert [say(c, "flood", "你好").status_code for _ in range(4)] == [200, 200, 200, 429]
         limited = say(c, "flood", "你好")
         assert limited.headers["Retry-After"] == "60" and "at most 3 a minute" in limited.json()["detail"]
@@ -299,8 +299,8 @@ def test_one_account_is_limited_to_ten_tries_a_minute_from_any_number_of_address
     assert login(prod, "agent")  # another account is not held up
 
 
-def test_logins_stay_limited_while_redis_is_unreachable(tmp_path: Path, engine: Engine) -> None:
-    with production_app(tmp_path, engine, REDIS_URL="redis://127.0.0.1:1/0") as dark:
+def test_logins_stay_limited_while_redis_is_unreachable(tmp_path: Path, instance: Instance) -> None:
+    with production_app(tmp_path, instance, REDIS_URL="redis://127.0.0.1:1/0") as dark:
         within_one_window()
         tries = [
             dark.post("/api/agent/login", json={"username": "agent", "password": "guess"}).status_code
@@ -310,7 +310,7 @@ def test_logins_stay_limited_while_redis_is_unreachable(tmp_path: Path, engine: 
 
 
 def test_an_unknown_username_costs_a_password_check_like_a_known_one(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    instance: Instance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     checked: list[str] = []
     real = accounts.check_password
@@ -320,7 +320,7 @@ def test_an_unknown_username_costs_a_password_check_like_a_known_one(
         return real(password, stored)
 
     monkeypatch.setattr(accounts, "check_password", spy)
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         assert accounts.login(s, username="nobody-here", password="guess") is None
     assert len(checked) == 1  # against a hash made as real ones are, so it takes as long to say no
     assert checked[0].startswith("$argon2id$") and not accounts._HASHER.check_needs_rehash(checked[0])
@@ -362,9 +362,9 @@ def test_instances_count_one_limit_together_in_redis(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- CORS and start-up
 
 
-def test_cors_answers_the_configured_shop_only(tmp_path: Path, engine: Engine) -> None:
+def test_cors_answers_the_configured_shop_only(tmp_path: Path, instance: Instance) -> None:
     env = {"TRIAGE_CORS_ORIGINS": "https://shop.example.com"}
-    with TestClient(create_app(Settings.from_env(env, data_dir=str(tmp_path)), engine=engine)) as c:
+    with TestClient(create_app(Settings.from_env(env, data_dir=str(tmp_path)), instance=instance)) as c:
         ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
         ok = c.options("/webhooks/rest/webhook", headers={"Origin": "https://shop.example.com", **ask})
         assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://shop.example.com"

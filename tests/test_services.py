@@ -22,11 +22,11 @@ import websockets
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from bot import db as db_module
-from bot.db import Database
 from bot.engine import OutboundMessage
 from bot.nlu.parser import NLU
-from tests.conftest import IN_CI, make_engine
+from core import db as db_module
+from core.db import Database
+from tests.conftest import IN_CI, make_instance
 from tests.servers import SIGNED, chat_socket_url, spawn_triage
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -78,12 +78,12 @@ def say(base: str, sender: str, text: str) -> list[dict[str, object]]:
 def test_engine_on_postgres_and_redis_persists_every_turn(pg_url: str, nlu: NLU) -> None:
     from bot.engine import InboundMessage
 
-    engine = make_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"), nlu, REDIS_URL)
+    instance = make_instance(pg_url.replace("postgresql://", "postgresql+psycopg://"), nlu, REDIS_URL)
     sender = f"pg-{uuid.uuid4().hex[:8]}"
-    replies = engine.handle(InboundMessage(sender, "下单后多久发货"))
+    replies = instance.engine.handle(InboundMessage(sender, "下单后多久发货"))
     assert "48小时" in replies[0].text
-    engine.handle(InboundMessage(sender, "转人工"))
-    with engine.db.session() as session:
+    instance.engine.handle(InboundMessage(sender, "转人工"))
+    with instance.db.session() as session:
         from bot.store import find, transcript
 
         conv = find(session, sender_id=sender)
@@ -93,8 +93,8 @@ def test_engine_on_postgres_and_redis_persists_every_turn(pg_url: str, nlu: NLU)
         from handoff.models import Ticket
 
         ticket = session.scalars(select(Ticket).where(Ticket.conversation_id == conv.id)).one()
-    assert engine.desk is not None and engine.desk.queue.position(ticket.id, ticket.queue) is not None
-    engine.db.engine.dispose()
+    assert instance.desk is not None and instance.desk.queue.position(ticket.id, ticket.queue) is not None
+    instance.db.engine.dispose()
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def _terminate(pid: int) -> None:
 def test_a_pooled_connection_dropped_while_idle_is_replaced_before_use(
     pg_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The pool tests a connection that sat idle (bot/db.py): one whose server process went
+    """The pool tests a connection that sat idle (core/db.py): one whose server process went
     away meanwhile (a restart, an idle timeout) is swapped for a fresh one unseen."""
     monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.05)
     first = _backend_pid(pg_database)
@@ -199,11 +199,11 @@ def test_100_agents_claiming_the_same_1000_tickets_each_end_up_owned_once(pg_url
     from handoff.models import Agent, Ticket, TicketEvent
     from handoff.service import Conflict
 
-    engine = make_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"), nlu, _desk_redis(7))
-    desk = engine.desk
+    instance = make_instance(pg_url.replace("postgresql://", "postgresql+psycopg://"), nlu, _desk_redis(7))
+    desk = instance.desk
     assert desk is not None
     hashed = hash_password("x")
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         agents = [
             Agent(username=f"a{i}", display_name=f"A{i}", password_hash=hashed, skills=["general"], max_chats=1000)
             for i in range(100)
@@ -226,7 +226,7 @@ def test_100_agents_claiming_the_same_1000_tickets_each_end_up_owned_once(pg_url
             for i, c in enumerate(convs)
         )
         agent_ids = [a.id for a in agents]
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         assert desk.reconcile(s) == 1000
         ticket_ids = [t for _, t in desk.queue.waiting(["general"])]
     assert len(ticket_ids) == 1000
@@ -238,13 +238,13 @@ def test_100_agents_claiming_the_same_1000_tickets_each_end_up_owned_once(pg_url
     def agent_clicks(agent_id: int) -> None:
         order = ticket_ids[:]
         random.Random(agent_id).shuffle(order)
-        with engine.db.session() as s:
+        with instance.db.session() as s:
             me = s.get_one(Agent, agent_id)
             s.expunge(me)
         start.wait()
         for ticket_id in order:
             try:
-                with engine.db.session() as s:
+                with instance.db.session() as s:
                     desk.claim(s, ticket_id, me)
             except Conflict:
                 continue
@@ -258,14 +258,14 @@ def test_100_agents_claiming_the_same_1000_tickets_each_end_up_owned_once(pg_url
         t.join()
     assert sorted(won) == sorted(ticket_ids)
     assert all(len(owners) == 1 for owners in won.values())
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         rows = s.execute(select(Ticket.id, Ticket.agent_id, Ticket.status)).all()
         assert all(status == "assigned" for _, _, status in rows)
         assert {tid: aid for tid, aid, _ in rows} == {tid: owners[0] for tid, owners in won.items()}
         claims = s.scalars(select(TicketEvent.ticket_id).where(TicketEvent.kind == "claimed")).all()
         assert sorted(claims) == sorted(ticket_ids)
     assert desk.queue.waiting(["general"]) == []
-    engine.db.engine.dispose()
+    instance.db.engine.dispose()
 
 
 def _agent_token(
@@ -395,7 +395,7 @@ def test_simultaneous_claims_by_one_agent_across_two_instances_respect_max_chats
 
 _HOLD_TURN = """
 import sys, time
-from bot.runtime import Runtime
+from core.runtime import Runtime
 turn = Runtime(sys.argv[1]).lock(sys.argv[2])
 turn.__enter__()  # an instance in the middle of this conversation's turn
 print("held", flush=True)
@@ -412,7 +412,7 @@ def test_a_conversation_whose_instance_was_killed_mid_turn_answers_again_within_
     import subprocess
     import sys
 
-    from bot.runtime import LEASE_SECONDS
+    from core.runtime import LEASE_SECONDS
 
     sender = f"lease-{uuid.uuid4().hex[:8]}"
     env = {"DATABASE_URL": pg_url, "REDIS_URL": REDIS_URL}

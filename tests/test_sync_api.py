@@ -14,34 +14,34 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from actions import sync_store
-from actions.models import Customer, Holiday, Order, Product, Refund, Remittance, Shipment, Sku, TrackingEvent
-from actions.sync import KEY_FILE, SYNC_MAX_BODY_BYTES, resolve_sync_keys
-from bot.app import create_app
-from bot.config import Settings
-from bot.engine import Engine
+from core.config import Settings
+from merchant import sync_store
+from merchant.models import Customer, Holiday, Order, Product, Refund, Remittance, Shipment, Sku, TrackingEvent
+from merchant.sync_api import KEY_FILE, SYNC_MAX_BODY_BYTES, resolve_sync_keys
 from tests.servers import SECRET
+from triage.app import create_app
+from triage.wiring import Instance
 
 KEY = "merchant-key-0123456789abcdef"
 ORDER_NO = "YX20250618000001"
 WAYBILL = "SF1234567890123"
 
 
-def sync_app(tmp_path: Path, engine: Engine, keys: tuple[str, ...]) -> Any:
-    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)
+def sync_app(tmp_path: Path, instance: Instance, keys: tuple[str, ...]) -> Any:
+    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), instance=instance)
     app.state.sync_keys = keys
     return app
 
 
 @pytest.fixture
-def api(tmp_path: Path, engine: Engine) -> Iterator[TestClient]:
+def api(tmp_path: Path, instance: Instance) -> Iterator[TestClient]:
     """The merchant's order system, holding a valid key."""
-    with TestClient(sync_app(tmp_path, engine, (KEY,)), headers={"Authorization": f"Bearer {KEY}"}) as c:
+    with TestClient(sync_app(tmp_path, instance, (KEY,)), headers={"Authorization": f"Bearer {KEY}"}) as c:
         yield c
 
 
-def count(engine: Engine, entity: Any) -> int:
-    with engine.db.session() as s:
+def count(instance: Instance, entity: Any) -> int:
+    with instance.db.session() as s:
         return int(s.scalar(select(func.count()).select_from(entity)) or 0)
 
 
@@ -123,35 +123,37 @@ def with_order(api: TestClient) -> TestClient:
 # --- upserts --------------------------------------------------------------------------------
 
 
-def test_customers_are_created_then_resending_the_same_batch_creates_nothing(api: TestClient, engine: Engine) -> None:
+def test_customers_are_created_then_resending_the_same_batch_creates_nothing(
+    api: TestClient, instance: Instance
+) -> None:
     batch = [customer("C001"), customer("C002", phone="13900139000", kind="shipper", bank_account_last4="1234")]
     assert ok(api, "customers", *batch) == {"created": 2, "updated": 0}
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         first = {c.external_id: c.updated_at for c in s.scalars(select(Customer))}
     assert ok(api, "customers", *batch) == {"created": 0, "updated": 2}
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         again = {c.external_id: c.updated_at for c in s.scalars(select(Customer))}
     assert again == first  # nothing was rewritten
 
 
-def test_resending_a_customer_with_new_values_updates_it(api: TestClient, engine: Engine) -> None:
+def test_resending_a_customer_with_new_values_updates_it(api: TestClient, instance: Instance) -> None:
     ok(api, "customers", customer())
     assert ok(api, "customers", customer(name="王大明", tier="vip")) == {"created": 0, "updated": 1}
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         (row,) = s.scalars(select(Customer))
         assert (row.name, row.tier) == ("王大明", "vip")
 
 
-def test_product_with_nested_skus_then_a_stock_update(api: TestClient, engine: Engine) -> None:
+def test_product_with_nested_skus_then_a_stock_update(api: TestClient, instance: Instance) -> None:
     assert ok(api, "products", product()) == {"created": 1, "updated": 0}
     ok(api, "products", product(skus=[{"sku_code": "TS-RED-L", "price": "99.00", "presale": True}]))
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         (p,) = s.scalars(select(Product))
         assert [sku.sku_code for sku in p.skus] == ["TS-RED-M", "TS-RED-L"]  # SKUs left out stay
     response = ok(api, "stock", {"sku_code": "TS-RED-M", "stock": 0, "restock_date": "2025-07-01"})
     assert response == {"created": 0, "updated": 1}
     ok(api, "stock", {"sku_code": "TS-RED-M", "stock": 3})
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         sku = s.scalars(select(Sku).where(Sku.sku_code == "TS-RED-M")).one()
         assert (sku.stock, str(sku.restock_date)) == (3, "2025-07-01")  # an omitted restock_date is kept
 
@@ -212,15 +214,15 @@ def test_order_is_readable_back_with_everything_we_hold(with_order: TestClient) 
     assert got["remittances"][0]["hold_reason"] == "account_mismatch"
 
 
-def test_resending_the_same_order_keeps_its_rows(with_order: TestClient, engine: Engine) -> None:
-    with engine.db.session() as s:
+def test_resending_the_same_order_keeps_its_rows(with_order: TestClient, instance: Instance) -> None:
+    with instance.db.session() as s:
         before = [(o.id, o.updated_at, [li.id for li in o.items]) for o in s.scalars(select(Order))]
     assert ok(with_order, "orders", order()) == {"created": 0, "updated": 1}
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         assert [(o.id, o.updated_at, [li.id for li in o.items]) for o in s.scalars(select(Order))] == before
 
 
-def test_resending_an_order_with_other_items_replaces_its_lines(with_order: TestClient, engine: Engine) -> None:
+def test_resending_an_order_with_other_items_replaces_its_lines(with_order: TestClient, instance: Instance) -> None:
     line = {"name_zh": "运费险", "name_en": "Shipping insurance", "unit_price": "3.00"}
     assert ok(with_order, "orders", order(status="shipped", items=[line])) == {"created": 0, "updated": 1}
     got = with_order.get(f"/api/sync/orders/{ORDER_NO}").json()
@@ -230,7 +232,7 @@ def test_resending_an_order_with_other_items_replaces_its_lines(with_order: Test
     assert len(with_order.get(f"/api/sync/orders/{ORDER_NO}").json()["items"]) == 1  # no `items`: lines kept
 
 
-def test_shipment_with_nested_events_then_more_events_by_waybill(with_order: TestClient, engine: Engine) -> None:
+def test_shipment_with_nested_events_then_more_events_by_waybill(with_order: TestClient, instance: Instance) -> None:
     api = with_order
     first = shipment(events=[event("e1", "2025-06-18T18:00:00+08:00"), event("e2", "2025-06-19T08:00:00+08:00")])
     assert ok(api, "shipments", first) == {"created": 1, "updated": 0}
@@ -238,7 +240,7 @@ def test_shipment_with_nested_events_then_more_events_by_waybill(with_order: Tes
     later = event("e3", "2025-06-19T15:00:00+08:00", "delivered", waybill_no=WAYBILL)
     assert ok(api, "tracking-events", later) == {"created": 1, "updated": 0}
     assert ok(api, "tracking-events", later | {"location": "深圳南山"}) == {"created": 0, "updated": 1}
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         (row,) = s.scalars(select(Shipment))
         assert [(e.external_id, e.location) for e in row.events] == [("e1", "深圳"), ("e2", "深圳"), ("e3", "深圳南山")]
 
@@ -249,12 +251,12 @@ def test_tracking_event_for_an_unknown_waybill_is_422(api: TestClient) -> None:
     assert response.json()["detail"] == "items.0.waybill_no: unknown waybill 'SF000000000000'"
 
 
-def test_remittance_updates_by_external_id(with_order: TestClient, engine: Engine) -> None:
+def test_remittance_updates_by_external_id(with_order: TestClient, instance: Instance) -> None:
     pending = {"external_id": "COD1", "order_no": ORDER_NO, "amount": "198.00", "fee": "1.98", "status": "pending"}
     ok(with_order, "remittances", pending | {"scheduled_for": "2025-06-23"})
     remitted = pending | {"status": "remitted", "remitted_at": "2025-06-23T10:00:00Z", "account_last4": "6789"}
     assert ok(with_order, "remittances", remitted) == {"created": 0, "updated": 1}
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         (row,) = s.scalars(select(Remittance))
         assert (row.status, row.account_last4, row.fee) == ("remitted", "6789", Decimal("1.98"))
 
@@ -266,7 +268,7 @@ def test_held_remittance_must_say_why(with_order: TestClient) -> None:
     assert "hold_reason is required" in response.json()["detail"]
 
 
-def test_refund_status_changes_are_stored(with_order: TestClient, engine: Engine) -> None:
+def test_refund_status_changes_are_stored(with_order: TestClient, instance: Instance) -> None:
     refund = {
         "external_id": "R1",
         "order_no": ORDER_NO,
@@ -278,18 +280,18 @@ def test_refund_status_changes_are_stored(with_order: TestClient, engine: Engine
     }
     assert ok(with_order, "refunds", refund) == {"created": 1, "updated": 0}
     ok(with_order, "refunds", refund | {"status": "refunded", "refunded_at": "2025-06-25T09:00:00+08:00"})
-    with engine.db.session() as s:
+    with instance.db.session() as s:
         (row,) = s.scalars(select(Refund))
         assert row.status == "refunded"
 
 
-def test_holidays_upsert_by_day(api: TestClient, engine: Engine) -> None:
+def test_holidays_upsert_by_day(api: TestClient, instance: Instance) -> None:
     day = {"day": "2030-10-01", "name_zh": "国庆节", "name_en": "National Day"}
-    before = count(engine, Holiday)
+    before = count(instance, Holiday)
     ok(api, "holidays", day, {"day": "2030-09-29", "kind": "workday", "name_zh": "调休上班", "name_en": "Make-up day"})
     assert ok(api, "holidays", day | {"name_en": "National Day (PRC)"}) == {"created": 0, "updated": 1}
-    assert count(engine, Holiday) == before + 2
-    with engine.db.session() as s:
+    assert count(instance, Holiday) == before + 2
+    with instance.db.session() as s:
         national_day = s.get(Holiday, date(2030, 10, 1))
         assert national_day is not None and national_day.name_en == "National Day (PRC)"
 
@@ -303,27 +305,27 @@ def test_unknown_order_is_404(api: TestClient) -> None:
 
 
 def test_order_for_an_unknown_customer_is_422_and_nothing_of_the_batch_is_written(
-    with_order: TestClient, engine: Engine
+    with_order: TestClient, instance: Instance
 ) -> None:
-    before = count(engine, Order)
+    before = count(instance, Order)
     response = put(
         with_order, "orders", order("YX20250618000002"), order("YX20250618000003", customer_external_id="C404")
     )
     assert response.status_code == 422
     assert response.json()["detail"] == "items.1.customer_external_id: unknown customer 'C404'"
-    assert count(engine, Order) == before
+    assert count(instance, Order) == before
 
 
-def test_shipment_for_an_unknown_order_names_the_item(with_order: TestClient, engine: Engine) -> None:
+def test_shipment_for_an_unknown_order_names_the_item(with_order: TestClient, instance: Instance) -> None:
     response = put(with_order, "shipments", shipment(), shipment(order_no="YX99999999999999", waybill_no="SF999"))
     assert response.status_code == 422
     assert response.json()["detail"] == "items.1.order_no: unknown order 'YX99999999999999'"
-    assert count(engine, Shipment) == 0
-    assert count(engine, TrackingEvent) == 0
+    assert count(instance, Shipment) == 0
+    assert count(instance, TrackingEvent) == 0
 
 
 def test_an_error_after_rows_were_written_rolls_the_whole_request_back(
-    with_order: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    with_order: TestClient, instance: Instance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def clash(*_: Any) -> None:
         raise IntegrityError("INSERT INTO tracking_events …", {}, Exception("duplicate key"))
@@ -332,24 +334,24 @@ def test_an_error_after_rows_were_written_rolls_the_whole_request_back(
     response = put(with_order, "shipments", shipment(events=[event("e1", "2025-06-18T18:00:00+08:00")]))
     assert response.status_code == 409
     assert "nothing was saved" in response.json()["detail"]
-    assert count(engine, Shipment) == 0
+    assert count(instance, Shipment) == 0
 
 
-def test_a_sku_sent_twice_in_one_batch_refuses_the_batch(api: TestClient, engine: Engine) -> None:
+def test_a_sku_sent_twice_in_one_batch_refuses_the_batch(api: TestClient, instance: Instance) -> None:
     ok(api, "products", product(external_id="P-OLD", skus=[{"sku_code": "OLD-1", "price": 1}]))
     duplicate_sku = {"sku_code": "DUP", "price": 1}
     batch = [product(external_id="P-NEW", skus=[duplicate_sku]), product(external_id="P-NEW2", skus=[duplicate_sku])]
     response = put(api, "products", *batch)
     assert response.status_code == 422
     assert response.json()["detail"] == "items.1.skus.0.sku_code: 'DUP' is sent twice (also at items.0.skus.0.sku_code)"
-    assert (count(engine, Product), count(engine, Sku)) == (1, 1)
+    assert (count(instance, Product), count(instance, Sku)) == (1, 1)
 
 
-def test_the_same_id_twice_in_one_batch_is_refused(api: TestClient, engine: Engine) -> None:
+def test_the_same_id_twice_in_one_batch_is_refused(api: TestClient, instance: Instance) -> None:
     response = put(api, "customers", customer("C1"), customer("C1", name="other"))
     assert response.status_code == 422
     assert "items.1.external_id" in response.json()["detail"]
-    assert count(engine, Customer) == 0
+    assert count(instance, Customer) == 0
 
 
 @pytest.mark.parametrize(
@@ -385,7 +387,7 @@ def test_invalid_item_is_422_naming_the_field(api: TestClient, resource: str, it
     assert response.json()["detail"].startswith(field + ":"), response.text
 
 
-NUL = "contains U+0000 (NUL), which PostgreSQL cannot store"  # any body (bot/channels/body.py)
+NUL = "contains U+0000 (NUL), which PostgreSQL cannot store"  # any body (core/body.py)
 CONTROL = "Value error, must not contain control characters"
 
 
@@ -407,7 +409,7 @@ CONTROL = "Value error, must not contain control characters"
     ids=["nul-name", "nul-id", "nul-address", "escape", "delete", "nested-list", "holiday"],
 )
 def test_a_control_character_in_a_synced_text_is_422_naming_the_field(
-    api: TestClient, engine: Engine, resource: str, item: dict[str, Any], problem: str
+    api: TestClient, instance: Instance, resource: str, item: dict[str, Any], problem: str
 ) -> None:
     """PostgreSQL text cannot hold NUL, and no name or address holds an escape or a bell."""
     ok(api, "customers", customer())
@@ -445,11 +447,11 @@ def test_a_date_outside_the_years_2000_to_2100_is_422_naming_the_field(
     assert response.json()["detail"].startswith(f"{field}: Value error, must be in the years 2000 to 2100")
 
 
-def test_one_invalid_item_refuses_the_whole_batch(api: TestClient, engine: Engine) -> None:
+def test_one_invalid_item_refuses_the_whole_batch(api: TestClient, instance: Instance) -> None:
     response = put(api, "customers", customer("C1"), customer("C2"), customer("C3", phone="+86 138"))
     assert response.status_code == 422
     assert response.json()["detail"].startswith("items.2.phone:")
-    assert count(engine, Customer) == 0
+    assert count(instance, Customer) == 0
 
 
 def test_empty_and_oversized_batches_are_refused(api: TestClient) -> None:
@@ -491,12 +493,12 @@ def test_missing_key_is_401(api: TestClient) -> None:
     assert response.json()["detail"].startswith("missing API key")
 
 
-def test_wrong_key_is_401_and_writes_nothing(api: TestClient, engine: Engine) -> None:
+def test_wrong_key_is_401_and_writes_nothing(api: TestClient, instance: Instance) -> None:
     response = api.put("/api/sync/customers", json={"items": [customer()]}, headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401
     assert response.json()["detail"] == "invalid API key"
     assert api.get(f"/api/sync/orders/{ORDER_NO}", headers={"Authorization": ""}).status_code == 401
-    assert count(engine, Customer) == 0
+    assert count(instance, Customer) == 0
 
 
 def test_x_api_key_header_is_accepted(api: TestClient) -> None:
@@ -521,7 +523,7 @@ def test_configured_keys_win_and_no_key_file_is_made(tmp_path: Path) -> None:
     assert not (tmp_path / KEY_FILE).exists()
 
 
-def test_production_without_keys_answers_503(tmp_path: Path, engine: Engine) -> None:
+def test_production_without_keys_answers_503(tmp_path: Path, instance: Instance) -> None:
     production = {
         "DATABASE_URL": "postgresql://db/triage",
         "REDIS_URL": "redis://cache:6379/0",
@@ -530,7 +532,7 @@ def test_production_without_keys_answers_503(tmp_path: Path, engine: Engine) -> 
     keys = resolve_sync_keys(Settings.from_env(production, data_dir=str(tmp_path)))
     assert keys == ()
     assert not (tmp_path / KEY_FILE).exists()
-    with TestClient(sync_app(tmp_path, engine, keys)) as c:
+    with TestClient(sync_app(tmp_path, instance, keys)) as c:
         response = c.put("/api/sync/customers", json={"items": [customer()]}, headers={"X-API-Key": KEY})
     assert response.status_code == 503
     assert response.json()["detail"] == "sync API disabled: set TRIAGE_SYNC_API_KEYS"

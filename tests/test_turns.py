@@ -10,10 +10,10 @@ from pathlib import Path
 import anyio
 from fastapi.testclient import TestClient
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.engine import Engine
-from bot.turns import TurnPool
+from core.config import Settings
+from core.turns import TurnPool
+from triage.app import create_app
+from triage.wiring import Instance
 
 
 class Clock:
@@ -73,19 +73,19 @@ def test_a_failing_turn_leaves_the_pool(tmp_path: Path) -> None:
     assert not pool.exhausted()
 
 
-def test_health_is_503_while_every_turn_thread_is_stuck(tmp_path: Path, engine: Engine) -> None:
+def test_health_is_503_while_every_turn_thread_is_stuck(tmp_path: Path, instance: Instance) -> None:
     """A load balancer must stop sending customers to an instance that cannot answer them."""
     release = threading.Event()
     entered = threading.Event()
-    real_handle = engine.handle
+    real_handle = instance.engine.handle
 
     def stuck_handle(message):  # type: ignore[no-untyped-def]
         entered.set()
         release.wait(20)
         return real_handle(message)
 
-    engine.handle = stuck_handle  # type: ignore[method-assign]
-    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), engine=engine)
+    instance.engine.handle = stuck_handle  # type: ignore[method-assign]
+    app = create_app(Settings.from_env({}, data_dir=str(tmp_path)), instance=instance)
     with TestClient(app) as client:
         app.state.turns = TurnPool(1, stuck_after=0.05)
         assert client.get("/health").status_code == 200

@@ -1,6 +1,6 @@
 """Rasa's REST channel: POST /webhooks/rest/webhook answers a list of bot messages.
 
-Callers prove who they are (bot/security.py): a signed request from a channel integration, or
+Callers prove who they are (core/security.py): a signed request from a channel integration, or
 the web chat page's session token, which may speak for its own sender only."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.channels.body import parse_body, read_body
 from bot.engine import InboundMessage
-from bot.security import Caller, Guard
+from core.body import parse_body, read_body
+from core.security import Caller, Guard
 
 router = APIRouter()
 

@@ -10,9 +10,9 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisco
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.channels.body import parse_body, read_body
-from bot.runtime import RESYNC, customer_channel
-from bot.security import CHAT_TOKEN_DAYS, Guard, new_sender_id
+from core.body import parse_body, read_body
+from core.runtime import RESYNC, customer_channel
+from core.security import CHAT_TOKEN_DAYS, Guard, new_sender_id
 
 router = APIRouter()
 STATIC_DIR = str(resources.files("bot") / "channels" / "static")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.nlu.normalize import normalize
+from core.text import normalize
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -26,7 +26,7 @@ from importlib import resources
 
 import yaml
 
-from bot.nlu.normalize import normalize
+from core.text import normalize
 
 # Something of ours the message is about: then another name in it is context, not the subject.
 _OUR_NUMBER = re.compile(r"\byx\s?\d{6,}|\byxe\d+|qorderq", re.I)

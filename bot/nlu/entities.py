@@ -69,3 +69,8 @@ def extract_entities(text: str) -> list[Entity]:
         for m in pattern.finditer(folded):
             add(kind, m.start(1), m.end(1), m.group(1))
     return sorted(found, key=lambda e: e.start)
+
+
+def identifier_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` holds an order or waybill number: identifiers, which logs keep readable."""
+    return [(e.start, e.end) for e in extract_entities(text) if e.entity in ("order_id", "waybill")]

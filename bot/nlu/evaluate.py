@@ -144,7 +144,7 @@ def product_heldout() -> Path:
 
 
 def main(args: argparse.Namespace) -> int:
-    from bot.config import Settings
+    from core.config import Settings
 
     settings = Settings.from_env()
     start = time.perf_counter()

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
-from bot.nlu.normalize import normalize
+from core.text import normalize
 
 # --- Chinese, after normalise() (Simplified, Cantonese words in Mandarin, lower case) -----------
 _PERSON_ZH = (

@@ -32,8 +32,8 @@ from sklearn.svm import LinearSVC
 from bot.nlu import semantic
 from bot.nlu.encoder import Encoder, embed_phrasings, shared_encoder
 from bot.nlu.features import Features
-from bot.nlu.normalize import normalize
 from bot.nlu.semantic import Band, ChoiceModel
+from core.text import normalize
 
 
 @dataclass(frozen=True)

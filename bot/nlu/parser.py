@@ -13,10 +13,10 @@ from bot.nlu.entities import Entity, extract_entities
 from bot.nlu.human import asks_for_person
 from bot.nlu.language import Language, detect_language
 from bot.nlu.match import Candidate, Matcher
-from bot.nlu.normalize import normalize
 from bot.nlu.pinyin import PinyinReader, looks_like_pinyin
 from bot.nlu.sentiment import Sentiment, score_anger
 from bot.nlu.severity import major_complaint, outside_threat
+from core.text import normalize
 from knowledge_base.models import Entry
 
 OUT_OF_SCOPE = "out_of_scope"

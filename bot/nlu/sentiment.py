@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
 from bot.nlu.anger_model import AngerModel, Example, knowledge_base_calm_examples, labelled_examples
-from bot.nlu.normalize import normalize, to_simplified
+from core.text import normalize, to_simplified
 
 # Angry from here up: the threshold with the best out-of-fold F1 (5-fold cross-validation, three
 # shuffles, 0.05 steps) over our tuning messages; `python bench/anger.py --cv` reproduces it.

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot.nlu.normalize import normalize, to_simplified
+from core.text import normalize, to_simplified
 
 # Where the customer says they will take it, by kind. Run on normalised text (Simplified, lower case).
 _OUTSIDE: dict[str, re.Pattern[str]] = {

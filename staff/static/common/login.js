@@ -7,7 +7,7 @@ import { api, errorText, NETWORK_ERROR, onExpired, savedToken, setToken } from "
 
 export var ROLES = { agent: "客服 Agent", kb_editor: "知识库编辑 KB editor", supervisor: "主管 Supervisor", admin: "管理员 Admin" };
 export var DESK_ROLES = ["agent", "supervisor", "admin"];      // who works chats (handoff/agents.py)
-export var EDITOR_ROLES = ["kb_editor", "supervisor", "admin"];  // who edits the FAQ (knowledge_base/api.py)
+export var EDITOR_ROLES = ["kb_editor", "supervisor", "admin"];  // who edits the FAQ (staff/kb_api.py)
 
 var TEXT = {
   missing: "请输入用户名和密码 / Enter your username and password",
