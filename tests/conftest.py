@@ -28,6 +28,14 @@ from triage.wiring import Instance, assemble
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the real PostgreSQL and Redis run on one xdist worker, one after another: they
+    share the server's databases and some restart the services themselves (test_faults.py)."""
+    for item in items:
+        if item.get_closest_marker("services") is not None:
+            item.add_marker(pytest.mark.xdist_group("services"))
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return Settings.from_env({})

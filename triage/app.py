@@ -37,6 +37,7 @@ from merchant import sync_api as sync
 from staff import agent_api as desk_api
 from staff import inbox_api, kb_api, transfer_api
 from staff import pages as page
+from staff.deps import Services
 from triage import kb_reload, wiring
 from triage.wiring import Instance
 
@@ -87,7 +88,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         built = instance if instance is not None else await run_in_threadpool(wiring.build, app.state.settings)
-        app.state.instance = built  # what the staff routes use (staff/deps.py)
+        parts: Services = built  # the staff routes' view of it (staff/deps.py), checked by mypy
+        app.state.instance = parts
         app.state.engine = built.engine  # what the channels use
         app.state.db = built.db  # what the merchant sync uses
         app.state.runtime = built.runtime

@@ -10,6 +10,7 @@ able to write it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -26,6 +27,7 @@ from typing import TypeVar
 import numpy
 import scipy
 import sklearn
+from filelock import FileLock
 
 from bot.nlu import semantic
 from bot.nlu.anger_model import AngerModel
@@ -102,6 +104,29 @@ def warm_anger(directory: Path | None) -> None:
 def _load_or_train(directory: Path, prefix: str, key: str, kind: type[T], train: Callable[[], T], what: str) -> T:
     """The `kind` kept in `directory` under `key`, else `train()`'s, kept there for next time."""
     path = directory / f"{prefix}{key}.pickle"
+    if (model := _load(path, kind, what)) is not None:
+        return model
+    # Instances (or test workers) starting together on one host train once: the others wait
+    # here for the first one's file, then load it.
+    lock: FileLock | contextlib.nullcontext[None]
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock = FileLock(directory / f".{prefix}{key}.lock")
+    except OSError:
+        lock = contextlib.nullcontext()
+    with lock:
+        if (model := _load(path, kind, what)) is not None:
+            return model
+        model = train()
+        try:
+            _keep(directory, path, model, prefix)
+        except OSError:
+            log.warning("%s cache not written to %s", what, directory, exc_info=True)
+    return model
+
+
+def _load(path: Path, kind: type[T], what: str) -> T | None:
+    """The model kept at `path`, or None when there is none (or it is unreadable)."""
     try:
         with path.open("rb") as f:
             model = pickle.load(f)
@@ -112,12 +137,7 @@ def _load_or_train(directory: Path, prefix: str, key: str, kind: type[T], train:
         pass
     except Exception:  # a truncated or foreign file: train again and replace it
         log.warning("%s cache %s unreadable; training", what, path, exc_info=True)
-    model = train()
-    try:
-        _keep(directory, path, model, prefix)
-    except OSError:
-        log.warning("%s cache not written to %s", what, directory, exc_info=True)
-    return model
+    return None
 
 
 def _keep(directory: Path, path: Path, model: object, prefix: str) -> None:
