@@ -1,5 +1,7 @@
 """Conversations over the REST channel, read like a chat."""
 
+import pytest
+
 from sqlalchemy import update
 
 from bot.store import HUMAN, Conversation
@@ -131,3 +133,12 @@ def test_asking_the_same_question_again_offers_a_person_and_then_hands_over_with
     state = chat.state()
     assert state["handoff_reason"] == "repeated"
     assert not any("anger" in (m.get("parse") or {}).get("sentiment", {}).get("signals", []) for m in state["messages"])
+
+
+@pytest.mark.parametrize("text", ["货还没到", "东西一直没收到", "I still haven't received my parcel"])
+def test_goods_not_received_is_looked_up_or_sent_to_the_tracking_desk_never_did_you_mean(chat: Chat, text: str) -> None:
+    chat.say(text)
+    assert "猜你想问" not in chat.text and "did you mean" not in chat.text.lower()
+    asks_for_the_order = chat.state()["slots"].get("requested_slot") == "order_id"
+    to_tracking = chat.handed_over and ("查货" in chat.text or "tracking" in chat.text.lower())
+    assert asks_for_the_order or to_tracking, chat.text

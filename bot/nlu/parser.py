@@ -27,11 +27,13 @@ MAX_INCREMENTAL = 20
 _NOT_RECEIVED = re.compile(
     r"(?:没|未|还没|没有|还未)(?:有)?(?:收到|到|拿到|送到|送来)(?:的)?(?:货|包裹|快递|东西|件|衣服|鞋)|"
     r"(?<![款])(?:货|包裹|快递|东西|衣服|鞋子?)(?:还|都|一直)?(?:没|未|没有)(?:到|收到|送到|送来|来)|"
-    r"(?<![a-z])(?:haven'?t|have not|not|never|didn'?t|did not|yet to|still not)\s+(?:yet\s+)?(?:received|got|gotten|get|receive)"
+    r"(?<![a-z])(?:haven[' ]?t|have not|not|never|didn[' ]?t|did not|yet to|still not)\s+(?:yet\s+)?(?:received|got|gotten|get|receive)"
     r"\s+(?:my|the|our|any)?\s*(?:parcel|package|order|item|stuff|goods|delivery)|"
-    r"(?<![a-z])(?:parcel|package|order|item|delivery)\s+(?:still\s+)?(?:hasn'?t|has not|not|never|didn'?t)\s+(?:yet\s+)?"
+    r"(?<![a-z])(?:parcel|package|order|item|delivery)\s+(?:still\s+)?(?:hasn[' ]?t|has not|not|never|didn[' ]?t)\s+(?:yet\s+)?"
     r"(?:arrived|come|shown up|been delivered)"
 )
+# Says the parcel shows as delivered: then the FAQ on signed-but-not-received fits, not a lookup.
+_SIGNED = re.compile(r"签收|已送达|显示送达|显示已到|(?<![a-z])(?:delivered|signed)(?![a-z])")
 _MONEY = re.compile(r"款|钱|到账|打款|退款|(?<![a-z])(?:refund|money|payment|paid|remit\w*|cod)(?![a-z])")
 TRACKING = "order_status"
 # Rasa's button payload syntax: /intent or /intent{"key": "value"}.
@@ -136,18 +138,22 @@ class NLU:
         sentiment = score_anger(text, previous_texts)
         if payload := self._payload(text):
             return payload
+
+        def verdict(entry: Entry, why: str) -> Parse:
+            """A detector decided: that entry, certain, with the detector named as the evidence."""
+            intent, faq_id = (entry.id, None) if entry.kind == "intent" else ("faq", entry.id)
+            ranked = [Candidate(entry.id, 1.0, 1.0, 1.0, 1.0, f"({why})")]
+            return Parse(text, language, intent, 1.0, entry.topic, faq_id, ranked, entities, sentiment)
+
         if self.merchant_rules and HUMAN_REQUEST in self.entries and asks_for_person(text):
             # Its own detector, not the matcher: any wording, script, dialect, pinyin or typo.
-            entry = self.entries[HUMAN_REQUEST]
-            ranked = [Candidate(entry.id, 1.0, 1.0, 1.0, 1.0, "(the request-for-a-person detector)")]
-            return Parse(text, language, entry.id, 1.0, entry.topic, None, ranked, entities, sentiment)
+            return verdict(self.entries[HUMAN_REQUEST], "the request-for-a-person detector")
         # A threat to post it on 抖音 or take it to 12315 names a place, but is about us.
         other_business = elsewhere(text) if self.merchant_rules and not outside_threat(text) else None
         if other_business is not None and OUT_OF_SCOPE in self.entries:
             # Another shop's, courier's or app's own business, or everyday life: not ours, whatever
             # words it shares with our topics (and a complaint about them is not a complaint to us).
-            ranked = [Candidate(OUT_OF_SCOPE, 1.0, 1.0, 1.0, 1.0, f"(about {other_business})")]
-            return Parse(text, language, OUT_OF_SCOPE, 1.0, OUT_OF_SCOPE, None, ranked, entities, sentiment)
+            return verdict(self.entries[OUT_OF_SCOPE], f"about {other_business}")
         # Nothing left after normalising (only emoji or punctuation): nothing to match.
         readable = self._readable(text)
         if readable != text:
@@ -156,11 +162,22 @@ class NLU:
         top = candidates[0] if candidates else None
         if candidates and self.merchant_rules and self._not_received(text):
             # Goods that have not arrived: a tracking lookup however unsure the matcher is.
-            entry = self._tracking_entry(candidates)
+            entry = self._tracking_entry(candidates, signed=bool(_SIGNED.search(normalize(text))))
             confidence = max(top.confidence if top else 0.0, self.thresholds.answer)
             intent = entry.id if entry.kind == "intent" else "faq"
             faq_id = entry.id if entry.kind == "faq" else None
-            return Parse(text, language, intent, confidence, entry.topic, faq_id, candidates, entities, sentiment)
+            # Ranked first with the confidence the rule gives it, so nothing downstream (the
+            # policy's "did you mean") reads the matcher's doubt about it as a reason to ask.
+            mine = next((c for c in candidates if c.label == entry.id), None)
+            first = (
+                replace(mine, confidence=confidence)
+                if mine
+                else Candidate(entry.id, confidence, 0, 0, 0, "(not received)")
+            )
+            # Rivals from other topics (the COD money that "has not arrived") are not offered.
+            rivals = (c for c in candidates if c.label != entry.id and self.entries[c.label].topic == TRACKING)
+            ranked = [first, *rivals]
+            return Parse(text, language, intent, confidence, entry.topic, faq_id, ranked, entities, sentiment)
         if top is None or top.confidence < self.thresholds.oos or self.entries[top.label].topic == OUT_OF_SCOPE:
             # The best guess's confidence (below the bar); with nothing to guess, certain.
             confidence = top.confidence if top is not None else 1.0
@@ -179,10 +196,15 @@ class NLU:
         norm = normalize(text)
         return bool(_NOT_RECEIVED.search(norm)) and not _MONEY.search(norm)
 
-    def _tracking_entry(self, candidates: Sequence[Candidate]) -> Entry:
-        """The tracking entry ranked highest, or else the one whose lookup finds the order."""
+    def _tracking_entry(self, candidates: Sequence[Candidate], *, signed: bool) -> Entry:
+        """The lookup that finds where the order is; for a parcel shown as delivered, the tracking
+        entry ranked highest (the FAQ on a parcel signed for but not received)."""
+        if signed:
+            for c in candidates:
+                if self.entries[c.label].topic == TRACKING:
+                    return self.entries[c.label]
         for c in candidates:
-            if self.entries[c.label].topic == TRACKING:
+            if self.entries[c.label].topic == TRACKING and self.entries[c.label].action:
                 return self.entries[c.label]
         lookups = sorted(e.id for e in self.entries.values() if e.topic == TRACKING and e.action)
         return self.entries[lookups[-1]] if lookups else self.entries[candidates[0].label]
