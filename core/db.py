@@ -12,38 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-# JSONB on PostgreSQL, JSON text on SQLite. None is SQL NULL (not the JSON value null), so a
-# row that sets a JSON column to None is written like one that leaves it out.
-JsonType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware datetimes on every database: stored as UTC, read back aware.
-
-    SQLite has no time zones and would silently keep the wall-clock time of whatever zone a
-    value came in with; converting to UTC on the way in keeps SQLite and PostgreSQL alike.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value.isoformat()}: give a time zone")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
+# Column types (in core.sqltypes, which the migrations use too), for the models' imports.
+from core.sqltypes import JsonType as JsonType
+from core.sqltypes import UtcDateTime as UtcDateTime
 
 _NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from core.db import JsonType
+from core.sqltypes import JsonType
 
 revision = "0002"
 down_revision = "0001"
