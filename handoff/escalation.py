@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from bot.escalation import HandoffRequest, Notice, RatingPrompt
 from bot.store import PENDING_HANDOFF, Conversation
 from core.db import utcnow
+from handoff.helpdesk import HelpDesk
+from handoff.lines import line
 from handoff.models import EscalationKeyword
-from handoff.service import HelpDesk, line, rate, rating_buttons
+from handoff.ratings import rate, rating_buttons
 
 KEYWORDS_TTL = 30.0  # seconds a staff keyword list is kept before it is read again
 

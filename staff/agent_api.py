@@ -27,8 +27,9 @@ from core.body import read_json
 from core.runtime import EVENTS_CHANNEL, RESYNC
 from handoff import agents as accounts
 from handoff.access import Feed, Viewer, queues_for
+from handoff.errors import DeskError
+from handoff.events import ticket_summary
 from handoff.models import ASSIGNED, PRESENCE, Agent, CannedReply, EscalationKeyword, Ticket, TicketEvent
-from handoff.service import DeskError, ticket_summary
 from staff.auth import CurrentAgent, DeskAgent, token_of
 from staff.deps import services
 

@@ -15,7 +15,7 @@ from bot.knowledge import Knowledge
 from bot.policy import Policy
 from core.db import Database
 from core.runtime import Runtime
-from handoff.service import HelpDesk
+from handoff.helpdesk import HelpDesk
 
 
 class Services(Protocol):

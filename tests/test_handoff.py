@@ -521,7 +521,8 @@ def test_max_chats_holds_for_simultaneous_claims_through_two_instances_on_one_st
     import threading
 
     from core.db import Database
-    from handoff.service import Conflict, HelpDesk
+    from handoff import seats
+    from handoff.errors import Conflict
 
     desk = desk_instance.desk
     assert desk is not None
@@ -531,14 +532,14 @@ def test_max_chats_holds_for_simultaneous_claims_through_two_instances_on_one_st
         me.max_chats = 2
         s.flush()
         s.expunge(me)
-    counted = HelpDesk.open_chats
+    counted = seats.open_chats
 
-    def slow_count(self: HelpDesk, session: Any, agent_id: int) -> int:
-        busy = counted(self, session, agent_id)
+    def slow_count(session: Any, agent_id: int) -> int:
+        busy = counted(session, agent_id)
         time.sleep(0.3)
         return busy
 
-    monkeypatch.setattr(HelpDesk, "open_chats", slow_count)
+    monkeypatch.setattr(seats, "open_chats", slow_count)
     instances = [desk_instance.db, Database(desk_instance.db.url)]
     start = threading.Barrier(len(ids))
     won: list[int] = []

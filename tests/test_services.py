@@ -196,8 +196,8 @@ def test_100_agents_claiming_the_same_1000_tickets_each_end_up_owned_once(pg_url
 
     from bot.store import Conversation
     from handoff.agents import hash_password
+    from handoff.errors import Conflict
     from handoff.models import Agent, Ticket, TicketEvent
-    from handoff.service import Conflict
 
     instance = make_instance(pg_url.replace("postgresql://", "postgresql+psycopg://"), nlu, _desk_redis(7))
     desk = instance.desk

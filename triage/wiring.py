@@ -28,8 +28,8 @@ from core.runtime import Runtime
 from handoff.agents import demo_password, seed_demo_desk
 from handoff.desk import clock_from, load_desk
 from handoff.escalation import QueueDesk
+from handoff.helpdesk import HelpDesk
 from handoff.queue import TicketQueue
-from handoff.service import HelpDesk
 from knowledge_base.store import load_files, published, seed
 from merchant.business_days import seed_holidays
 from merchant.demo import load_if_empty
