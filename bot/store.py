@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, JsonType, UtcDateTime, utcnow
@@ -54,12 +55,21 @@ class Message(Base):
 
 
 def get_or_create(session: Session, *, sender_id: str, channel: str) -> Conversation:
-    """The sender's conversation, created on first contact (row-locked where the database can)."""
-    conv = session.scalars(select(Conversation).where(Conversation.sender_id == sender_id).with_for_update()).first()
+    """The sender's conversation, created on first contact (row-locked where the database can).
+
+    Created with INSERT … ON CONFLICT DO NOTHING: of sessions meeting a new sender at once,
+    one inserts and the others wait for it and then read its row. (A plain INSERT failed
+    theirs on the unique sender on PostgreSQL; SQLite's sessions take turns, so never did.)"""
+    mine = select(Conversation).where(Conversation.sender_id == sender_id).with_for_update()
+    conv = session.scalars(mine).first()
     if conv is None:
-        conv = Conversation(sender_id=sender_id, channel=channel, slots={}, meta={})
-        session.add(conv)
-        session.flush()
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(
+            insert(Conversation)
+            .values(sender_id=sender_id, channel=channel, slots={}, meta={})
+            .on_conflict_do_nothing(index_elements=[Conversation.sender_id])
+        )
+        conv = session.scalars(mine).one()
     return conv
 
 
