@@ -1,7 +1,6 @@
 """Conversations over the REST channel, read like a chat."""
 
 import pytest
-
 from sqlalchemy import update
 
 from bot.store import HUMAN, Conversation
