@@ -10,6 +10,7 @@ services half skips with the reason when PostgreSQL or Redis is unreachable; in 
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 import redis
+from filelock import FileLock
 
 from core.db import Database
 from core.runtime import Runtime
@@ -27,8 +29,12 @@ from tests.conftest import IN_CI
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-# A Redis database no other test uses (test_services.py takes 0 and 7-10): queues are global keys.
-STORE_REDIS_DB = 12
+# A Redis database nothing else here uses (test_services.py takes 0 and 7-10; bench/ takes 11
+# and 12, and flushes them): queue keys are global, so a shared database mixes runs.
+STORE_REDIS_DB = 13
+# Test runs started side by side on one machine (two checkouts, a run beside CI) would flush
+# and fill that database under each other: a services test holds this lock while it runs.
+_REDIS_DB_LOCK = Path(tempfile.gettempdir()) / f"triage-store-tests-redis-{STORE_REDIS_DB}.lock"
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,11 @@ def _services() -> Iterator[Backend]:
         if IN_CI:
             pytest.fail(f"CI must run the store tests on PostgreSQL and Redis for real: {problem}", pytrace=False)
         pytest.skip(problem)
+    with FileLock(_REDIS_DB_LOCK, timeout=300):
+        yield from _fresh_services()
+
+
+def _fresh_services() -> Iterator[Backend]:
     # A schema of its own per test, so runs never see each other's rows.
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_URL, autocommit=True) as conn:
