@@ -47,6 +47,10 @@ _ZH_REQUEST = re.compile(
     r"|(?:跟|和|同)(?:你|机器人|机器|ai)(?:说|讲|聊)(?:不清|不明白|不通)"
     r"|机器人(?:听不懂|看不懂|答不了|回答不了|解决不了|说不清|没用)"
     r"|(?:换|找)(?:一个|个)?(?:人|真人|活人)(?:来|跟我|和我|吧)"
+    # someone of a department: 先帮我转理赔的人, 转给财务的同事, 安排个专人对接, 找负责的人
+    r"|(?:转(?!运|账|帐|发|寄|卖|让|单|交|告|达|述)|转给|转到|转接|帮我转|找|安排|派)(?:一下|一个|个|给|到)?.{0,6}?"
+    r"(?:的人|的同事|的专员|的负责人|专人|同事|负责的人)(?!脸|员工资)"
+    r"|专人(?:对接|跟进|处理|负责|联系|来)"
 )
 # 不用转人工 / 不需要人工了: declined, not asked for.
 _ZH_DECLINED = re.compile(r"(?:不用|不需要|不必|没必要|无需|先不)(?:帮我)?(?:转|找|接)?(?:人工|真人|客服)")
@@ -88,6 +92,11 @@ _EN_REQUEST = re.compile(
     r"|\bis\s+there\s+(?:any|some)(?:one|body)\s+(?:there\s+|real\s+)?(?:i|we)\s+can\s+(?:talk|speak|chat)"
     r"|\b(?:anyone|anybody|someone|somebody)\s+(?:real|human|alive)\b"
     r"|\b(?:someone|somebody|a\s+person)\s+(?:who|that)\s+(?:can|could|will)\s+(?:actually\s+|really\s+)?help"
+    # someone of a department: "can someone from finance settle it", "pass me to your colleague"
+    r"|\b(?:can|could|pls|please|let)\s+(?:someone|somebody|anyone|a\s+colleague)\s+(?:from\s+(?:your\s+|the\s+)?\w+(?:\s+team)?\s+)?"
+    r"(?:settle|help|handle|call|contact|check|look|sort|fix|follow|take\s+over|deal)"
+    r"|\b(?:pass|transfer|hand|put)\s+(?:me\s+)?(?:over\s+)?(?:to|through\s+to)\s+(?:one\s+of\s+)?(?:your\s+|a\s+|the\s+|them)"
+    r"(?:colleagues?|team|finance|claims?\s+(?:team|department|person)|department|them)?"
 )
 _EN_DECLINED = re.compile(
     r"\b(?:no\s+need|don'?t\s+need|do\s+not\s+need|not\s+necessary|won'?t\s+need)\s+(?:for\s+|of\s+|to\s+\w+\s+(?:to|with)\s+)?"
