@@ -56,6 +56,8 @@ def _says_dont_know(text: str) -> bool:
     return rest != norm and len(re.sub(r"[\sa-z啊呀了的吧呢哦]", "", rest)) <= 2
 
 
+# Angry from here up, a person takes over at once even from a lookup the customer asked for.
+STRONG_ANGER = 0.7
 # How many recently answered entries a conversation remembers (to notice a question asked again).
 ASKED_KEPT = 5
 # A short follow-up ("那退款呢", "and the refund?") carries on with the same order; a question this
@@ -187,7 +189,7 @@ class _Turn:
         if parse.intent in HANDOFF_INTENTS:
             entry = self.p.entries[parse.intent]
             return self.handoff(HANDOFF_INTENTS[parse.intent], [Reply(entry.answer[self.lang])])
-        if parse.sentiment.angry:
+        if parse.sentiment.angry and not self.looks_up_first():
             matched = self.confident_entry()
             replies = [self.answer(matched)] if matched is not None and matched.kind == "faq" else []
             return self.handoff("anger", [*replies, Reply(self.p.say("handoff_anger", self.lang))])
@@ -240,6 +242,18 @@ class _Turn:
                 [self.answer(entry), Reply(self.p.say("asked_again", self.lang), [person])], kind="answer"
             )
         return self.decision([self.answer(entry)], kind="answer")
+
+    def looks_up_first(self) -> bool:
+        """An impatient customer asking about their own order ("都好几天了", "still nothing") is
+        helped fastest by the lookup, which a person would do first too; they are handed over
+        (with the anger on the ticket) only when really angry, or when the lookup cannot help."""
+        if self.parse.sentiment.anger >= STRONG_ANGER:
+            return False
+        loop = self.slots.get("active_loop")
+        if loop and self.continues(str(loop)):
+            return True
+        entry = self.confident_entry()
+        return entry is not None and bool(entry.action) and self.parse.confidence >= self.p.thresholds.answer
 
     def confident_entry(self) -> Entry | None:
         if self.parse.faq_id is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.nlu.match import Candidate
 from bot.nlu.parser import NLU, OUT_OF_SCOPE, Parse, Thresholds
 from bot.nlu.sentiment import score_anger
@@ -83,6 +85,19 @@ def test_anger_hands_over_but_still_answers_a_clear_question(nlu: NLU) -> None:
     assert decision.handoff == "anger"
     assert decision.replies[0].text == nlu.entries["shipping_dispatch_time"].answer["zh"]
     assert (decision.replies[-1].custom or {})["handoff"] is True
+
+
+def test_an_impatient_customer_asking_about_their_order_gets_the_lookup_first(nlu: NLU) -> None:
+    impatient = parse_with(nlu, [("order_where_is_my_order", 0.9)], text="我的快递到底到哪了 都好几天了")
+    impatient = replace(impatient, sentiment=replace(impatient.sentiment, anger=0.5, angry=True))
+    decision = policy(nlu).decide(impatient, State())
+    assert decision.handoff is None and decision.action == "action_order_status"
+
+
+def test_a_really_angry_customer_goes_to_a_person_even_from_a_lookup(nlu: NLU) -> None:
+    furious = parse_with(nlu, [("order_where_is_my_order", 0.9)], text="我的快递到底到哪了 都好几天了")
+    furious = replace(furious, sentiment=replace(furious.sentiment, anger=0.9, angry=True))
+    assert policy(nlu).decide(furious, State()).handoff == "anger"
 
 
 def test_nothing_is_said_while_a_human_owns_the_conversation(nlu: NLU) -> None:
