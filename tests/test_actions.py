@@ -257,3 +257,13 @@ def test_a_short_follow_up_carries_on_with_the_same_order(alice: Chat) -> None:
     alice.say("1234")
     alice.say("那这单现在物流到哪了")
     assert alice.state()["slots"].get("requested_slot") != "order_id", alice.text
+
+
+def test_the_last_four_digits_given_with_the_number_verify_at_once(alice: Chat) -> None:
+    alice.say(f"帮我查下订单 {merchant.IN_TRANSIT} 手机尾号1234")
+    assert "到达南京转运中心" in alice.text and "后四位" not in alice.text
+
+
+def test_wrong_digits_given_with_the_number_are_not_enough(alice: Chat) -> None:
+    alice.say(f"where is {merchant.IN_TRANSIT}, last 4 digits 9999")
+    assert "Nanjing" not in alice.text
