@@ -86,12 +86,14 @@ class ActionClaimIntake(MerchantAction):
             outcome.say("claim_not_delivered", order_no=order.order_no)
             return
         item = self.which_item(order, outcome)
-        if item is None and kind != "loss" and len(order.items) > 1:
-            return
+        if item is None and kind != "loss" and len(order.items) > 1 and turn.slot("requested_slot") != "claim_item":
+            return  # asked which item
         self.open_claim(session, order, item, kind, delivered is not None and self.late(delivered), outcome)
 
     def which_item(self, order: Order, outcome: Outcome) -> OrderItem | None:
-        """The item the claim is about: the only one, or the one the customer names; else asks."""
+        """The item the claim is about: the only one, or the one the customer names; else asks,
+        once. A reply that names none ("the broken one", photos of everything) opens the claim on
+        the whole order: the claims desk reads the photos, and the customer is not asked again."""
         items = list(order.items)
         if len(items) <= 1:
             return items[0] if items else None
@@ -100,10 +102,8 @@ class ActionClaimIntake(MerchantAction):
         best = process.extractOne(turn.text.lower(), names, scorer=fuzz.partial_ratio, score_cutoff=80)
         if best is not None:
             return next(i for i in items if i.id == best[2])
-        buttons = [{"title": item_name(i, outcome.lang), "payload": item_name(i, outcome.lang)} for i in items]
-        if turn.slot("requested_slot") == "claim_item":
-            outcome.failed(self.name(), "claim_item", "ask_claim_item", "claim", "handoff_claim_item", buttons=buttons)
-        else:
+        if turn.slot("requested_slot") != "claim_item":
+            buttons = [{"title": item_name(i, outcome.lang), "payload": item_name(i, outcome.lang)} for i in items]
             outcome.ask(self.name(), "claim_item", "ask_claim_item", buttons=buttons)
         return None
 

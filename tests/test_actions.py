@@ -186,6 +186,19 @@ def test_damage_claim_asks_which_item_records_it_and_hands_over(alice: Chat, sho
     assert alice.state()["slots"]["lookup"]["claim"]["claim_no"] == claim.claim_no
 
 
+def test_a_claim_whose_item_is_not_named_is_opened_on_the_whole_order_without_asking_twice(
+    alice: Chat, shop: Instance
+) -> None:
+    alice.say(f"收到的东西摔坏了 {merchant.DAMAGED}")
+    alice.say("1234")
+    alice.say("外箱和坏的那个都拍照了，现在怎么办")
+    assert "理赔单" in alice.text and "整单" in alice.text
+    assert alice.handed_over and alice.state()["handoff_reason"] == "claim"
+    with shop.db.session() as s:
+        claim = s.scalars(select(Claim).where(Claim.conversation_sender == "alice")).one()
+    assert claim.item is None
+
+
 @pytest.mark.parametrize("identity_secret", ["s3cret-for-tests"])
 def test_channel_verified_identity_skips_the_question(client: TestClient, shop: Instance) -> None:
     body = {
