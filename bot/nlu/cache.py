@@ -46,7 +46,9 @@ KEEP = 4  # models kept: the newest few knowledge-base versions
 def _code_digest() -> str:
     """The NLU's source and the versions of what it is built with."""
     digest = hashlib.sha256(f"{numpy.__version__} {scipy.__version__} {sklearn.__version__}".encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    # The NLU's own files, and the text normalisation it trains on (core/text.py and its dialect list).
+    text = Path(str(resources.files("core")))
+    for path in [*sorted(Path(__file__).parent.glob("*.py")), text / "text.py", text / "dialect.yaml"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -52,10 +52,17 @@ _COMPARED_WITH_US = re.compile(
     r"\b(?:you|your\s+shop|you\s+guys)\b.{0,30}\b(?:than|worse|better|slower|faster|cheaper)\b",
     re.I,
 )
+# A pickup point's or locker's own charges: 驿站乱收费, 快递柜超时费 (theirs, not our shipping fee).
+_PICKUP_FEE = re.compile(
+    r"(?:驿站|快递柜|丰巢|代收点|取件点|自提点|locker|pick[- ]?up\s+point).{0,12}(?:收费|收钱|要钱|超时费|保管费|乱收|charge|fee)"
+    r"|(?:收费|超时费|保管费).{0,8}(?:驿站|快递柜|丰巢)",
+    re.I,
+)
 _APP_ACCOUNT = re.compile(
-    r"冻结|解冻|封号|被封|解封|限制|限额|密码|挂失|提额|额度.{0,4}(?:提升|提高|增加|调高)|还款|逾期|征信|实名|注销|人脸|"
+    r"转错|盗刷|被盗|扣了两次|扣两次|重复扣|冻结|解冻|封号|被封|解封|限制|限额|密码|挂失|提额|额度.{0,4}(?:提升|提高|增加|调高)|还款|逾期|征信|实名|注销|人脸|"
     r"借钱|借款|贷款|提现|利率|年化|账单日|"
-    r"\b(?:frozen|blocked|unblock|suspended|locked|limit\s+increase|repay|overdue|credit\s+score|withdraw|loan|password)\b",
+    r"\b(?:frozen|blocked|unblock|suspended|locked|limit\s+increase|repay|overdue|credit\s+score|withdraw|loan|password"
+    r"|hold|on\s+hold|held|not\s+working\s+at|charged\s+twice|double\s+charged|dispute|stolen|wrong\s+(?:person|account))\b",
     re.I,
 )
 _PUBLIC_SERVICE = re.compile(
@@ -68,7 +75,7 @@ _PAYING_US = re.compile(r"付款|支付失败|付不了|付钱|俾钱|回款|货
 _RETURNS = re.compile(r"退货|退回|寄回|换货|退款|return|refund|exchange", re.I)
 _OUR_DEALINGS = re.compile(
     r"订单|那单|这单|快递|包裹|发货|收货|送货|寄到|退货|退款|货款|回款|运费|下单|买的|商品|签收|物流|单号|延迟|延误|"
-    r"留一件|尺码|衣服|鞋|"
+    r"留一件|尺码|衣服|鞋|发票|专票|开票|"
     r"\b(?:order|parcel|package|delivery|deliver|ship|shipping|refund|return|shipment|tracking|arrive|boots?|item)\b",
     re.I,
 )
@@ -111,7 +118,11 @@ def _verdict(text: str) -> str | None:
         return m.group()
     if _COMPARED_WITH_US.search(norm):
         return None
-    for kind in ("platforms", "other_couriers"):
+    if m := _PICKUP_FEE.search(norm):
+        return m.group()
+    if m := p["life_always"].search(norm):
+        return m.group()
+    for kind in ("platforms", "other_couriers", "services"):
         for m in p[kind].finditer(norm):
             if kind == "other_couriers" and _ASK_US_TO_USE.search(norm[: m.start()]):
                 continue
