@@ -25,7 +25,7 @@ from filelock import FileLock
 
 from core.db import Database
 from core.runtime import Runtime
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, ON_SERVICES
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -69,7 +69,7 @@ def services_problem() -> str | None:
 
 # Named apart from the function so a module importing it may take `backend` as an argument
 # without the import looking unused-then-redefined (ruff F811).
-@pytest.fixture(name="backend", params=["embedded", pytest.param("services", marks=pytest.mark.services)])
+@pytest.fixture(name="backend", params=["embedded", pytest.param("services", marks=ON_SERVICES)])
 def backend_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "embedded":
         yield from _embedded(tmp_path)

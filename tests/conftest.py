@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,14 +26,17 @@ from triage.app import create_app
 from triage.wiring import Instance, assemble
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+T = TypeVar("T")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests on the real PostgreSQL and Redis run on one xdist worker, one after another: they
-    share the server's databases and some restart the services themselves (test_faults.py)."""
-    for item in items:
-        if item.get_closest_marker("services") is not None:
-            item.add_marker(pytest.mark.xdist_group("services"))
+# Tests on the real PostgreSQL and Redis run on one xdist worker, one after another: they share the
+# server's databases and some restart the services themselves (test_faults.py). Mark them with these.
+ON_SERVICES = (pytest.mark.services, pytest.mark.xdist_group("services"))
+
+
+def on_services(test: T) -> T:
+    """Decorator form of ON_SERVICES."""
+    return pytest.mark.xdist_group("services")(pytest.mark.services(test))
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from core.config import Settings
 from handoff.agents import hash_password
 from handoff.models import Agent
 from merchant.sync_api import KEY_FILE
-from tests.conftest import IN_CI, Chat, make_instance
+from tests.conftest import IN_CI, Chat, make_instance, on_services
 from triage.app import create_app
 from triage.wiring import Instance
 
@@ -181,7 +181,7 @@ def test_a_nul_in_a_staff_body_is_a_422_too(app_client: TestClient, staff: dict[
     assert response.json()["detail"].startswith("keyword: contains U+0000")
 
 
-@pytest.mark.services
+@on_services
 def test_a_nul_on_postgresql_is_a_4xx_where_it_was_a_500(pg_client: TestClient, tmp_path: Path) -> None:
     staff = {"Authorization": f"Bearer {login(pg_client)}"}
     sync = {"Authorization": f"Bearer {(tmp_path / KEY_FILE).read_text().strip()}"}

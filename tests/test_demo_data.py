@@ -23,7 +23,7 @@ from core.db import Database
 from merchant.business_days import BusinessCalendar, load_calendar
 from merchant.demo import SHOWCASE, DemoDataExists, generate, load_if_empty
 from merchant.models import Customer, Order, Refund, Remittance, Shipment, Sku, TrackingEvent
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, on_services
 from triage.cli import main
 
 TODAY = date(2026, 11, 23)
@@ -319,7 +319,7 @@ def postgres() -> Iterator[Database]:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-@pytest.mark.services
+@on_services
 def test_postgres_copy_writes_the_same_rows_as_sqlite(postgres: Database, tmp_path: Path) -> None:
     lite = fresh(tmp_path)
     for db in (postgres, lite):

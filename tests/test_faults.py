@@ -22,7 +22,7 @@ import pytest
 import redis
 import websockets
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, ON_SERVICES
 from tests.servers import SIGNED, chat_socket_url, spawn_triage
 from tests.test_services import DESK_HOURS, PG_URL, REDIS_URL, _agent_token, _problem, pg_url, say
 
@@ -31,7 +31,7 @@ __all__ = ["pg_url"]  # the fixture, used here by name
 ENABLED = IN_CI or os.environ.get("TRIAGE_FAULT_TESTS") == "1"
 CAN_CONTROL = shutil.which("pg_ctlcluster") is not None and shutil.which("redis-server") is not None
 pytestmark = [
-    pytest.mark.services,
+    *ON_SERVICES,
     pytest.mark.skipif(_problem is not None, reason=_problem or ""),
     pytest.mark.skipif(
         not ENABLED, reason="restarts this machine's PostgreSQL and Redis: CI=true or TRIAGE_FAULT_TESTS=1"

@@ -61,8 +61,19 @@ NOT_ASKED = [
 
 
 # Someone of a department, not the word 人工: the claims person, a specialist, someone from finance.
-ASKED += ["先帮我转理赔的人", "回款的事给我安排个专人对接", "转给财务的同事处理一下", "can someone from finance settle it", "can pass me over to them?"]
-NOT_ASKED += ["转运中心的人说在路上", "转发给快递的人了", "找人帮忙代收快递可以吗", "can someone else receive the parcel for me"]
+ASKED += [
+    "先帮我转理赔的人",
+    "回款的事给我安排个专人对接",
+    "转给财务的同事处理一下",
+    "can someone from finance settle it",
+    "can pass me over to them?",
+]
+NOT_ASKED += [
+    "转运中心的人说在路上",
+    "转发给快递的人了",
+    "找人帮忙代收快递可以吗",
+    "can someone else receive the parcel for me",
+]
 
 
 @pytest.mark.parametrize("text", ASKED)

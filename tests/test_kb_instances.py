@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from handoff.agents import hash_password
 from handoff.models import Agent
+from tests.conftest import ON_SERVICES
 from tests.servers import SIGNED, spawn_triage
 from tests.test_browser import ARGS, CHROMIUM
 from tests.test_services import REDIS_URL, _problem, pg_url
@@ -35,7 +36,7 @@ TIMEOUT = 20_000  # ms, for page steps
 
 __all__ = ["pg_url"]  # the fixture, used here by name
 pytestmark = [
-    pytest.mark.services,
+    *ON_SERVICES,
     pytest.mark.browser,
     pytest.mark.skipif(_problem is not None, reason=_problem or ""),
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"),

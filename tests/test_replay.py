@@ -16,7 +16,7 @@ from starlette.requests import Request
 
 from core.config import Settings
 from core.security import Guard, signature
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, on_services
 from tests.servers import SECRET, WEBHOOK_SECRET
 from tests.test_security import PRODUCTION, REDIS_URL, _redis_problem, login, production_app, signed
 from triage.wiring import Instance
@@ -106,7 +106,7 @@ def request_with(headers: dict[str, str], path: str) -> Request:
     return Request(scope)
 
 
-@pytest.mark.services
+@on_services
 def test_a_request_replayed_to_another_instance_is_refused_there_too(tmp_path: Path) -> None:
     problem = _redis_problem()
     if problem and IN_CI:

@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from core.runtime import LEASE_SECONDS, RESYNC, Runtime, ServiceUnavailable
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, ON_SERVICES
 from tests.servers import free_port
 
 
@@ -68,9 +68,7 @@ def _redis_problem() -> str | None:
 _problem = _redis_problem()
 if _problem and IN_CI:
     raise RuntimeError(f"CI must run the Redis tests for real: {_problem}")
-real_redis = pytest.param(
-    "real", marks=[pytest.mark.services, pytest.mark.skipif(_problem is not None, reason=_problem or "")]
-)
+real_redis = pytest.param("real", marks=[*ON_SERVICES, pytest.mark.skipif(_problem is not None, reason=_problem or "")])
 
 
 @pytest.fixture(params=["fake", real_redis])

@@ -29,7 +29,7 @@ from core.db import Database
 from core.security import Guard, signed_headers
 from handoff import agents as accounts
 from handoff.models import Agent
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, on_services
 from tests.servers import SECRET, WEBHOOK_SECRET
 from triage.app import create_app
 from triage.cli import main
@@ -337,7 +337,7 @@ def _redis_problem() -> str | None:
     return None
 
 
-@pytest.mark.services
+@on_services
 def test_instances_count_one_limit_together_in_redis(tmp_path: Path) -> None:
     problem = _redis_problem()
     if problem and IN_CI:

@@ -26,7 +26,7 @@ from bot.engine import OutboundMessage
 from bot.nlu.parser import NLU
 from core import db as db_module
 from core.db import Database
-from tests.conftest import IN_CI, make_instance
+from tests.conftest import IN_CI, ON_SERVICES, make_instance
 from tests.servers import SIGNED, chat_socket_url, spawn_triage
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -49,7 +49,7 @@ _problem = _reachable()
 if _problem and IN_CI:
     raise RuntimeError(f"CI must run the service tests for real: {_problem}")
 pytestmark = [
-    pytest.mark.services,
+    *ON_SERVICES,
     pytest.mark.skipif(_problem is not None, reason=_problem or ""),
 ]
 

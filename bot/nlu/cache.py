@@ -40,6 +40,7 @@ from knowledge_base.models import Entry
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 KEEP = 4  # models kept: the newest few knowledge-base versions
+LOCK_PREFIX = "lock-"  # beside each model, the lock its first training held
 
 
 @cache
@@ -113,7 +114,7 @@ def _load_or_train(directory: Path, prefix: str, key: str, kind: type[T], train:
     lock: FileLock | contextlib.nullcontext[None]
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        lock = FileLock(directory / f".{prefix}{key}.lock")
+        lock = FileLock(directory / f"{LOCK_PREFIX}{prefix}{key}")
     except OSError:
         lock = contextlib.nullcontext()
     with lock:
@@ -156,3 +157,4 @@ def _keep(directory: Path, path: Path, model: object, prefix: str) -> None:
     models = sorted(directory.glob(f"{prefix}*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in models[KEEP:]:
         old.unlink(missing_ok=True)
+        (directory / f"{LOCK_PREFIX}{old.stem}").unlink(missing_ok=True)
