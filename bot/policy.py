@@ -36,6 +36,11 @@ LOOKUP_CUES = (
 _FOLLOW_UP_FILLER = re.compile(
     r"qorderq|qwaybillq|那|这|一|单|个|呢|吗|还有|呀|啊|的|帮我|再|也|查一下|查下|查|订单|and|this|one|what|about|too|also|the|order|please|check"
 )
+# The customer's own order, parcel or money, not orders in general.
+_OWN_ORDER = re.compile(
+    r"我(?:的|那|这|家)(?:个|一)?(?:订单|快递|包裹|货|单|件|票|东西)|我买的|我下的单|我寄的|我(?:的)?(?:货款|退款|回款)"
+    r"|(?<![a-z])my\s+(?:order|parcel|package|item|stuff|delivery|shipment|refund|cod|payment)"
+)
 _FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
 # A message that points back at the order already looked up: "这单", "那个包裹", "it", "that order".
 _REFERS_BACK = re.compile(
@@ -207,7 +212,7 @@ class _Turn:
         if parse.intent in SMALL_TALK:
             return self.decision([Reply(self.p.entries[parse.intent].answer[self.lang])], kind="answer")
         close = self.close_candidates()
-        lookup = self.lookup_for_number(close)
+        lookup = self.lookup_for_number(close) or self.own_order_lookup(close)
         if lookup is not None:
             return self.run_action(lookup)
         if parse.faq_id is not None and not close:
@@ -291,6 +296,13 @@ class _Turn:
         self.slots["language"] = self.lang
         self.slots["last_action"] = name
         return self.decision([], kind="action", action=name)
+
+    def own_order_lookup(self, close: list[Entry]) -> str | None:
+        """Unsure between entries, but the customer asks about their own order ("我那单发了没",
+        "my order ship already or not?"): the lookup among them answers it, not a choice of FAQs."""
+        if not close or not _OWN_ORDER.search(normalize(self.parse.text)):
+            return None
+        return next((e.action for e in close if e.action), None)
 
     def lookup_for_number(self, close: list[Entry]) -> str | None:
         """An order or waybill number means "look this up", unless it came with a clear question

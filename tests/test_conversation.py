@@ -141,3 +141,9 @@ def test_goods_not_received_is_looked_up_or_sent_to_the_tracking_desk_never_did_
     asks_for_the_order = chat.state()["slots"].get("requested_slot") == "order_id"
     to_tracking = chat.handed_over and ("查货" in chat.text or "tracking" in chat.text.lower())
     assert asks_for_the_order or to_tracking, chat.text
+
+
+@pytest.mark.parametrize("text", ["我的退款到现在都没到 都好几天了", "refund still not in my account"])
+def test_a_refund_that_has_not_arrived_is_not_answered_as_a_cod_remittance(chat: Chat, text: str) -> None:
+    chat.say(text)
+    assert "代收货款" not in chat.text and "COD" not in chat.text, chat.text

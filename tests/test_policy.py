@@ -122,3 +122,16 @@ def test_a_handoff_clears_a_pending_question(nlu: NLU) -> None:
     decision = policy(nlu).decide(parse_with(nlu, [("human_request", 0.95)], text="转人工"), state)
     assert decision.handoff == "human_request"
     assert "requested_slot" not in decision.slots
+
+
+def test_unsure_between_entries_about_their_own_order_the_customer_gets_the_lookup(nlu: NLU) -> None:
+    unsure = parse_with(
+        nlu, [("shipping_dispatch_time", 0.45), ("order_where_is_my_order", 0.42)], text="my order ship already or not?"
+    )
+    decision = policy(nlu).decide(unsure, State())
+    assert decision.kind == "action" and decision.action == "action_order_status"
+
+
+def test_unsure_between_entries_about_orders_in_general_the_customer_chooses(nlu: NLU) -> None:
+    unsure = parse_with(nlu, [("shipping_dispatch_time", 0.45), ("order_where_is_my_order", 0.42)], text="订单一般多久发")
+    assert policy(nlu).decide(unsure, State()).kind == "clarify"

@@ -32,6 +32,9 @@ _NOT_RECEIVED = re.compile(
     r"(?<![a-z])(?:parcel|package|order|item|delivery)\s+(?:still\s+)?(?:hasn[' ]?t|has not|not|never|didn[' ]?t)\s+(?:yet\s+)?"
     r"(?:arrived|come|shown up|been delivered)"
 )
+# What kind of money: a buyer's refund, or a shipper's COD remittance.
+_REFUND = re.compile(r"退款|退钱|退费|退回的钱|(?<![a-z])refund")
+_REMITTANCE = re.compile(r"货款|回款|代收|打款|结算|(?<![a-z])(?:cod|remit\w*)(?![a-z])")
 # Says the parcel shows as delivered: then the FAQ on signed-but-not-received fits, not a lookup.
 _SIGNED = re.compile(r"签收|已送达|显示送达|显示已到|(?<![a-z])(?:delivered|signed)(?![a-z])")
 _MONEY = re.compile(r"款|钱|到账|打款|退款|(?<![a-z])(?:refund|money|payment|paid|remit\w*|cod)(?![a-z])")
@@ -178,6 +181,9 @@ class NLU:
             rivals = (c for c in candidates if c.label != entry.id and self.entries[c.label].topic == TRACKING)
             ranked = [first, *rivals]
             return Parse(text, language, intent, confidence, entry.topic, faq_id, ranked, entities, sentiment)
+        if candidates and self.merchant_rules and (money := self._money_kind(text, candidates)) is not None:
+            candidates = money
+            top = candidates[0]
         if top is None or top.confidence < self.thresholds.oos or self.entries[top.label].topic == OUT_OF_SCOPE:
             # The best guess's confidence (below the bar); with nothing to guess, certain.
             confidence = top.confidence if top is not None else 1.0
@@ -195,6 +201,23 @@ class NLU:
     def _not_received(text: str) -> bool:
         norm = normalize(text)
         return bool(_NOT_RECEIVED.search(norm)) and not _MONEY.search(norm)
+
+    def _money_kind(self, text: str, candidates: list[Candidate]) -> list[Candidate] | None:
+        """A refund is not a COD remittance, whatever words the two share (款, 到账, 还没到): when the
+        message names one and not the other and the matcher put the other first, the best candidate
+        of the named kind leads instead, with the leader's confidence. None when nothing moves."""
+        norm = normalize(text)
+        refund, remittance = bool(_REFUND.search(norm)), bool(_REMITTANCE.search(norm))
+        if refund == remittance:
+            return None
+        wanted, unwanted = ("refund", "payment_arrival") if refund else ("payment_arrival", "refund")
+        if self.entries[candidates[0].label].topic != unwanted:
+            return None
+        best = next((c for c in candidates[1:] if self.entries[c.label].topic == wanted), None)
+        if best is None:
+            return None
+        first = replace(best, confidence=candidates[0].confidence)
+        return [first, *(c for c in candidates if c.label != best.label and self.entries[c.label].topic != unwanted)]
 
     def _tracking_entry(self, candidates: Sequence[Candidate], *, signed: bool) -> Entry:
         """The lookup that finds where the order is; for a parcel shown as delivered, the tracking
