@@ -132,7 +132,10 @@ class NLU:
     def parse(self, text: str, previous_texts: Sequence[str] = ()) -> Parse:
         parsed = self._parse(text, previous_texts)
         if self.merchant_rules and not parsed.payload and (major := major_complaint(text)):
-            return replace(parsed, major=major)
+            if "complaint" not in self.entries:
+                return replace(parsed, major=major)
+            # A threat to take it outside is a complaint, whatever it is about (the money, the parcel).
+            return replace(parsed, major=major, intent="complaint", topic="complaint", faq_id=None)
         return parsed
 
     def _parse(self, text: str, previous_texts: Sequence[str]) -> Parse:
