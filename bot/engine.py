@@ -243,8 +243,10 @@ class Engine:
         else:
             desk_events = []
         upset = parse.sentiment.angry or parse.major
-        if conv.state == PENDING_HANDOFF and upset and not decision.handoff:
-            notices = self._desk.upset_while_waiting(session, conv, parse.major)
+        if conv.state == PENDING_HANDOFF and not decision.handoff:
+            notices = self._desk.subject_while_waiting(session, conv, parse.topic)
+            if upset:
+                notices += self._desk.upset_while_waiting(session, conv, parse.major)
             desk_events += [n.desk_event for n in notices if n.desk_event]
         outbound = self._record_out(session, conv, decision)
         event = {

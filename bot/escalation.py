@@ -70,6 +70,10 @@ class Desk(Protocol):
         """A customer already waiting got angry (or threatened to go outside: `major`)."""
         ...
 
+    def subject_while_waiting(self, session: Session, conversation: Conversation, topic: str | None) -> list[Notice]:
+        """A customer already waiting said what it is about (`topic`): the ticket may find its desk."""
+        ...
+
     def keyword_queue(self, session: Session, text: str) -> tuple[str, str] | None:
         """A staff escalation keyword in `text`, with the queue it sends to."""
         ...

@@ -40,6 +40,9 @@ class QueueDesk:
     def upset_while_waiting(self, session: Session, conversation: Conversation, major: str | None) -> list[Notice]:
         return self.desk.upset_while_waiting(session, conversation, major=major)
 
+    def subject_while_waiting(self, session: Session, conversation: Conversation, topic: str | None) -> list[Notice]:
+        return self.desk.subject_while_waiting(session, conversation, topic)
+
     def keyword_queue(self, session: Session, text: str) -> tuple[str, str] | None:
         """A staff escalation keyword in `text`, with its queue (the list is re-read every 30 s)."""
         loaded_at, keywords = self._keywords

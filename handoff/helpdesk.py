@@ -38,6 +38,7 @@ class HelpDesk:
         # opening tickets (the bot's port, handoff/escalation.py)
         self.open_ticket = self.tickets.open
         self.upset_while_waiting = self.tickets.upset_while_waiting
+        self.subject_while_waiting = self.tickets.subject_while_waiting
         # an agent's work (the staff API)
         self.claim = self.operations.claim
         self.reply = self.operations.reply

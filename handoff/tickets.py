@@ -157,6 +157,22 @@ class Tickets:
         session.add(TicketEvent(ticket_id=ticket.id, kind="escalated", data=data))
         return [Notice(desk_event=desk_event(session, ticket, "ticket_escalated", ticket=ticket_summary(ticket)))]
 
+    def subject_while_waiting(self, session: Session, conv: Conversation, topic: str | None) -> list[Notice]:
+        """A customer waiting in the general queue says what it is about (the parcel, the money, a
+        claim): the ticket moves to that desk's queue, keeping its priority and its age."""
+        queue = self.state.rules.queue_by_topic.get(topic or "") if topic not in NOT_A_SUBJECT else None
+        if queue is None:
+            return []
+        ticket = session.scalars(
+            select(Ticket).where(Ticket.conversation_id == conv.id, Ticket.status == QUEUED)
+        ).first()
+        if ticket is None or ticket.queue != GENERAL:
+            return []  # already with a desk of its own (or a supervisor): a person sorts it from there
+        ticket.queue = queue
+        self.state.queue.move(ticket.id, queue, ticket.priority, ticket.created_at)
+        session.add(TicketEvent(ticket_id=ticket.id, kind="rerouted", data={"from_queue": GENERAL, "topic": topic}))
+        return [Notice(desk_event=desk_event(session, ticket, "ticket_rerouted", ticket=ticket_summary(ticket)))]
+
 
 def subject(messages: list[Message], topic: str | None) -> str | None:
     """What the customer needs now: "转人工" says nothing, so look back for the latest customer

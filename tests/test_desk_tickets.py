@@ -172,3 +172,21 @@ def test_a_customer_upset_while_waiting_moves_up_once_and_a_threat_goes_to_a_sup
         assert moved.queue == "supervisor" and moved.labels == ["anger", "major_complaint"]
         assert moved.priority == state.rules.priority["anger"] + state.rules.priority["major_complaint"]
     assert state.queue.position(ticket.id, "supervisor") == 1
+
+
+def test_a_ticket_waiting_in_general_moves_to_the_desk_of_what_the_customer_then_says(
+    db: Database, state: DeskState, tickets: Tickets
+) -> None:
+    conv = customer(db, "vague", ("转人工", "human_request"))
+    ticket, _ = open_for(db, tickets, conv, topic="human_request")
+    assert ticket.queue == "general"
+    with db.session() as s:
+        (notice,) = tickets.subject_while_waiting(s, s.get_one(Conversation, conv), "payment_arrival")
+        assert notice.desk_event is not None and notice.desk_event["type"] == "ticket_rerouted"
+    with db.session() as s:
+        moved = s.get_one(Ticket, ticket.id)
+        assert moved.queue == "payments" and moved.priority == ticket.priority
+        # Said again, or something with no desk of its own: it stays where it is.
+        assert tickets.subject_while_waiting(s, s.get_one(Conversation, conv), "order_status") == []
+        assert tickets.subject_while_waiting(s, s.get_one(Conversation, conv), "greeting") == []
+    assert state.queue.position(ticket.id, "payments") == 1
