@@ -133,5 +133,7 @@ def test_unsure_between_entries_about_their_own_order_the_customer_gets_the_look
 
 
 def test_unsure_between_entries_about_orders_in_general_the_customer_chooses(nlu: NLU) -> None:
-    unsure = parse_with(nlu, [("shipping_dispatch_time", 0.45), ("order_where_is_my_order", 0.42)], text="订单一般多久发")
+    unsure = parse_with(
+        nlu, [("shipping_dispatch_time", 0.45), ("order_where_is_my_order", 0.42)], text="订单一般多久发"
+    )
     assert policy(nlu).decide(unsure, State()).kind == "clarify"
