@@ -4,9 +4,8 @@ without a server: a migrated SQLite and in-process Redis."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -14,32 +13,24 @@ from sqlalchemy import select
 from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation
 from core import errors
 from core.db import Database
-from core.runtime import Runtime
 from handoff import visibility
-from handoff.desk import load_desk
 from handoff.errors import Conflict, DeskError, NotFound
 from handoff.models import ASSIGNED, QUEUED, RESOLVED, Agent, Ticket, TicketEvent
 from handoff.operations import Operations
-from handoff.queue import TicketQueue
 from handoff.state import DeskState
-
-MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+from tests.desk_parts import MONDAY_10AM, desk_database, desk_state
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'desk.db'}")
-    database.migrate()
-    yield database
-    database.engine.dispose()
+    with desk_database(tmp_path) as database:
+        yield database
 
 
 @pytest.fixture
 def state() -> Iterator[DeskState]:
-    runtime = Runtime(None)
-    rules = load_desk()
-    yield DeskState(TicketQueue(runtime.sync, rules), rules, now=lambda: MONDAY_10AM)
-    runtime.close()
+    with desk_state() as made:
+        yield made
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -15,16 +14,13 @@ from bot.store import Conversation
 from core.db import Database
 from handoff.models import ASSIGNED, RESOLVED, Agent, Rating, Ticket
 from handoff.ratings import rate, rating_buttons
-
-MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+from tests.desk_parts import MONDAY_10AM, desk_database
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'desk.db'}")
-    database.migrate()
-    yield database
-    database.engine.dispose()
+    with desk_database(tmp_path) as database:
+        yield database
 
 
 def conversation(db: Database, sender: str, language: str = "zh") -> str:

@@ -7,40 +7,30 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.store import Conversation, Message
 from core.db import Database
-from core.runtime import Runtime
-from handoff.desk import load_desk
 from handoff.models import OFFLINE, QUEUED, Agent, Ticket, TicketEvent
 from handoff.operations import Operations
 from handoff.queue import OFFLINE as OFFLINE_QUEUE
-from handoff.queue import TicketQueue
 from handoff.state import DeskState
 from handoff.tickets import Tickets, subject
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
+from tests.desk_parts import MONDAY_10AM, SHANGHAI, desk_database, desk_state
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'desk.db'}")
-    database.migrate()
-    yield database
-    database.engine.dispose()
+    with desk_database(tmp_path) as database:
+        yield database
 
 
 @pytest.fixture
 def state() -> Iterator[DeskState]:
-    runtime = Runtime(None)
-    rules = load_desk()
-    yield DeskState(TicketQueue(runtime.sync, rules), rules, now=lambda: MONDAY_10AM)
-    runtime.close()
+    with desk_state() as made:
+        yield made
 
 
 @pytest.fixture
