@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from bot.nlu import encoder as encoder_module
 from bot.nlu.encoder import Encoder, shared_encoder
 from bot.nlu.match import Matcher
 from bot.nlu.semantic import Band, ChoiceModel
@@ -51,6 +52,16 @@ def test_sentences_become_unit_vectors_the_same_alone_or_in_a_batch() -> None:
     assert np.array_equal(together, np.vstack([encoder.embed([t]) for t in texts]))
     same, other = encoder.embed(["什么时候发货", "讲个笑话"])
     assert float(together[0] @ same) > float(together[0] @ other)
+
+
+def test_a_whole_knowledge_base_spread_over_engines_gets_the_vectors_one_engine_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [f"{question} {n}" for n in range(40) for question in ("下单后多久发货", "where is my parcel")]
+    alone = shared_encoder().embed(texts)
+    monkeypatch.setattr(encoder_module, "BUILD_THREADS", 3)
+    monkeypatch.setattr(encoder_module, "_MANY", 64)
+    assert np.array_equal(encoder_module._embed_many(shared_encoder(), texts), alone)
 
 
 def test_a_second_build_asks_the_encoder_only_for_new_phrasings() -> None:

@@ -21,6 +21,7 @@ import glob
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -136,7 +137,7 @@ def embed_phrasings(encoder: Encoder, texts: Sequence[str]) -> NDArray[np.float3
     with _kept_lock:
         new = [t for t in distinct if (encoder.key, t) not in _kept]
     if new:
-        vectors = encoder.embed(new)
+        vectors = _embed_many(encoder, new)
         with _kept_lock:
             for text, vector in zip(new, vectors, strict=True):
                 if len(_kept) >= _KEPT_LIMIT:
@@ -148,6 +149,30 @@ def embed_phrasings(encoder: Encoder, texts: Sequence[str]) -> NDArray[np.float3
     with _kept_lock:
         found = {t: fresh[t] if t in fresh else _kept[encoder.key, t] for t in distinct}
     return np.array([found[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+
+
+# A whole knowledge base (a first start) is embedded on one engine per core, up to this many: the
+# engine runs outside the GIL, so threads each with an engine of its own take 1/n of the time.
+BUILD_THREADS = max(1, min(4, os.cpu_count() or 1))
+_MANY = 16 * _BATCH  # fewer texts than this (a reload's new phrasings) stay on the shared engine
+
+
+def _embed_many(encoder: Encoder, texts: Sequence[str]) -> NDArray[np.float32]:
+    """`encoder.embed(texts)`, spread over BUILD_THREADS engines when there are many. Whole batches
+    go to each engine, so every text is embedded in the same batch as on one engine: the vectors,
+    and the model built from them, do not depend on the machine's core count."""
+    if BUILD_THREADS == 1 or len(texts) < _MANY or not isinstance(encoder, E5Encoder):
+        return encoder.embed(texts)
+    batches = [list(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
+    engines = [encoder, *(type(encoder)() for _ in range(BUILD_THREADS - 1))]  # extra ones go after the build
+
+    def run(k: int) -> list[NDArray[np.float32]]:
+        return [engines[k].embed(batch) for batch in batches[k :: len(engines)]]
+
+    with ThreadPoolExecutor(len(engines)) as pool:
+        done = list(pool.map(run, range(len(engines))))
+    ordered = [done[i % len(engines)][i // len(engines)] for i in range(len(batches))]
+    return np.concatenate(ordered).astype(np.float32, copy=False)
 
 
 @cache
