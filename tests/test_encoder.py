@@ -74,6 +74,16 @@ def test_a_second_build_asks_the_encoder_only_for_new_phrasings() -> None:
     assert again.rank(text)[0].label == first.rank(text)[0].label
 
 
+def test_a_process_that_loaded_its_model_rebuilds_embedding_only_new_phrasings() -> None:
+    trained = Matcher.train(ROWS, encoder=Counting(shared_encoder()))
+    loaded = pickle.loads(pickle.dumps(trained))  # as a start from the model cache has it
+    counting = Counting(shared_encoder())
+    loaded = loaded.with_encoder(counting)
+    loaded.remember_meanings()
+    Matcher.train([*ROWS, ("几时能发出", "dispatch")], encoder=counting)
+    assert counting.texts == [normalize("几时能发出")]
+
+
 def test_a_knowledge_base_too_large_to_embed_at_start_is_matched_by_words(monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.nlu import match
 

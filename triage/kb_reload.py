@@ -58,7 +58,9 @@ def build(instance: Instance) -> NLU:
     """A full build, calibration included, from what is published now."""
     with instance.db.session() as session:
         entries = published(session)
-    return NLU.build(entries, instance.knowledge.nlu.thresholds)
+    current = instance.knowledge.nlu
+    current.matcher.remember_meanings()  # embed only what changed, not the whole knowledge base
+    return NLU.build(entries, current.thresholds)
 
 
 def swap(instance: Instance, nlu: NLU) -> None:

@@ -151,6 +151,16 @@ def embed_phrasings(encoder: Encoder, texts: Sequence[str]) -> NDArray[np.float3
     return np.array([found[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
 
 
+def remember(encoder: Encoder, texts: Sequence[str], vectors: NDArray[np.float32]) -> None:
+    """Vectors a model already holds (loaded from the model cache), so that a later build in this
+    process embeds only phrasings it has not seen, instead of the whole knowledge base again."""
+    with _kept_lock:
+        for text, vector in zip(texts, vectors, strict=True):
+            if len(_kept) >= _KEPT_LIMIT:
+                break
+            _kept.setdefault((encoder.key, text), vector)
+
+
 # A whole knowledge base (a first start) is embedded on one engine per core, up to this many: the
 # engine runs outside the GIL, so threads each with an engine of its own take 1/n of the time.
 BUILD_THREADS = max(1, min(4, os.cpu_count() or 1))

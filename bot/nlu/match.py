@@ -30,7 +30,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from bot.nlu import semantic
-from bot.nlu.encoder import Encoder, embed_phrasings, shared_encoder
+from bot.nlu.encoder import Encoder, embed_phrasings, remember, shared_encoder
 from bot.nlu.features import Features
 from bot.nlu.semantic import Band, ChoiceModel
 from core.text import normalize
@@ -330,6 +330,12 @@ class Matcher:
             encoder=encoder,
             band=self.band,
         )
+
+    def remember_meanings(self) -> None:
+        """Offer this matcher's phrasing vectors to the next build in this process (a reload's full
+        rebuild then embeds only new phrasings, on one engine, beside the live turns)."""
+        if self._encoder is not None and self._model.meanings is not None:
+            remember(self._encoder, self._model.row_texts, self._model.meanings)
 
     def _like_this(self, labels: list[str], model: _Model) -> Matcher:
         """A matcher over new rows that keeps this one's calibration, encoder and band."""
