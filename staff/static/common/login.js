@@ -9,6 +9,27 @@ export var ROLES = { agent: "客服 Agent", kb_editor: "知识库编辑 KB edito
 export var DESK_ROLES = ["agent", "supervisor", "admin"];      // who works chats (handoff/agents.py)
 export var EDITOR_ROLES = ["kb_editor", "supervisor", "admin"];  // who edits the FAQ (staff/kb_api.py)
 
+// The form, the same on every staff page; the page gives its title in #login-view's data-title/-sub.
+var FORM =
+  '<form id="login-form" class="login-card" autocomplete="on" novalidate>' +
+  '<div class="login-brand"><div class="brand-mark" aria-hidden="true">优</div>' +
+  '<div><h1 class="login-title"></h1><p class="login-sub"></p></div></div>' +
+  '<label for="username">用户名 <span class="en">Username</span></label>' +
+  '<input id="username" name="username" autocomplete="username" maxlength="64" required autofocus>' +
+  '<label for="password">密码 <span class="en">Password</span></label>' +
+  '<input id="password" name="password" type="password" autocomplete="current-password" maxlength="200" required>' +
+  '<p id="login-error" class="form-error" role="alert" hidden></p>' +
+  '<button id="login" type="submit" class="btn primary block">登录 <span class="en">Log in</span></button>' +
+  "</form>";
+
+(function drawForm() {
+  var view = $("login-view");
+  if (!view || view.querySelector("form")) return;
+  view.innerHTML = FORM; // a constant: nothing from the page or the server goes into it
+  view.querySelector(".login-title").textContent = view.dataset.title || "";
+  view.querySelector(".login-sub").textContent = view.dataset.sub || "";
+})();
+
 var TEXT = {
   missing: "请输入用户名和密码 / Enter your username and password",
   wrongLogin: "用户名或密码错误 / Wrong username or password",
