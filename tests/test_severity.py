@@ -21,6 +21,10 @@ MAJOR = [
     ("im gonna post this on twitter", "social_media"),
     ("再不解决我就发到网上让大家都知道", "social_media"),
     ("去死吧你们", "abuse"),
+    # Round 10: a platform named in pinyin or English beside another, tagging, complaining to a regulator.
+    ("no reply by tonight and I'm sharing this on rednote and linkedin", "social_media"),
+    ("I'll tag you on instagram", "social_media"),
+    ("enough, I'm complaining to the consumer council", "regulator"),
 ]
 ORDINARY = [
     "等得我火大",
@@ -36,6 +40,8 @@ ORDINARY = [
     "退款会退到我的银行卡吗",
     "快递员说要报警处理吗？",
     "should I file a police report too?",
+    "I saw your shop on xiaohongshu",
+    "how do I complain to 12315?",
 ]
 
 

@@ -35,7 +35,8 @@ _OUTSIDE: dict[str, re.Pattern[str]] = {
     ),
     "social_media": re.compile(
         r"微博|小红书|抖音|朋友圈|全网|黑猫投诉|大众点评|网上|让大家都知道|"
-        r"(?<![a-z])(?:social media|twitter|facebook|instagram|tiktok|reddit|youtube|weibo|go(?:ing)? viral|post (?:it |this |about (?:it|this|you) )?(?:online|everywhere)|review (?:sites|everywhere)|1[- ]star review)(?![a-z])"
+        r"(?<![a-z])(?:social media|twitter|facebook|instagram|tiktok|reddit|youtube|weibo|xiaohongshu|xhs|rednote|douyin"
+        r"|threads|linkedin|wechat moments|go(?:ing)? viral|post (?:it |this |about (?:it|this|you) )?(?:online|everywhere)|review (?:sites|everywhere)|1[- ]star review)(?![a-z])"
     ),
 }
 # Acts that are threats in themselves: 报警, 起诉, "sue", a chargeback.
@@ -53,7 +54,8 @@ _ACTS: dict[str, re.Pattern[str]] = {
 _VERB_BEFORE = re.compile(
     r"(?:找|去|打|拨|报给|报到|报俾|报料给|告|上|发|晒|挂|投诉到|反映到|举报到|曝光到|交给|请|等着收)\S{0,6}$|"
     r"(?<![a-z])(?:call|calling|contact|contacting|report(?:ing)? (?:you |this |it )?to|go(?:ing)? to|take (?:this|it|you) to|"
-    r"file|filing|post(?:ing)?|share|sharing|put(?:ting)?|tell(?:ing)?|get(?:ting)?)(?: (?:the|a|my|this|it|you|about you|on|to|all|over))*\s*$"
+    r"file|filing|post(?:ing)?|share|sharing|put(?:ting)?|tell(?:ing)?|get(?:ting)?|tag(?:ging)?|complain(?:ing)?|escalat(?:e|ing))"
+    r"(?: (?:the|a|my|this|it|you|about you|on|to|all|over))*\s*$"
 )
 _CUSTOMER_SAYS = re.compile(
     r"我|俺|咱|再不|不然|否则|要不然|信不信|等着|(?<![a-z])(?:i|i'?ll|i'?m|we|we'?ll|my|or else|otherwise|unless|until|if you don'?t)(?![a-z])"
