@@ -168,21 +168,16 @@ _MANY = 16 * _BATCH  # fewer texts than this (a reload's new phrasings) stay on 
 
 
 def _embed_many(encoder: Encoder, texts: Sequence[str]) -> NDArray[np.float32]:
-    """`encoder.embed(texts)`, spread over BUILD_THREADS engines when there are many. Whole batches
-    go to each engine, so every text is embedded in the same batch as on one engine: the vectors,
-    and the model built from them, do not depend on the machine's core count."""
+    """`encoder.embed(texts)`, spread over BUILD_THREADS engines when there are many. A text's
+    vector does not depend on the other texts of its batch, so neither the vectors nor the model
+    built from them depend on the machine's core count."""
     if BUILD_THREADS == 1 or len(texts) < _MANY or not isinstance(encoder, E5Encoder):
         return encoder.embed(texts)
-    batches = [list(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
     engines = [encoder, *(type(encoder)() for _ in range(BUILD_THREADS - 1))]  # extra ones go after the build
-
-    def run(k: int) -> list[NDArray[np.float32]]:
-        return [engines[k].embed(batch) for batch in batches[k :: len(engines)]]
-
+    size = -(-len(texts) // len(engines))
+    parts = [texts[i : i + size] for i in range(0, len(texts), size)]
     with ThreadPoolExecutor(len(engines)) as pool:
-        done = list(pool.map(run, range(len(engines))))
-    ordered = [done[i % len(engines)][i // len(engines)] for i in range(len(batches))]
-    return np.concatenate(ordered).astype(np.float32, copy=False)
+        return np.concatenate(list(pool.map(lambda engine, part: engine.embed(part), engines, parts)))
 
 
 @cache
