@@ -22,7 +22,8 @@ class Knowledge:
         return self._nlu
 
     def swap(self, nlu: NLU) -> None:
-        """Answer from `nlu` (and its entries) from the next parse on; a turn in flight keeps the one it read."""
+        """Answer from `nlu` and its entries from the next read on: one assignment, so the parser and
+        the policy never see two versions side by side (a turn in flight reads the new one from here)."""
         self._nlu = nlu
 
 

@@ -83,6 +83,11 @@ class Parse:
         }
 
 
+def _labels(entry: Entry) -> tuple[str, str | None]:
+    """The intent and FAQ id a parse names for `entry`: ("faq", its id) for an FAQ, (its id, None) for an intent."""
+    return ("faq", entry.id) if entry.kind == "faq" else (entry.id, None)
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a value a payload carries")
 
@@ -147,7 +152,7 @@ class NLU:
 
         def verdict(entry: Entry, why: str) -> Parse:
             """A detector decided: that entry, certain, with the detector named as the evidence."""
-            intent, faq_id = (entry.id, None) if entry.kind == "intent" else ("faq", entry.id)
+            intent, faq_id = _labels(entry)
             ranked = [Candidate(entry.id, 1.0, 1.0, 1.0, 1.0, f"({why})")]
             return Parse(text, language, intent, 1.0, entry.topic, faq_id, ranked, entities, sentiment)
 
@@ -170,8 +175,7 @@ class NLU:
             # Goods that have not arrived: a tracking lookup however unsure the matcher is.
             entry = self._tracking_entry(candidates, signed=bool(_SIGNED.search(normalize(text))))
             confidence = max(top.confidence if top else 0.0, self.thresholds.answer)
-            intent = entry.id if entry.kind == "intent" else "faq"
-            faq_id = entry.id if entry.kind == "faq" else None
+            intent, faq_id = _labels(entry)
             # Ranked first with the confidence the rule gives it, so nothing downstream (the
             # policy's "did you mean") reads the matcher's doubt about it as a reason to ask.
             mine = next((c for c in candidates if c.label == entry.id), None)
@@ -193,8 +197,8 @@ class NLU:
             intent, topic, faq_id = OUT_OF_SCOPE, OUT_OF_SCOPE, None
         else:
             entry = self.entries[top.label]
-            intent = entry.id if entry.kind == "intent" else "faq"
-            confidence, topic, faq_id = top.confidence, entry.topic, (entry.id if entry.kind == "faq" else None)
+            intent, faq_id = _labels(entry)
+            confidence, topic = top.confidence, entry.topic
         if topic == OUT_OF_SCOPE and sentiment.angry:
             # Anger about nothing the knowledge base knows is a complaint about the service.
             intent, topic = "complaint", "complaint"
@@ -258,8 +262,7 @@ class NLU:
         entry = self.entries.get(entry_id)
         if entry is None:
             return None
-        intent = "faq" if entry.kind == "faq" else entry.id
-        faq_id = entry.id if entry.kind == "faq" else None
+        intent, faq_id = _labels(entry)
         lang = slots.get("lang")
         language: Language = lang if lang in ("zh", "en") else "unknown"
         return Parse(text, language, intent, 1.0, entry.topic, faq_id, [], [], score_anger(""), slots)
