@@ -49,7 +49,14 @@ def _code_digest() -> str:
     digest = hashlib.sha256(f"{numpy.__version__} {scipy.__version__} {sklearn.__version__}".encode())
     # The NLU's own files, and the text normalisation it trains on (core/text.py and its dialect list).
     text = Path(str(resources.files("core")))
-    for path in [*sorted(Path(__file__).parent.glob("*.py")), text / "text.py", text / "dialect.yaml"]:
+    # And the everyday questions the domain gate learns the other side from.
+    nlu = Path(__file__).parent
+    for path in [
+        *sorted(nlu.glob("*.py")),
+        *sorted(nlu.glob("general/*.txt")),
+        text / "text.py",
+        text / "dialect.yaml",
+    ]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
