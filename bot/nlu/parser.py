@@ -28,6 +28,7 @@ MAX_INCREMENTAL = 20
 _NOT_RECEIVED = re.compile(
     r"(?:没|未|还没|没有|还未)(?:有)?(?:收到|到|拿到|送到|送来)(?:的)?(?:货|包裹|快递|东西|件|衣服|鞋)|"
     r"(?<![款])(?:货|包裹|快递|东西|衣服|鞋子?)(?:还|都|一直)?(?:没|未|没有)(?:到|收到|送到|送来|来)|"
+    r"(?:没|没有|未)见(?:到)?(?:有)?(?:人)?(?:送来|送到|送过来|送货|上门)|"
     r"(?<![a-z])(?:haven[' ]?t|have not|not|never|didn[' ]?t|did not|yet to|still not)\s+(?:yet\s+)?(?:received|got|gotten|get|receive)"
     r"\s+(?:my|the|our|any)?\s*(?:parcel|package|order|item|stuff|goods|delivery)|"
     r"(?<![a-z])(?:parcel|package|order|item|delivery)\s+(?:still\s+)?(?:hasn[' ]?t|has not|not|never|didn[' ]?t)\s+(?:yet\s+)?"
@@ -38,6 +39,11 @@ _REFUND = re.compile(r"退款|退钱|退费|退回的钱|(?<![a-z])refund")
 _REMITTANCE = re.compile(r"货款|回款|代收|打款|结算|(?<![a-z])(?:cod|remit\w*)(?![a-z])")
 # Says the parcel shows as delivered: then the FAQ on signed-but-not-received fits, not a lookup.
 _SIGNED = re.compile(r"签收|已送达|显示送达|显示已到|(?<![a-z])(?:delivered|signed)(?![a-z])")
+# Asking when money comes, or saying it has not: with a remittance named, the money's arrival.
+_ARRIVAL = re.compile(
+    r"到账|到帐|入账|没到|未到|没见|没收到|还没|什么时候|几时|多久|(?<![a-z])(?:reach|arrive\w*|when|not\s+(?:in|yet|received))(?![a-z])"
+)
+_PARCEL_TOPICS = {"order_status", "shipping_speed"}
 _MONEY = re.compile(r"款|钱|到账|打款|退款|(?<![a-z])(?:refund|money|payment|paid|remit\w*|cod)(?![a-z])")
 TRACKING = "order_status"
 # Small talk is answered whatever the world says about it; the domain gate judges the rest.
@@ -258,8 +264,12 @@ class NLU:
         if refund == remittance:
             return None
         wanted, unwanted = ("refund", "payment_arrival") if refund else ("payment_arrival", "refund")
-        if self.entries[candidates[0].label].topic != unwanted:
+        leader = self.entries[candidates[0].label].topic
+        # COD money asked after ("货款 when will it reach my bank", "签收了货款没见到") is a
+        # remittance, not the parcel's dispatch or whereabouts those words also fit.
+        if leader != unwanted and not (remittance and leader in _PARCEL_TOPICS and _ARRIVAL.search(norm)):
             return None
+        unwanted = leader
         best = next((c for c in candidates[1:] if self.entries[c.label].topic == wanted), None)
         if best is None:
             return None
