@@ -4,7 +4,8 @@
 
 Sends every held-out customer message through `NLU.parse` (normalise, language, entities,
 anger, matching, calibration, and for the unsure ones the sentence encoder) one at a time, with
-the cascade on (as shipped) and off (the same model matching by words alone), interleaved
+the cascade on (as shipped), off (the same model matching by words alone) and without the
+domain gate (domain.py; the cascade on), interleaved
 message by message so both see the same machine. For scale it also times the plainest possible
 matcher on the same messages and paraphrases: rapidfuzz `extractOne` with `ratio` over every
 stored paraphrase. Prints p50/p99/mean of each, their p99 ratio, the share of messages that
@@ -82,16 +83,18 @@ def main() -> None:
     nlu = NLU.build(entries)
     built = rss_mb()
     counting = Counting(shared_encoder())
-    on = NLU(entries, nlu.matcher.with_encoder(counting), nlu.thresholds)
-    off = NLU(entries, nlu.matcher.with_encoder(None), nlu.thresholds)
+    on = NLU(entries, nlu.matcher.with_encoder(counting), nlu.thresholds, gate=nlu.gate)
+    off = NLU(entries, nlu.matcher.with_encoder(None), nlu.thresholds, gate=nlu.gate)
+    ungated = NLU(entries, nlu.matcher.with_encoder(shared_encoder()), nlu.thresholds, gate=None)
     texts = [t for t, _ in read_rows(product_heldout())]
     choices = [normalize(x) for e in entries for x in e.examples()]
     for t in texts[:50]:  # warm caches and allocators
         on.parse(t)
         off.parse(t)
+        ungated.parse(t)
     counting.texts = 0
-    cascade, words, base = timed(
-        [on.parse, off.parse, lambda t: process.extractOne(normalize(t), choices, scorer=fuzz.ratio)],
+    cascade, words, no_gate, base = timed(
+        [on.parse, off.parse, ungated.parse, lambda t: process.extractOne(normalize(t), choices, scorer=fuzz.ratio)],
         texts,
         args.repeat,
     )
@@ -100,11 +103,13 @@ def main() -> None:
     for name, ms in (
         ("NLU.parse, cascade on", cascade),
         ("NLU.parse, words alone", words),
+        ("NLU.parse, no domain gate", no_gate),
         ("rapidfuzz extractOne", base),
     ):
         print(f"{name:28}{np.percentile(ms, 50):10.2f}{np.percentile(ms, 99):10.2f}{ms.mean():10.2f}")
     print(f"reached the encoder: {counting.texts / (len(texts) * args.repeat):.1%} of messages")
     print(f"cascade on - off: mean {cascade.mean() - words.mean():+.2f} ms, p99 {np.percentile(cascade, 99):.2f} ms")
+    print(f"domain gate on - off: mean {cascade.mean() - no_gate.mean():+.2f} ms")
     print(f"ratio p99 (cascade on / rapidfuzz): {np.percentile(cascade, 99) / np.percentile(base, 99):.2f}")
     vectors = nlu.matcher._model.meanings
     held = 0 if vectors is None else vectors.nbytes / 2**20
