@@ -123,6 +123,9 @@ class ActionPaymentStatus(MerchantAction):
                 registered=shipper.registered_name or shipper.name,
                 **values,
             )
+            # The fix is the shipper's, but an account change is reviewed by the remittance
+            # specialist, and a shipper whose money is held wants to hear it from them.
+            outcome.handoff("remittance_held", "cod_held_account_review")
         elif r.hold_reason == "card_closed":
             outcome.say("cod_held_card_closed", **values)
         else:

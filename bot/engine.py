@@ -229,6 +229,7 @@ class Engine:
             context = {
                 **decision.handoff_context,
                 "topic": parse.topic,
+                "subject": parse.subject,
                 "anger": parse.sentiment.anger,
                 "major": parse.major,
                 "last_message": message.text,
@@ -244,7 +245,7 @@ class Engine:
             desk_events = []
         upset = parse.sentiment.angry or parse.major
         if conv.state == PENDING_HANDOFF and not decision.handoff:
-            notices = self._desk.subject_while_waiting(session, conv, parse.topic)
+            notices = self._desk.subject_while_waiting(session, conv, parse.subject or parse.topic)
             if upset:
                 notices += self._desk.upset_while_waiting(session, conv, parse.major)
             desk_events += [n.desk_event for n in notices if n.desk_event]
@@ -284,7 +285,10 @@ class Engine:
             new_slots["active_loop"] = result.active_loop
         replies = [Reply(r["text"], r["buttons"], r["custom"]) for r in result.replies]
         if result.handoff:
-            context = {"lookup": new_slots.get("lookup"), "action": decision.action}
+            # What the lookup told the customer goes with the ticket ("挂账: 户名不一致 …"): the
+            # person starts from the explanation already given, not from the order number.
+            told = [r.text for r in replies]
+            context = {"lookup": new_slots.get("lookup"), "action": decision.action, "told": told}
             for key in ("order_id", "claim_kind", "verified_customer"):
                 if new_slots.get(key):
                     context[key] = new_slots[key]
@@ -353,7 +357,10 @@ class Engine:
 
 def outcome(parse: Parse, decision: Decision) -> str:
     """What became of an inbound message, as the inbox counts it: the decision's kind, except
-    that a fallback on a message the knowledge base has nothing for is `out_of_scope`."""
+    that a message declined as surely not ours is `declined`, and a fallback on a message the
+    knowledge base has nothing for (unsure it is not ours) is `out_of_scope`."""
+    if decision.kind == "decline":
+        return "declined"
     if decision.kind == "fallback" and parse.topic == OUT_OF_SCOPE:
         return OUT_OF_SCOPE
     return decision.kind

@@ -28,11 +28,11 @@ REASONS = (
     "tracking_stuck",
     "remittance_overdue",
     "remittance_review",
+    "remittance_held",
     "claim",
     "lookup_unavailable",
     "keyword",
     "high_value",
-    "repeated",
 )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.cues import about_own_order, another_order, asks_progress, gives_last4
 from bot.nlu.language import reply_language
 from bot.nlu.parser import OUT_OF_SCOPE, Parse, Thresholds
 from bot.store import BOT, HUMAN, PENDING_HANDOFF
@@ -23,6 +24,9 @@ TOPIC_ACTIONS = {
     "refund": "action_refund_status",
     "claim": "action_claim_intake",
 }
+# Asked how an order of their own is getting on, without its number: the lookup that tells (a claim's
+# progress is not a new claim, so it is not here).
+PROGRESS_ACTIONS = {topic: action for topic, action in TOPIC_ACTIONS.items() if topic != "claim"}
 # Words that say which lookup a message with an order number wants, checked in this order.
 LOOKUP_CUES = (
     (
@@ -35,11 +39,6 @@ LOOKUP_CUES = (
 # What is left of "那这一单呢 YX…" / "and this one? YX…" once the number is taken out.
 _FOLLOW_UP_FILLER = re.compile(
     r"qorderq|qwaybillq|那|这|一|单|个|呢|吗|还有|呀|啊|的|帮我|再|也|查一下|查下|查|订单|and|this|one|what|about|too|also|the|order|please|check"
-)
-# The customer's own order, parcel or money, not orders in general.
-_OWN_ORDER = re.compile(
-    r"我(?:的|那|这|家)(?:个|一)?(?:订单|快递|包裹|货|单|件|票|东西)|我买的|我下的单|我寄的|我(?:的)?(?:货款|退款|回款)"
-    r"|(?<![a-z])my\s+(?:order|parcel|package|item|stuff|delivery|shipment|refund|cod|payment)"
 )
 _FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
 # A message that points back at the order already looked up: "这单", "那个包裹", "it", "that order".
@@ -107,7 +106,7 @@ class Decision:
     slots: dict[str, Any]
     handoff: str | None = None
     handoff_context: dict[str, Any] = field(default_factory=dict)
-    kind: str = "answer"  # answer | clarify | fallback | handoff | action | silent | queued
+    kind: str = "answer"  # answer | clarify | fallback | decline | handoff | action | silent | queued
     action: str | None = None  # the action server answers this turn (kind "action")
 
 
@@ -191,6 +190,11 @@ class _Turn:
             # A threat to take it outside (12315, the press, the police, a lawyer …): a complaint, whatever
             # else the message asks; the desk sends it to a supervisor.
             return self.handoff("complaint", [Reply(self.p.entries["complaint"].answer[self.lang])])
+        loop = self.slots.get("active_loop")
+        if loop and self.slots.get("requested_slot") == "phone_last4" and gives_last4(parse.text):
+            # "last 4 is 7606", "我是林晓雯 尾号5601": the answer asked for, whatever the matcher or the
+            # anger model make of the few words around the digits.
+            return self.run_action(str(loop))
         if parse.intent in HANDOFF_INTENTS:
             entry = self.p.entries[parse.intent]
             return self.handoff(HANDOFF_INTENTS[parse.intent], [Reply(entry.answer[self.lang])])
@@ -198,7 +202,6 @@ class _Turn:
             matched = self.confident_entry()
             replies = [self.answer(matched)] if matched is not None and matched.kind == "faq" else []
             return self.handoff("anger", [*replies, Reply(self.p.say("handoff_anger", self.lang))])
-        loop = self.slots.get("active_loop")
         if loop:
             if self.continues(str(loop)):
                 return self.run_action(str(loop))
@@ -232,16 +235,13 @@ class _Turn:
         return self.fallback()
 
     def answer_faq(self, entry: Entry) -> Decision:
-        """The entry's answer. Asked again (in any words), the answer did not help: it comes with
-        the offer of a person; a third time, a person takes it (asking again is not anger)."""
+        """The entry's answer. Asked again (in any words), the answer may not have helped: it comes
+        with the offer of a person, a button the customer may press. Never a handoff of its own
+        accord: three questions on the service hours in a row are usually three questions."""
         asked = dict(self.slots.get("asked") or {})
         times = int(asked.pop(entry.id, 0)) + 1
         self.slots["asked"] = dict(list(asked.items())[-(ASKED_KEPT - 1) :]) | {entry.id: times}
-        if times >= 3:
-            return self.handoff(
-                "repeated", [self.answer(entry), Reply(self.p.say("handoff_repeated", self.lang))], {"faq_id": entry.id}
-            )
-        if times == 2:
+        if times >= 2:
             person = {"title": "转人工" if self.lang == "zh" else "Talk to a person", "payload": "/human_request"}
             return self.decision(
                 [self.answer(entry), Reply(self.p.say("asked_again", self.lang), [person])], kind="answer"
@@ -258,7 +258,8 @@ class _Turn:
         if loop and self.continues(str(loop)):
             return True
         entry = self.confident_entry()
-        return entry is not None and bool(entry.action) and self.parse.confidence >= self.p.thresholds.answer
+        lookup = entry is not None and (bool(entry.action) or self.own_progress_lookup() is not None)
+        return lookup and self.parse.confidence >= self.p.thresholds.answer
 
     def confident_entry(self) -> Entry | None:
         if self.parse.faq_id is not None:
@@ -298,11 +299,25 @@ class _Turn:
         return self.decision([], kind="action", action=name)
 
     def own_order_lookup(self, close: list[Entry]) -> str | None:
-        """Unsure between entries, but the customer asks about their own order ("我那单发了没",
-        "my order ship already or not?"): the lookup among them answers it, not a choice of FAQs."""
-        if not close or not _OWN_ORDER.search(normalize(self.parse.text)):
+        """The customer asks about their own order, with no number: unsure between entries ("我那单
+        发了没", "my order ship already or not?"), the lookup among them answers it, not a choice of
+        FAQs; sure of a general one, see own_progress_lookup."""
+        if not close:
+            return self.own_progress_lookup()
+        if not about_own_order(self.parse.text):
             return None
         return next((e.action for e in close if e.action), None)
+
+    def own_progress_lookup(self) -> str | None:
+        """A general FAQ matched ("多久发货", "退款多久到账"), but the customer asks how one order of
+        their own is getting on ("那我前天下的那单咋还没发货", "I return the shoes one week already,
+        refund 几时到账?"): the lookup, which asks for the order number, answers that, not the FAQ."""
+        entry = self.p.entries.get(self.parse.faq_id) if self.parse.faq_id else None
+        if entry is None or entry.action or entry.topic not in PROGRESS_ACTIONS:
+            return None
+        if not (about_own_order(self.parse.text) and asks_progress(self.parse.text)):
+            return None
+        return PROGRESS_ACTIONS[entry.topic]
 
     def lookup_for_number(self, close: list[Entry]) -> str | None:
         """An order or waybill number means "look this up", unless it came with a clear question
@@ -331,11 +346,16 @@ class _Turn:
     def new_subject(self, action: str) -> bool:
         """A different lookup, asked as a question of its own with no number and no pointer back
         at the order already looked up: it is about another order until the customer says which
-        ("货已经签收了，货款怎么还没到账" after a tracking lookup is about a shipper's COD parcel)."""
+        ("货已经签收了，货款怎么还没到账" after a tracking lookup is about a shipper's COD parcel), and
+        so is one that says it is about another order ("那另一单呢")."""
         last = self.slots.get("last_action")
-        if not self.slots.get("order_id") or last in (None, action) or self.slots.get("active_loop"):
+        if not self.slots.get("order_id") or self.slots.get("active_loop"):
             return False
         if any(e.entity in ("order_id", "waybill") for e in self.parse.entities):
+            return False
+        if another_order(self.parse.text):
+            return True  # "那我另外一票件的钱呢": not the order in hand, whichever lookup
+        if last in (None, action):
             return False
         text = normalize(self.parse.text)
         return not _REFERS_BACK.search(text) and len(text.replace(" ", "")) > _FOLLOW_UP_CHARS
@@ -363,25 +383,38 @@ class _Turn:
         return parse.confidence < self.p.thresholds.answer
 
     def fallback(self) -> Decision:
+        """Not answered. A message surely not ours (another business's affairs, everyday life) is
+        declined politely: the bot understood it, so it is no miss. The second real miss in a row
+        (a message it could not read) hands over."""
+        if self.surely_not_ours():
+            return self.decline()
         misses = self.state.fallback_count + 1
         if misses >= 2:
             return self.handoff("fallback", [Reply(self.p.say("handoff", self.lang))])
         if self.high_value():
             # A VIP, or an order worth a lot: no second try at guessing, a person takes it now.
             return self.handoff("high_value", [Reply(self.p.say("handoff", self.lang))])
+        # A recognisably off-topic ask gets told what the bot does; a garbled one, to rephrase.
+        oos = self.p.entries.get(OUT_OF_SCOPE)
+        text = oos.answer[self.lang] if oos and self.off_topic_first() else self.p.say("rephrase", self.lang)
+        return self.decision([Reply(text, self.fallback_buttons())], kind="fallback", fallback_count=misses)
+
+    def decline(self) -> Decision:
+        """Not ours, and surely so: told what the bot does, with the same buttons, the misses kept as they were."""
+        oos = self.p.entries[OUT_OF_SCOPE]
+        reply = Reply(oos.answer[self.lang], self.fallback_buttons())
+        return self.decision([reply], kind="decline", fallback_count=self.state.fallback_count)
+
+    def fallback_buttons(self) -> list[dict[str, str]]:
+        """The likeliest entries (or the usual suggestions), then a person."""
         ids = [
             c.label
             for c in self.parse.candidates
             if c.label in self.p.entries and self.p.entries[c.label].kind == "faq" and c.confidence >= 0.1
         ][:3]
         ids = ids or [i for i in self.p.suggestions if i in self.p.entries][:3]
-        buttons = [self.p.button(self.p.entries[i], self.lang) for i in ids]
         human = {"title": "转人工" if self.lang == "zh" else "Talk to a person", "payload": "/human_request"}
-        # A recognisably off-topic ask gets told what the bot does; a garbled one, to rephrase.
-        oos = self.p.entries.get(OUT_OF_SCOPE)
-        text = oos.answer[self.lang] if oos and self.off_topic_first() else self.p.say("rephrase", self.lang)
-        reply = Reply(text, [*buttons, human])
-        return self.decision([reply], kind="fallback", fallback_count=misses)
+        return [*(self.p.button(self.p.entries[i], self.lang) for i in ids), human]
 
     def handoff(self, reason: str, replies: list[Reply], context: dict[str, Any] | None = None) -> Decision:
         self.forget_question()  # a person takes it from here
@@ -397,6 +430,18 @@ class _Turn:
         total = self.slots.get("order_total")
         vip = self.slots.get("customer_tier") == "vip"
         return vip or (isinstance(total, int | float) and total >= self.p.high_value_total)
+
+    def surely_not_ours(self) -> bool:
+        """Out of scope, surely: a detector's verdict (another business, everyday life) or the
+        out-of-scope examples ranked first as surely as an answer would need."""
+        top = self.parse.candidates[0] if self.parse.candidates else None
+        return (
+            self.parse.intent == OUT_OF_SCOPE
+            and OUT_OF_SCOPE in self.p.entries
+            and top is not None
+            and top.label == OUT_OF_SCOPE
+            and top.confidence >= self.p.thresholds.answer
+        )
 
     def off_topic_first(self) -> bool:
         """The knowledge base's own out-of-scope examples outrank every entry."""

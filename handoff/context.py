@@ -23,11 +23,13 @@ REASONS_ZH = {
     "tracking_stuck": "物流超过 72 小时未更新",
     "remittance_overdue": "货款超期未打款",
     "remittance_review": "货款风控审核中",
+    "remittance_held": "货款挂账，收款账户需要审核变更",
     "claim": "理赔登记",
     "lookup_unavailable": "订单系统查询失败",
     "keyword": "命中人工关键词",
     "offline": "非工作时间留言",
     "high_value": "高价值客户或订单，机器人没能解答",
+    # No longer given (asking again offers a person, a button): kept for tickets opened before.
     "repeated": "同一个问题问了三次，机器人的回答没能解决",
 }
 

@@ -66,7 +66,7 @@ class Tickets:
         customer, order_total = customer_of(session, slots)
         case = Case(
             reason=reason,
-            topic=subject(messages, handoff_context.get("topic")),
+            topic=subject(messages, handoff_context.get("subject") or handoff_context.get("topic")),
             anger=float(handoff_context.get("anger") or 0.0),
             anger_history=anger_history(messages),
             text=str(handoff_context.get("last_message") or ""),
@@ -176,12 +176,16 @@ class Tickets:
 
 def subject(messages: list[Message], topic: str | None) -> str | None:
     """What the customer needs now: "转人工" says nothing, so look back for the latest customer
-    turn about something (查货, 查款, a refund …), not the conversation's first topic."""
+    turn about something (查货, 查款, a refund …), not the conversation's first topic. A request
+    for a person or a complaint that named its subject ("货款没到 转人工") counts as about it."""
     if topic and topic not in NOT_A_SUBJECT:
         return topic
     for m in reversed(messages):
-        if m.direction == "in" and m.topic and m.topic not in NOT_A_SUBJECT and not _bare_answer(m.text):
-            return m.topic
+        if m.direction != "in" or _bare_answer(m.text):
+            continue
+        about = m.topic if m.topic not in NOT_A_SUBJECT else (m.parse or {}).get("subject")
+        if about and about not in NOT_A_SUBJECT:
+            return str(about)
     return topic
 
 

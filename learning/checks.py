@@ -40,8 +40,14 @@ def try_message(nlu: NLU, policy: Policy, text: str) -> dict[str, Any]:
             f"Best guess {top.label} at confidence {top.confidence:.2f} is under the out-of-scope "
             f"threshold {th.oos:.2f}, so the bot treats it as something it does not know."
         )
+    elif parse.topic == OUT_OF_SCOPE and decision.kind == "decline":
+        why = (
+            f"The closest entry, {top.label}, is itself an off-topic example, at {top.confidence:.2f} "
+            f"(at least {th.answer:.2f}): surely not ours, so the bot declines it politely and does "
+            "not count it as a miss."
+        )
     elif parse.topic == OUT_OF_SCOPE:
-        why = f"The closest entry, {top.label}, is itself an off-topic example."
+        why = f"The closest entry, {top.label}, is itself an off-topic example (or nonsense), a miss."
     elif top.confidence < th.answer:
         why = (
             f"{top.label} leads at {top.confidence:.2f}, between the out-of-scope ({th.oos:.2f}) and "

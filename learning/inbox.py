@@ -31,7 +31,7 @@ from core.db import utcnow
 from core.text import normalize
 from knowledge_base.models import KBInboxMark
 
-UNANSWERED = ("fallback", "clarify", "handoff", "out_of_scope")
+UNANSWERED = ("fallback", "clarify", "handoff", "out_of_scope", "declined")
 LANGUAGES = ("zh", "en", "mixed")
 # Topics whose messages are no gap in the knowledge base: small talk, and asking for a person.
 NOT_QUESTIONS = ("greeting", "goodbye", "thanks", "human_request")

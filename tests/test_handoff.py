@@ -109,7 +109,8 @@ def test_angry_customer_jumps_the_queue(api: TestClient, desk_instance: Instance
     calm_ticket, angry_ticket = tickets(desk_instance)
     assert angry_ticket.priority > calm_ticket.priority
     assert desk_instance.desk is not None
-    order = [t for _, t in desk_instance.desk.queue.waiting(["general", "supervisor"])]
+    assert angry_ticket.queue == "tracking"  # ordinary anger keeps the desk of what it is about (发货)
+    order = [t for _, t in desk_instance.desk.queue.waiting(["general", "tracking"])]
     assert order.index(angry_ticket.id) < order.index(calm_ticket.id)
 
 

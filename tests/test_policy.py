@@ -75,7 +75,7 @@ def test_a_miss_counts_and_the_second_one_hands_over(nlu: NLU) -> None:
 
 def test_an_off_topic_ask_is_told_what_the_bot_can_do(nlu: NLU) -> None:
     decision = policy(nlu).decide(parse_with(nlu, [(OUT_OF_SCOPE, 0.95)]), State())
-    assert decision.kind == "fallback"
+    assert decision.kind == "decline" and decision.fallback_count == 0  # understood: not ours, no miss
     assert decision.replies[0].text == nlu.entries[OUT_OF_SCOPE].answer["zh"]
 
 

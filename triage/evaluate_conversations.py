@@ -7,16 +7,26 @@ Each file is a YAML list of conversations::
 
     - id: a01
       turns: ["我的货款怎么还没到", "YX20261110000005", "6604"]
-      outcome: handoff          # answered | asks_order | handoff
+      outcome: handoff          # answered | asks_order | handoff | declined
       queue: payments           # for a handoff: tracking | payments | claims | general | supervisor
       note: "held COD money goes to the payments desk"
 
 Every conversation runs in a fresh embedded instance of the instance (SQLite, the in-process Redis
 stand-in, the demo merchant data dated to the evaluation day, the clock frozen at 10:00 China
 time so the desk is open). What happened by the end of the last turn is read from the record,
-as the desk would see it: a ticket was opened (handoff, and its queue), the bot is waiting for
-an order number (asks_order), or the last turn was answered (an FAQ answer or a lookup's result).
-Anything else (a fallback, a "did you mean", a question still open) is `unresolved`.
+as the desk would see it:
+
+- `handoff`: a ticket was opened (and its queue is scored too);
+- `asks_order`: the bot is waiting for an order number;
+- `answered`: the last turn was answered (an FAQ answer or a lookup's result);
+- `declined`: the last turn was surely not ours (another business's affairs, everyday life) and
+  the bot said so politely;
+- `unresolved`: anything else: a fallback on a message the bot could not read, a "did you mean",
+  a question still open.
+
+Compatibility: files written before `declined` existed (blind rounds up to 10) say `answered` for
+a polite decline. The report gives two figures: strict (the outcome as written) and compatible,
+where an expected `answered` is also met by `declined`, never the other way round.
 """
 
 from __future__ import annotations
@@ -39,9 +49,10 @@ from bot.store import BOT, Message, find
 from core.config import Settings
 from triage.wiring import Instance
 
-OUTCOMES = ("answered", "asks_order", "handoff")
+OUTCOMES = ("answered", "asks_order", "handoff", "declined")
 QUEUES = ("tracking", "payments", "claims", "general", "supervisor")
 ANSWERED_KINDS = ("answer", "action")
+DECLINED = "declined"  # the outcome the engine records for a message declined as surely not ours
 
 
 @dataclass(frozen=True)
@@ -65,9 +76,18 @@ class Result:
         return self.outcome == self.case.outcome
 
     @property
+    def outcome_compatible(self) -> bool:
+        """The right outcome, an expected `answered` also met by `declined` (the compatibility rule)."""
+        return self.outcome_right or (self.case.outcome == "answered" and self.outcome == "declined")
+
+    @property
     def right(self) -> bool:
         """The right outcome and, for a handoff, the right queue."""
         return self.outcome_right and (self.case.outcome != "handoff" or self.queue == self.case.queue)
+
+    @property
+    def right_compatible(self) -> bool:
+        return self.outcome_compatible and (self.case.outcome != "handoff" or self.queue == self.case.queue)
 
 
 def read_cases(paths: Iterable[Path]) -> list[Case]:
@@ -133,8 +153,11 @@ def outcome_of(instance: Instance, sender_id: str) -> tuple[str, str | None]:
             .where(Message.conversation_id == conv.id, Message.direction == "in")
             .order_by(Message.id.desc())
         ).first()
-        if last is not None and last.outcome in ANSWERED_KINDS and not (conv.slots or {}).get("requested_slot"):
-            return "answered", None
+        if last is not None and not (conv.slots or {}).get("requested_slot"):
+            if last.outcome in ANSWERED_KINDS:
+                return "answered", None
+            if last.outcome == DECLINED:
+                return "declined", None
         return "unresolved", None
 
 
@@ -159,10 +182,14 @@ def report(results: Sequence[Result], show_misses: bool = False) -> str:
         return lines[0]
     right = sum(r.right for r in results)
     outcome_right = sum(r.outcome_right for r in results)
+    compatible, right_compatible = sum(r.outcome_compatible for r in results), sum(r.right_compatible for r in results)
     handoffs = [r for r in results if r.case.outcome == "handoff"]
     queued_right = sum(r.queue == r.case.queue for r in handoffs if r.outcome == "handoff")
     lines.append(f"right outcome:             {outcome_right}/{total} = {outcome_right / total:.1%}")
     lines.append(f"right outcome and queue:   {right}/{total} = {right / total:.1%}")
+    lines.append("with an expected 'answered' met by 'declined' (compatibility rule):")
+    lines.append(f"  right outcome:           {compatible}/{total} = {compatible / total:.1%}")
+    lines.append(f"  right outcome and queue: {right_compatible}/{total} = {right_compatible / total:.1%}")
     if handoffs:
         lines.append(f"handoffs in the right queue: {queued_right}/{len(handoffs)}")
     confusion = Counter((r.case.outcome, r.outcome) for r in results)
@@ -172,7 +199,8 @@ def report(results: Sequence[Result], show_misses: bool = False) -> str:
             if not r.right:
                 got = r.outcome + (f"/{r.queue}" if r.queue else "")
                 want = r.case.outcome + (f"/{r.case.queue}" if r.case.queue else "")
-                lines.append(f"  MISS {r.case.id}: want {want}, got {got}: {' | '.join(r.case.turns)}")
+                tag = "COMPAT" if r.right_compatible else "MISS"  # right only by the compatibility rule
+                lines.append(f"  {tag} {r.case.id}: want {want}, got {got}: {' | '.join(r.case.turns)}")
                 lines.append(f"       bot: {' / '.join(r.replies)[:300]}")
     return "\n".join(lines)
 
@@ -205,5 +233,7 @@ def summary(results: Sequence[Result]) -> dict[str, Any]:
         "conversations": len(results),
         "outcome": sum(r.outcome_right for r in results) / total,
         "right": sum(r.right for r in results) / total,
+        "outcome_compatible": sum(r.outcome_compatible for r in results) / total,
+        "right_compatible": sum(r.right_compatible for r in results) / total,
         "queues": (sum(r.outcome == "handoff" and r.queue == r.case.queue for r in handoffs), len(handoffs)),
     }

@@ -92,8 +92,10 @@ _EN_REQUEST = re.compile(
     r"|\bis\s+there\s+(?:any|some)(?:one|body)\s+(?:there\s+|real\s+)?(?:i|we)\s+can\s+(?:talk|speak|chat)"
     r"|\b(?:anyone|anybody|someone|somebody)\s+(?:real|human|alive)\b"
     r"|\b(?:someone|somebody|a\s+person)\s+(?:who|that)\s+(?:can|could|will)\s+(?:actually\s+|really\s+)?help"
-    # someone of a department: "can someone from finance settle it", "pass me to your colleague"
-    r"|\b(?:can|could|pls|please|let)\s+(?:someone|somebody|anyone|a\s+colleague)\s+(?:from\s+(?:your\s+|the\s+)?\w+(?:\s+team)?\s+)?"
+    # someone of a department, or someone to look: "can someone from finance settle it", "pls get
+    # someone to check", "could you have somebody look"; "pass me to your colleague"
+    r"|\b(?:can|could|pls|please|let)\s+(?:(?:you\s+)?(?:get|have|ask)\s+)?(?:someone|somebody|anyone|a\s+colleague)"
+    r"\s+(?:from\s+(?:your\s+|the\s+)?\w+(?:\s+team)?\s+)?(?:to\s+)?"
     r"(?:settle|help|handle|call|contact|check|look|sort|fix|follow|take\s+over|deal)"
     r"|\b(?:pass|transfer|hand|put)\s+(?:me\s+)?(?:over\s+)?(?:to|through\s+to)\s+(?:one\s+of\s+)?(?:your\s+|a\s+|the\s+|them)"
     r"(?:colleagues?|team|finance|claims?\s+(?:team|department|person)|department|them)?"
@@ -146,6 +148,14 @@ def _verdict(text: str) -> bool:
     if _EN_REQUEST.search(en):
         return not (_EN_ABOUT.search(en) and not _EN_ASKING_NOW.search(en))
     return _heard(plain, en)
+
+
+def without_request(text: str) -> str:
+    """What else the message says once the asking for a person is taken out (normalised):
+    "我的货款一直没到 帮我转人工" -> "我的货款一直没到", the subject the desk should know of."""
+    zh = normalize(text[:500])
+    rest = _EN_REQUEST.sub(" ", _ZH_REQUEST.sub(" ", zh))
+    return " ".join(rest.split())
 
 
 def _about_service_zh(zh: str) -> bool:

@@ -11,11 +11,11 @@ from typing import Any
 from bot.nlu.domain import DomainGate, general_questions
 from bot.nlu.elsewhere import elsewhere
 from bot.nlu.entities import Entity, extract_entities
-from bot.nlu.human import asks_for_person
+from bot.nlu.human import asks_for_person, without_request
 from bot.nlu.language import Language, detect_language
 from bot.nlu.match import Candidate, Matcher
 from bot.nlu.pinyin import PinyinReader, looks_like_pinyin
-from bot.nlu.sentiment import Sentiment, score_anger
+from bot.nlu.sentiment import Sentiment, score_anger, without_anger
 from bot.nlu.severity import major_complaint, outside_threat
 from core.text import normalize
 from knowledge_base.models import Entry
@@ -81,6 +81,9 @@ class Parse:
     sentiment: Sentiment
     payload: dict[str, Any] = field(default_factory=dict)
     major: str | None = None  # a threat to take it outside, or abuse: why a complaint is major (severity.py)
+    # A request for a person or a complaint that names what it is about ("货款没到 转人工"): that
+    # topic, so the desk that handles it takes the customer (None when nothing is named surely).
+    subject: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Rasa's parse shape, plus language, topic, faq_id and sentiment."""
@@ -94,6 +97,7 @@ class Parse:
             "faq_id": self.faq_id,
             "sentiment": self.sentiment.as_dict(),
             "major": self.major,
+            "subject": self.subject,
         }
 
 
@@ -171,7 +175,24 @@ class NLU:
                 return replace(parsed, major=major)
             # A threat to take it outside is a complaint, whatever it is about (the money, the parcel).
             return replace(parsed, major=major, intent="complaint", topic="complaint", faq_id=None)
+        if self.merchant_rules and not parsed.payload and parsed.intent in (HUMAN_REQUEST, "complaint"):
+            return replace(parsed, subject=self._subject(text, parsed.intent))
         return parsed
+
+    def _subject(self, text: str, intent: str) -> str | None:
+        """The topic a request for a person or a complaint names besides the asking or the anger:
+        the rest of the message parsed on its own ("另外上周那单扣了两次钱 帮我找个人工" -> the
+        payment), when its best entries surely share a topic. None for a bare "转人工" or "垃圾服务"."""
+        rest = without_request(text) if intent == HUMAN_REQUEST else without_anger(text)
+        if len(rest.replace(" ", "")) < 2:
+            return None
+        ranked = self._parse(rest, ()).candidates
+        top = self.entries.get(ranked[0].label) if ranked else None
+        if top is None or top.kind != "faq" or top.topic in (OUT_OF_SCOPE, "complaint"):
+            return None
+        # Sure of the topic, if not of the entry: 什么时候打款 is one of three COD money questions.
+        mass = sum(c.confidence for c in ranked[:3] if (e := self.entries.get(c.label)) and e.topic == top.topic)
+        return top.topic if mass >= self.thresholds.answer else None
 
     def _parse(self, text: str, previous_texts: Sequence[str]) -> Parse:
         language = detect_language(text)

@@ -153,6 +153,15 @@ def score_anger(text: str, previous_texts: Sequence[str] = ()) -> Sentiment:
     return Sentiment(anger, anger >= ANGRY_THRESHOLD, signals)
 
 
+def without_anger(text: str) -> str:
+    """What an angry message is about once its insults, threats and demands are taken out
+    ("你们到底什么时候打款 一群骗子" -> "你们到底什么时候打款 一群"): the subject under the anger."""
+    simple = _simplify(text)
+    for words in (_INSULTS, _THREATS, _DEMAND):
+        simple = words.sub(" ", simple)
+    return " ".join(simple.split())
+
+
 def warm_up(model: AngerModel | None = None) -> AngerModel:
     """Have the shipped model ready before the first message: `model` (one trained earlier, from
     the model cache) or trained now (a few seconds). Returns it."""

@@ -21,6 +21,7 @@ export var REASONS = {
   tracking_stuck: "物流超过 72 小时未更新",
   remittance_overdue: "货款超期未打款",
   remittance_review: "货款风控审核中",
+  remittance_held: "货款挂账，收款账户需要审核变更",
   claim: "理赔登记",
   lookup_unavailable: "订单系统查询失败",
   keyword: "命中人工关键词",

@@ -11,7 +11,7 @@ import { loadAll } from "./list.js";
 import { failed, status, toast } from "./notify.js";
 import { state } from "./state.js";
 
-var OUTCOMES = { fallback: "没听懂 fallback", clarify: "追问 clarify", handoff: "转人工 handoff", out_of_scope: "超范围 out of scope" };
+var OUTCOMES = { fallback: "没听懂 fallback", clarify: "追问 clarify", handoff: "转人工 handoff", out_of_scope: "超范围 out of scope", declined: "已婉拒 declined" };
 
 export function loadInbox() {
   state.inboxLoaded = true;

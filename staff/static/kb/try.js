@@ -10,6 +10,7 @@ var DECISIONS = {
   answer: "直接回答 Answers",
   clarify: "追问澄清 Asks which one",
   fallback: "没听懂 Falls back",
+  decline: "婉拒（不是本店的事）Declines",
   handoff: "转人工 Hands over",
   action: "查询数据 Looks data up"
 };

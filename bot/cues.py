@@ -1,0 +1,70 @@
+"""What a message says about the customer's own affairs, read from its words: that it is about
+their own order ("我前天下的那单", "I return the shoes one week already"), that it asks how that
+order is getting on ("咋还没发货", "几时到账"), or that it answers "the last four digits of your
+phone?" ("尾号5601", "last 4 is 7606"). Pure: normalised text in, a verdict out; the policy
+decides what follows.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.text import normalize
+
+# The customer's own order, parcel or money, not orders in general: a possessive ("我的订单",
+# "my refund"), something they did ("我前天下的那单", "我上周买的", "I returned the shoes"), or
+# one order pointed at ("那单", "这个包裹").
+_OWN_ORDER = re.compile(
+    r"我.{0,6}?(?:的|嘅|那|这|家)(?:个|一)?(?:订单|快递|包裹|货款|退款|回款|货|单|件|票|东西)|我(?:货款|退款|回款)"
+    r"|我.{0,6}?(?:下|买|订|拍|寄|退|付款|付)(?:了|的|咗)"
+    r"|(?:那|这|另外|另)(?:一|个)?(?:单|订单|包裹|快递|件货|票货|票件|笔钱|笔款|笔退款)"
+    r"|(?<![a-z])my\s+(?:last\s+|latest\s+|recent\s+)?(?:order|parcel|package|item|stuff|delivery|shipment|refund|cod|payment|return)"
+    r"|(?<![a-z])(?<!if )(?<!can )(?<!could )(?<!should )(?<!to )(?<!do )(?<!will )(?<!would )(?<!may )"
+    r"i\s+(?:already\s+|just\s+)?(?:ordered|order|bought|returned|return|sent|paid|placed)(?![a-z])"
+)
+# How it is getting on: not yet, still, where, when (not "how long does shipping take" in general).
+_PROGRESS = re.compile(
+    r"(?:还|都|一直|仍|仲|咋|怎么|为什么|为啥|点解)(?:是)?(?:没|未|不)(?:有)?.{0,3}?"
+    r"(?:发|到|收|退|寄|动|出货|处理|更新|回|打款|消息|送|入[账帐])"
+    r"|到哪|到边|在哪(?!里?(?:能|可以|看|查))|几时|什么时候|啥时候|何时|到现在"
+    r"|(?:发|到|寄|退|到[账帐]|入[账帐]|处理)(?:了(?:吗|没|没有)|没|未|没有|咗未)|(?:钱|款|货|包裹|快递)呢"
+    r"|(?<![a-z])(?:yet|still|already|where|when (?:will|can|does|do|is|are|'?ll)|not (?:arrived|received|shipped)"
+    r"|haven'?t|hasn'?t|didn'?t|no news)(?![a-z])"
+)
+# Another order than the one in hand: "另外一票件的钱呢", "那另一单呢", "and my other parcel?".
+_ANOTHER = re.compile(
+    r"另外(?:一|的)?(?:单|票|个订单|个包裹|件|笔)|另一(?:单|票|个订单|个包裹|件|笔)|其他(?:的)?(?:单|订单|包裹)"
+    r"|(?<![a-z])(?:another|(?:my|the) other|a different|a second)\s+(?:order|parcel|package|shipment|delivery)"
+)
+# The answer to "the last four digits of your phone?": four digits with at most the words that
+# say so (尾号, 手机后四位, "last 4 is", "my number ends in") and who is writing (我是林晓雯).
+_FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_LAST4_WORDS = re.compile(
+    r"我是\S{0,4}|我叫\S{0,4}|本人\S{0,4}|手机|电话|号码|尾号|尾数|后四位|后4位|末四位|末4位|四位|是|为|系|啊|呀|哦|喔|吧|的|了|呢|嘅|㗎"
+    r"|(?<![a-z])(?:this is \w+|i'?m \w+|i am \w+|it'?s|its|my|the|phone|number|mobile|no|last|four|4|digits?|is|are"
+    r"|ending|ends?|in|with|of|ok|okay|pls|please|here|sure)(?![a-z])"
+)
+
+
+def about_own_order(text: str) -> bool:
+    """The message is about one order of the customer's own, not orders in general."""
+    return bool(_OWN_ORDER.search(normalize(text)))
+
+
+def asks_progress(text: str) -> bool:
+    """The message asks how something is getting on (not yet, still, where, when)."""
+    return bool(_PROGRESS.search(normalize(text)))
+
+
+def gives_last4(text: str) -> bool:
+    """The message is four digits and the words that give them as the phone's last four."""
+    norm = normalize(text)
+    if len(_FOUR_DIGITS.findall(norm)) != 1 or re.search(r"\d{5,}", norm):
+        return False
+    rest = _LAST4_WORDS.sub(" ", _FOUR_DIGITS.sub(" ", norm))
+    return len(rest.replace(" ", "")) <= 2
+
+
+def another_order(text: str) -> bool:
+    """The message is about another order than the one already in hand."""
+    return bool(_ANOTHER.search(normalize(text)))
