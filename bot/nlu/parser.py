@@ -130,10 +130,14 @@ class NLU:
         thresholds: Thresholds | None = None,
         merchant_rules: bool = True,
         gate: DomainGate | None = None,
+        ungated: frozenset[str] = frozenset(),
     ) -> None:
         self.entries = {e.id: e for e in entries}
         self.matcher = matcher
         self.gate = gate
+        # Entries changed since the gate was trained: it has not learnt their new phrasings, so it
+        # does not judge them until the next full build trains it again.
+        self.ungated = ungated
         self.thresholds = thresholds or Thresholds()
         # The desk's own detectors (a request for a person, another business's affairs) run before
         # the matcher; off when the matcher is measured on another domain's data (public sets).
@@ -161,12 +165,14 @@ class NLU:
         changed: dict[str, list[str]] = {i: ex for i, ex in new.items() if old.get(i) != ex}
         changed.update({i: [] for i in old if i not in new})
         if not changed:
-            return NLU(entries, self.matcher, self.thresholds, self.merchant_rules, self.gate)
+            return NLU(entries, self.matcher, self.thresholds, self.merchant_rules, self.gate, self.ungated)
         if len(changed) > MAX_INCREMENTAL:
             return self.refit(entries)
-        # The gate is kept: it only overrules an unsure matcher, and the full build that live
-        # reload runs next teaches it the new phrasings.
-        return NLU(entries, self.matcher.update(changed), self.thresholds, self.merchant_rules, self.gate)
+        # The gate is kept (retraining it takes seconds) and does not judge the changed entries
+        # until the full build that live reload runs next teaches it their phrasings.
+        matcher = self.matcher.update(changed)
+        ungated = self.ungated | frozenset(changed)
+        return NLU(entries, matcher, self.thresholds, self.merchant_rules, self.gate, ungated)
 
     def parse(self, text: str, previous_texts: Sequence[str] = ()) -> Parse:
         parsed = self._parse(text, previous_texts)
@@ -264,7 +270,7 @@ class NLU:
         is not sure enough of `top` to overrule it; its confidence is the gate's P(not ours)."""
         if self.gate is None or OUT_OF_SCOPE not in self.entries or top.confidence >= self.thresholds.gate_unless:
             return None
-        if self.entries[top.label].topic in _SMALL_TALK:
+        if self.entries[top.label].topic in _SMALL_TALK or top.label in self.ungated:
             return None
         ours = float(self.gate.ours([text])[0])
         if ours >= self.thresholds.gate:
