@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.evaluate import Predictions, choose_threshold, metrics
+from bot.nlu.evaluate import Predictions, choose_threshold, metrics, predict
+from bot.nlu.parser import NLU
 from tests.small_kb import rows
 from triage.cli import main
 
@@ -61,3 +62,11 @@ def test_calibration_error_is_zero_when_confidence_matches_the_hit_rate() -> Non
     assert calibration_error(perfect) == 0.0
     overconfident = Predictions(gold, [0.9, 0.9, 0.9, 0.9], ["a", "b", "b", "b"], [])
     assert abs((calibration_error(overconfident) or 0) - 0.65) < 1e-9
+
+
+def test_a_threat_to_go_outside_is_scored_as_the_complaint_the_parse_decides(nlu: NLU) -> None:
+    # The ranking may lead with another entry (or out of scope); the product's decision is a
+    # major complaint, and that is what a measurement scores.
+    text = "if this is not solved today I'm going straight to 12315"
+    assert nlu.parse(text).topic == "complaint"
+    assert predict(nlu, [(text, "complaint")], by_topic=True).best == ["complaint"]

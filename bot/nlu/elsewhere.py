@@ -29,6 +29,7 @@ import yaml
 from core.text import normalize
 
 # Something of ours the message is about: then another name in it is context, not the subject.
+_PLACEHOLDERS = ("qnumq", "qorderq", "qphoneq", "qwaybillq")
 _OUR_NUMBER = re.compile(r"\byx\s?\d{6,}|\byxe\d+|qorderq", re.I)
 # Said outright: bought somewhere else.
 _NOT_OURS = re.compile(
@@ -85,10 +86,20 @@ _OUR_DEALINGS = re.compile(
 @cache
 def _lists() -> dict[str, tuple[str, ...]]:
     raw = yaml.safe_load((resources.files("bot") / "nlu" / "elsewhere.yaml").read_text(encoding="utf-8"))
-    return {
-        key: tuple(sorted({normalize(str(n)) for n in names if normalize(str(n))}, key=len, reverse=True))
-        for key, names in raw.items()
-    }
+    return {key: tuple(sorted(set(_names(names)), key=len, reverse=True)) for key, names in raw.items()}
+
+
+def _names(names: Iterable[object]) -> Iterable[str]:
+    """The names as the messages are matched: normalised. A name that normalising turns into a
+    placeholder (a hotline such as 10086 becomes the number placeholder) would match every
+    message with a long number in it, so it is refused."""
+    for name in names:
+        norm = normalize(str(name))
+        if not norm:
+            continue
+        if any(p in norm for p in _PLACEHOLDERS):
+            raise ValueError(f"elsewhere.yaml: {name!r} reads as a placeholder ({norm!r}); name the business instead")
+        yield norm
 
 
 def _pattern(names: Iterable[str]) -> re.Pattern[str]:

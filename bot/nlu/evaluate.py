@@ -73,9 +73,13 @@ def predict(nlu: NLU, rows: Sequence[tuple[str, str]], *, by_topic: bool) -> Pre
         top = parse.candidates[0] if parse.candidates else None
         best = nlu.entries[top.label] if top else None
         best_label = OUT_OF_SCOPE if best is None else (best.topic if by_topic else best.id)
+        confidence = top.confidence if top else 0.0
+        if by_topic and parse.major is not None:
+            # A threat to take it outside is a complaint whatever the ranking says (NLU.parse).
+            best_label, confidence = parse.topic, 1.0
         out.gold.append(OUT_OF_SCOPE if label in OOS_LABELS else label)
         out.best.append(best_label)
-        out.confidence.append(top.confidence if top else 0.0)
+        out.confidence.append(confidence)
     return out
 
 
