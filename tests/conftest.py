@@ -22,6 +22,7 @@ from handoff.desk import clock_from
 from knowledge_base.store import load_files, seed
 from merchant.business_days import seed_holidays
 from merchant.store import MERCHANT_TZ, MerchantData
+from tests import merchant
 from triage.app import create_app
 from triage.wiring import Instance, assemble
 
@@ -139,3 +140,22 @@ class Chat:
 @pytest.fixture
 def chat(client: TestClient) -> Chat:
     return Chat(client, "customer-1")
+
+
+# The demo merchant's data loaded, and two of its customers in the chat: a buyer and a COD shipper.
+
+
+@pytest.fixture
+def shop(instance: Instance) -> Instance:
+    merchant.load(instance.db)
+    return instance
+
+
+@pytest.fixture
+def alice(client: TestClient, shop: Instance) -> Chat:
+    return Chat(client, "alice")
+
+
+@pytest.fixture
+def shipper(client: TestClient, shop: Instance) -> Chat:
+    return Chat(client, "shipper")

@@ -14,22 +14,6 @@ from tests.conftest import Chat
 from triage.wiring import Instance
 
 
-@pytest.fixture
-def shop(instance: Instance) -> Instance:
-    merchant.load(instance.db)
-    return instance
-
-
-@pytest.fixture
-def alice(client: TestClient, shop: Instance) -> Chat:
-    return Chat(client, "alice")
-
-
-@pytest.fixture
-def shipper(client: TestClient, shop: Instance) -> Chat:
-    return Chat(client, "shipper")
-
-
 def test_order_status_asks_for_verification_then_tells_where_it_is(alice: Chat) -> None:
     alice.say(f"帮我查下订单 {merchant.IN_TRANSIT}")
     assert "后四位" in alice.text and "南京" not in alice.text

@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.cues import about_own_order, asks_progress, gives_last4
@@ -24,22 +23,6 @@ from triage.evaluate_conversations import Case, Result, build, read_cases, repor
 from triage.wiring import Instance, load_responses
 
 THRESHOLDS = Thresholds(oos=0.3, answer=0.5)
-
-
-@pytest.fixture
-def shop(instance: Instance) -> Instance:
-    merchant.load(instance.db)
-    return instance
-
-
-@pytest.fixture
-def alice(client: TestClient, shop: Instance) -> Chat:
-    return Chat(client, "alice")
-
-
-@pytest.fixture
-def shipper(client: TestClient, shop: Instance) -> Chat:
-    return Chat(client, "shipper")
 
 
 def last_ticket(instance: Instance) -> Ticket:
