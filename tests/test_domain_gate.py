@@ -7,8 +7,10 @@ from dataclasses import replace
 import pytest
 
 from bot.nlu.domain import DomainGate, general_questions
-from bot.nlu.parser import NLU, OUT_OF_SCOPE
+from bot.nlu.evaluate import entries_from_rows
+from bot.nlu.parser import MAX_INCREMENTAL, NLU, OUT_OF_SCOPE
 from knowledge_base.store import load_files
+from tests.small_kb import SMALL_KB, rows
 
 
 def test_bundled_everyday_questions_are_many_and_in_every_language() -> None:
@@ -78,3 +80,28 @@ def test_an_entry_changed_since_the_gate_was_trained_is_not_judged_by_it(nlu: NL
     updated = nlu.update([taught if e.id == entry.id else e for e in nlu.entries.values()])
     assert "product_material_care" in updated.ungated
     assert updated.parse(text).faq_id == "product_material_care"
+
+
+def test_a_live_rebuild_after_a_few_edits_keeps_the_gate_and_a_large_change_retrains_it() -> None:
+    entries = entries_from_rows(rows(*SMALL_KB))
+    first = NLU.build(entries)
+    assert first.gate is not None
+    edited = [
+        replace(e, paraphrases={**e.paraphrases, "en": [*e.paraphrases.get("en", []), "edited"]}) for e in entries
+    ]
+    few = NLU.build([*edited[:2], *entries[2:]], since=first)
+    assert few.gate is first.gate and few.ungated == {entries[0].id, entries[1].id}
+    many = NLU.build(edited * 1, since=replace_ungated(first, MAX_INCREMENTAL))
+    assert many.gate is not first.gate and not many.ungated
+
+
+def replace_ungated(nlu: NLU, n: int) -> NLU:
+    """`nlu` as if `n` more entries had changed since its gate was trained."""
+    return NLU(
+        list(nlu.entries.values()),
+        nlu.matcher,
+        nlu.thresholds,
+        nlu.merchant_rules,
+        nlu.gate,
+        frozenset(f"gone-{i}" for i in range(n)),
+    )

@@ -60,7 +60,7 @@ def build(instance: Instance) -> NLU:
         entries = published(session)
     current = instance.knowledge.nlu
     current.matcher.remember_meanings()  # embed only what changed, not the whole knowledge base
-    return NLU.build(entries, current.thresholds)
+    return NLU.build(entries, current.thresholds, since=current)  # the domain gate kept for a few edits
 
 
 def swap(instance: Instance, nlu: NLU) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -106,6 +106,13 @@ def _labels(entry: Entry) -> tuple[str, str | None]:
     return ("faq", entry.id) if entry.kind == "faq" else (entry.id, None)
 
 
+def _changed(old: Iterable[Entry], new: Iterable[Entry]) -> frozenset[str]:
+    """The entries whose phrasings differ between `old` and `new` (added and removed ones too)."""
+    before = {e.id: e.examples() for e in old}
+    after = {e.id: e.examples() for e in new}
+    return frozenset(i for i in before.keys() | after.keys() if before.get(i) != after.get(i))
+
+
 def _train_gate(entries: Sequence[Entry]) -> DomainGate | None:
     """The domain gate: every in-scope entry's phrasings against the bundled everyday questions
     and the out-of-scope entry's; None for a knowledge base without an out-of-scope entry."""
@@ -145,10 +152,27 @@ class NLU:
         self._pinyin: PinyinReader | None = None
 
     @classmethod
-    def build(cls, entries: Sequence[Entry], thresholds: Thresholds | None = None, merchant_rules: bool = True) -> NLU:
+    def build(
+        cls,
+        entries: Sequence[Entry],
+        thresholds: Thresholds | None = None,
+        merchant_rules: bool = True,
+        *,
+        since: NLU | None = None,
+    ) -> NLU:
+        """A full build. `since`, the NLU it replaces after a staff edit: its domain gate is kept
+        when at most MAX_INCREMENTAL entries changed since the gate was trained (they go
+        unjudged by it), so a live rebuild does not spend seconds relearning the world."""
         examples = [(text, e.id) for e in entries for text in e.examples()]
-        gate = _train_gate(entries) if merchant_rules else None
-        return cls(entries, Matcher.train(examples), thresholds, merchant_rules, gate)
+        gate: DomainGate | None = None
+        ungated = frozenset[str]()
+        if merchant_rules and since is not None and since.gate is not None:
+            changed = since.ungated | _changed(since.entries.values(), entries)
+            if len(changed) <= MAX_INCREMENTAL:
+                gate, ungated = since.gate, changed
+        if merchant_rules and gate is None:
+            gate = _train_gate(entries)
+        return cls(entries, Matcher.train(examples), thresholds, merchant_rules, gate, ungated)
 
     def refit(self, entries: Sequence[Entry]) -> NLU:
         """This NLU for changed entries, fast: the matcher keeps its calibrator (see Matcher.refit)."""
