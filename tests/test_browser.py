@@ -139,7 +139,7 @@ def test_held_remittance_is_explained_with_what_to_do(page: object) -> None:
     send(page, "2468")
     # Explained, then handed to the payments desk to review the account change.
     page.wait_for_selector("#handoff-banner:not([hidden])", timeout=5000)  # type: ignore[attr-defined]
-    answer = "\n".join(page.locator(".msg.bot .bubble").all_inner_texts()[-2:])  # type: ignore[attr-defined]
+    answer = "\n".join(page.locator(".msg.bot .bubble").all_inner_texts()[-3:])  # type: ignore[attr-defined]
     assert "挂账" in answer and "杭州小美服饰有限公司" in answer and "收款账户" in answer
     assert "查款" in answer
 
@@ -148,7 +148,7 @@ def test_held_remittance_in_english(page: object) -> None:
     send(page, f"the goods were signed for, why has my COD money not arrived? {merchant.HELD}")
     send(page, "2468")
     page.wait_for_selector("#handoff-banner:not([hidden])", timeout=5000)  # type: ignore[attr-defined]
-    answer = "\n".join(page.locator(".msg.bot .bubble").all_inner_texts()[-2:])  # type: ignore[attr-defined]
+    answer = "\n".join(page.locator(".msg.bot .bubble").all_inner_texts()[-3:])  # type: ignore[attr-defined]
     assert "on hold" in answer and "Payout Account" in answer and "Payments" in answer
 
 
