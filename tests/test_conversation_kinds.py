@@ -19,7 +19,7 @@ from handoff.models import Ticket
 from tests import merchant
 from tests.conftest import Chat
 from tests.servers import MODEL_CACHE
-from triage.evaluate_conversations import Case, Result, build, read_cases, report, run, summary
+from triage.evaluate_conversations import Case, Result, evaluate, read_cases, report, summary
 from triage.wiring import Instance, load_responses
 
 THRESHOLDS = Thresholds(oos=0.3, answer=0.5)
@@ -266,10 +266,5 @@ def test_the_runner_reads_a_decline_from_the_record_and_a_garbled_message_as_unr
         Case("decline", ("我支付宝账号被冻结了 咋解冻啊",), "declined", None),
         Case("garbled", ("咕噜咕噜 巴拉巴拉",), "unresolved", None),
     ]
-    instance = build(tmp_path, date(2026, 11, 23), Path(MODEL_CACHE))
-    try:
-        results = run(cases, instance)
-    finally:
-        instance.runtime.close()
-        instance.db.engine.dispose()
+    results = evaluate(cases, tmp_path, date(2026, 11, 23), Path(MODEL_CACHE))
     assert {r.case.id: r.outcome for r in results} == {"decline": "declined", "garbled": "unresolved"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import MODEL_CACHE
-from triage.evaluate_conversations import Case, build, read_cases, report, run, summary
+from triage.evaluate_conversations import Case, evaluate, read_cases, report, summary
 
 
 def test_malformed_conversations_are_refused_naming_the_case(tmp_path: Path) -> None:
@@ -29,12 +29,7 @@ def test_outcomes_are_read_from_the_record_as_the_desk_sees_them(tmp_path: Path)
         Case("person", ("退款多久到账", "转人工"), "handoff", "general"),
         Case("wrong-queue", ("转人工",), "handoff", "claims"),  # scored as a miss of the queue
     ]
-    instance = build(tmp_path, date(2026, 11, 23), Path(MODEL_CACHE))
-    try:
-        results = run(cases, instance)
-    finally:
-        instance.runtime.close()
-        instance.db.engine.dispose()
+    results = evaluate(cases, tmp_path, date(2026, 11, 23), Path(MODEL_CACHE))
     got = {r.case.id: (r.outcome, r.queue) for r in results}
     assert got == {
         "faq": ("answered", None),

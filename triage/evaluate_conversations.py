@@ -205,15 +205,20 @@ def report(results: Sequence[Result], show_misses: bool = False) -> str:
     return "\n".join(lines)
 
 
+def evaluate(cases: Sequence[Case], data_dir: Path, today: date, model_cache: Path | None = None) -> list[Result]:
+    """`cases` played on an instance built in `data_dir` for `today`, closed afterwards."""
+    instance = build(data_dir, today, model_cache)
+    try:
+        return run(cases, instance)
+    finally:
+        instance.close()
+
+
 def main(args: argparse.Namespace) -> int:
     cases = read_cases(Path(p) for p in args.files)
     today = date.fromisoformat(args.today) if args.today else date.today()
     with tempfile.TemporaryDirectory(prefix="triage-conv-eval-") as tmp:
-        instance = build(Path(tmp), today, Path(args.model_cache) if args.model_cache else None)
-        try:
-            results = run(cases, instance)
-        finally:
-            instance.close()
+        results = evaluate(cases, Path(tmp), today, Path(args.model_cache) if args.model_cache else None)
     print(report(results, args.show_misses))
     return 0
 

@@ -61,7 +61,8 @@ class DomainGate:
         """Fit on the desk's own phrasings (`ours`) against everything else (`theirs`); both
         sides weigh the same however many rows each has."""
         mine = list(dict.fromkeys(t for t in (normalize(x) for x in ours) if t))
-        other = [t for t in dict.fromkeys(t for t in (normalize(x) for x in theirs) if t) if t not in set(mine)]
+        known = set(mine)
+        other = [t for t in dict.fromkeys(t for t in (normalize(x) for x in theirs) if t) if t not in known]
         if not mine or not other:
             raise ValueError("the domain gate needs phrasings on both sides")
         texts = [*mine, *other]

@@ -106,11 +106,13 @@ def _labels(entry: Entry) -> tuple[str, str | None]:
     return ("faq", entry.id) if entry.kind == "faq" else (entry.id, None)
 
 
-def _changed(old: Iterable[Entry], new: Iterable[Entry]) -> frozenset[str]:
-    """The entries whose phrasings differ between `old` and `new` (added and removed ones too)."""
+def _changed(old: Iterable[Entry], new: Iterable[Entry]) -> dict[str, list[str]]:
+    """The entries whose phrasings differ between `old` and `new`, with their new phrasings
+    (none for an entry that is gone)."""
     before = {e.id: e.examples() for e in old}
     after = {e.id: e.examples() for e in new}
-    return frozenset(i for i in before.keys() | after.keys() if before.get(i) != after.get(i))
+    ids = [*after, *(i for i in before if i not in after)]  # in `new`'s order, then the gone ones
+    return {i: after.get(i, []) for i in ids if before.get(i) != after.get(i)}
 
 
 def _train_gate(entries: Sequence[Entry]) -> DomainGate | None:
@@ -167,7 +169,7 @@ class NLU:
         gate: DomainGate | None = None
         ungated = frozenset[str]()
         if merchant_rules and since is not None and since.gate is not None:
-            changed = since.ungated | _changed(since.entries.values(), entries)
+            changed = since.ungated | frozenset(_changed(since.entries.values(), entries))
             if len(changed) <= MAX_INCREMENTAL:
                 gate, ungated = since.gate, changed
         if merchant_rules and gate is None:
@@ -184,10 +186,7 @@ class NLU:
         """This NLU for changed entries, incrementally: only the entries whose phrasings changed
         are re-indexed and their classifiers retrained (see Matcher.update). Many changes at
         once (an import) refit the whole matcher instead."""
-        old = {e.id: e.examples() for e in self.entries.values()}
-        new = {e.id: e.examples() for e in entries}
-        changed: dict[str, list[str]] = {i: ex for i, ex in new.items() if old.get(i) != ex}
-        changed.update({i: [] for i in old if i not in new})
+        changed = _changed(self.entries.values(), entries)
         if not changed:
             return NLU(entries, self.matcher, self.thresholds, self.merchant_rules, self.gate, self.ungated)
         if len(changed) > MAX_INCREMENTAL:
