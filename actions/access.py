@@ -13,12 +13,13 @@ import re
 from sqlalchemy.orm import Session
 
 from actions.base import Outcome
+from core.numerals import spelled_digits
 from merchant.models import Order
 from merchant.store import find_order, recent_orders
 
 # The last four digits of the phone, said as such: 尾号8607, 手机后四位是 8607, last 4 digits 8607.
 _CUED_LAST4 = re.compile(
-    r"(?:尾号|尾數|尾数|后四位|後四位|后4位|後4位|末四位|末4位|last\s*(?:4|four)(?:\s*digits?)?(?:\s*(?:is|are|of\s+(?:my\s+)?phone))?"
+    r"(?:尾号|尾號|尾數|尾数|尾四位|尾4位|后四位|後四位|后4位|後4位|末四位|末4位|last\s*(?:4|four)(?:\s*digits?)?(?:\s*(?:is|are|of\s+(?:my\s+)?phone))?"
     r"|ending\s*(?:in|with)?|ends?\s*(?:with|in))\s*(?:是|为|為|係|:|：)?\s*(\d{4})(?!\d)",
     re.I,
 )
@@ -93,9 +94,10 @@ def resolve_order(session: Session, outcome: Outcome, loop: str, *, recipient_ok
         return _seen(order, outcome)
     answered = requested == "phone_last4" and turn.slot("order_id") == order.order_no and not (order_no or waybill)
     # "YX20261119000008 尾号8607": the digits given with the number, before they were asked for.
-    offered = (order_no or waybill) and _CUED_LAST4.search(turn.text)
+    said = spelled_digits(turn.text)  # 尾号五六零一, "five six zero one"
+    offered = (order_no or waybill) and _CUED_LAST4.search(said)
     if answered or offered:
-        digits = [offered.group(1)] if offered else _LAST4.findall(turn.text)
+        digits = [offered.group(1)] if offered else _LAST4.findall(said)
         phones = [order.customer.phone] + ([order.recipient_phone] if recipient_ok else [])
         if digits and any(p.endswith(digits[-1]) for p in phones):
             if order.customer.phone.endswith(digits[-1]):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from core.numerals import spelled_digits
 from core.text import normalize
 
 # The customer's own order, parcel or money, not orders in general: a possessive ("我的订单",
@@ -58,7 +59,7 @@ def asks_progress(text: str) -> bool:
 
 def gives_last4(text: str) -> bool:
     """The message is four digits and the words that give them as the phone's last four."""
-    norm = normalize(text)
+    norm = normalize(spelled_digits(text))
     if len(_FOUR_DIGITS.findall(norm)) != 1 or re.search(r"\d{5,}", norm):
         return False
     rest = _LAST4_WORDS.sub(" ", _FOUR_DIGITS.sub(" ", norm))
