@@ -53,6 +53,29 @@ THEIRS += [
 ]
 # ...while paying us by card or transfer, our invoices (VAT included) and parcels at a pickup point stay ours.
 OURS += ["可以用信用卡付款吗", "能开增值税专用发票吗", "快递放驿站了我找不到", "can i pay by bank transfer"]
+# Tickets, parks, coffee chains, tolls, school, clinics, the app's own phone binding, our own
+# couriers' business accounts and a parcel one sends oneself: theirs.
+THEIRS += [
+    "高铁票退票手续费怎么算",
+    "海洋公园年卡有冇生日优惠",
+    "瑞幸的优惠券过期了还能用吗",
+    "过路费被多扣了一次找谁",
+    "the school fee invoice has the wrong name",
+    "can the clinic refund my consultation deposit",
+    "微信支付怎么换绑手机号",
+    "顺丰月结客户的对账单在哪看",
+    "我自己拿中通寄了点特产回老家 怎么还没到",
+]
+# Asking which courier we use, a brand as the measure of one's size, holding an item till payday,
+# and a travel site's name that is also an everyday phrase: ours.
+OURS += [
+    "你们发什么快递 申通还是圆通",
+    "which courier do you use, J&T or ninja van?",
+    "平时穿优衣库L码 你们家的外套我该拍哪个码",
+    "i normally wear 38 in zara, which size for your boots",
+    "那件红的帮我留着 下个月发工资再拍",
+    "发票去哪儿能下载",
+]
 
 
 @pytest.mark.parametrize("text", THEIRS)

@@ -75,6 +75,25 @@ NOT_ASKED += [
     "can someone else receive the parcel for me",
 ]
 
+# How or where to reach a person is asked about, not asked for; the answer carries the button.
+# A verb of asking outside the "how" is still a request; 直接 ("directly") is no 接.
+ASKED += [
+    "怎么还不给我转人工",
+    "rengong kefu pls",
+    "能不能请专人给我回个电话",
+    "could one of your staff check it for me",
+    "can a live agent help sort this out",
+    "订单的事别让我再跟机器人绕了",
+]
+NOT_ASKED += [
+    "人工客服在app哪里进去",
+    "如何联络真人客服",
+    "怎么才能找到在线的人工",
+    "人工几点上班 有电话可以直接打吗",
+    "how do i contact a human agent",
+    "where is the live agent option",
+]
+
 
 @pytest.mark.parametrize("text", ASKED)
 def test_a_request_for_a_person_is_recognised_in_any_words(text: str) -> None:

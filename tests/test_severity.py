@@ -25,6 +25,10 @@ MAJOR = [
     ("no reply by tonight and I'm sharing this on rednote and linkedin", "social_media"),
     ("I'll tag you on instagram", "social_media"),
     ("enough, I'm complaining to the consumer council", "regulator"),
+    # The place first, then what it will do to us.
+    ("you will be hearing from my lawyer", "lawyer"),
+    ("我的律师明天会联系你们", "lawyer"),
+    ("my attorney is going to contact your company", "lawyer"),
 ]
 ORDINARY = [
     "等得我火大",
@@ -42,6 +46,7 @@ ORDINARY = [
     "should I file a police report too?",
     "I saw your shop on xiaohongshu",
     "how do I complain to 12315?",
+    "my lawyer friend will call me tonight about it",
 ]
 
 

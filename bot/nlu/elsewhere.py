@@ -53,23 +53,36 @@ _COMPARED_WITH_US = re.compile(
     r"\b(?:you|your\s+shop|you\s+guys)\b.{0,30}\b(?:than|worse|better|slower|faster|cheaper)\b",
     re.I,
 )
+# Asking which courier we use ("一般走哪个快递 中通还是韵达", "which courier do you use"): ours.
+_WHICH_COURIER = re.compile(
+    r"(?:哪个|哪家|什么|啥)(?:快递|物流|快运)|(?:走|发|用)(?:哪个|哪家|什么|啥)|"
+    r"\b(?:which|what)\s+(?:courier|delivery\s+company|shipping\s+company|logistics)",
+    re.I,
+)
+# A brand as the measure of the customer's size ("i'm usually M in uniqlo", "平时穿优衣库L码"): ours.
+_SIZE_HABIT = re.compile(
+    r"平时(?:都)?(?:穿|买)|一般(?:穿|买)\S{0,6}码|我(?:都)?穿\S{0,6}(?:码|[smlx]{1,3}\b)"
+    r"|\b(?:usually|normally|always)\s+(?:wear\s+|take\s+|a\s+|an\s+|size\s+)*(?:xxs|xs|s|m|l|xl|xxl|xxxl|\d{1,2})\b"
+    r"|\bi\s+(?:wear|take)\s+(?:a\s+|size\s+)?(?:xxs|xs|s|m|l|xl|xxl|xxxl|\d{1,2})\b",
+    re.I,
+)
 # A pickup point's or locker's own charges: 驿站乱收费, 快递柜超时费 (theirs, not our shipping fee).
 _PICKUP_FEE = re.compile(
-    r"(?:驿站|快递柜|丰巢|代收点|取件点|自提点|locker|pick[- ]?up\s+point).{0,12}(?:收费|收钱|要钱|超时费|保管费|乱收|charge|fee)"
+    r"(?:驿站|快递柜|丰巢|代收点|取件点|自提点|locker|pick[- ]?up\s+point).{0,12}(?:收费|收钱|要钱|超时费|保管费|乱收|收了|收我|扣了|扣我|charge|fee)"
     r"|(?:收费|超时费|保管费).{0,8}(?:驿站|快递柜|丰巢)",
     re.I,
 )
 _APP_ACCOUNT = re.compile(
     r"转错|盗刷|被盗|扣了两次|扣两次|重复扣|冻结|解冻|封号|被封|解封|限制|限额|密码|挂失|提额|额度.{0,4}(?:提升|提高|增加|调高)|还款|逾期|征信|实名|注销|人脸|"
-    r"借钱|借款|贷款|提现|利率|年化|账单日|登录不上|登不上|登入不到|解锁|锁了|增值失败|"
+    r"借钱|借款|贷款|提现|利率|年化|账单日|登录不上|登不上|登入不到|解锁|锁了|增值失败|换绑|改绑|绑定的?手机|"
     r"\b(?:frozen|blocked|unblock|suspended|locked|limit\s+increase|repay|overdue|credit\s+score|withdraw|loan|password"
     r"|hold|on\s+hold|held|not\s+working\s+at|charged\s+twice|double\s+charged|dispute|stolen|wrong\s+(?:person|account)"
-    r"|cannot\s+log\s*in|can'?t\s+log\s*in|login|top\s*up)\b",
+    r"|cannot\s+log\s*in|can'?t\s+log\s*in|login|top\s*up|reload)\b",
     re.I,
 )
 _PUBLIC_SERVICE = re.compile(
     r"寄.{0,10}(?:快递|包裹|东西|箱子|文件|私人|件)|寄件|自己寄|寄给朋友|上门取件|取件码|网点|自己的客服|私人|官方客服|"
-    r"快递员(?:的)?电话|会员|积分|小程序|"
+    r"快递员(?:的)?电话|会员|积分|小程序|月结|自己(?:用|拿|去)?\S{0,4}寄|"
     r"\b(?:send|ship)\s+(?:a|my\s+own)\s+(?:parcel|package|box)|\bdrop[- ]off\s+point|\bpick[- ]?up\s+point",
     re.I,
 )
@@ -77,7 +90,7 @@ _PAYING_US = re.compile(r"付款|支付失败|付不了|付钱|俾钱|回款|货
 _RETURNS = re.compile(r"退货|退回|寄回|换货|退款|return|refund|exchange", re.I)
 _OUR_DEALINGS = re.compile(
     r"订单|那单|这单|快递|包裹|发货|收货|送货|寄到|退货|退款|货款|回款|运费|下单|买的|商品|签收|物流|单号|延迟|延误|"
-    r"留一件|尺码|衣服|鞋|发票|专票|开票|"
+    r"留一件|留着|再拍|拍下|这件|那件|尺码|衣服|鞋|发票|专票|开票|"
     r"\b(?:order|parcel|package|delivery|deliver|ship|shipping|refund|return|shipment|tracking|arrive|boots?|item)\b",
     re.I,
 )
@@ -128,7 +141,7 @@ def _verdict(text: str) -> str | None:
         return None
     if m := _NOT_OURS.search(norm):
         return m.group()
-    if _COMPARED_WITH_US.search(norm):
+    if _COMPARED_WITH_US.search(norm) or _SIZE_HABIT.search(norm):
         return None
     if m := _PICKUP_FEE.search(norm):
         return m.group()
@@ -136,7 +149,7 @@ def _verdict(text: str) -> str | None:
         return m.group()
     for kind in ("platforms", "other_couriers", "services"):
         for m in p[kind].finditer(norm):
-            if kind == "other_couriers" and _ASK_US_TO_USE.search(norm[: m.start()]):
+            if kind == "other_couriers" and (_ASK_US_TO_USE.search(norm[: m.start()]) or _WHICH_COURIER.search(norm)):
                 continue
             return m.group()
     if (m := p["payment_apps"].search(norm)) and _APP_ACCOUNT.search(norm):

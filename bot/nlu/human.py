@@ -37,13 +37,14 @@ _ZH_REQUEST = re.compile(
     rf"{_ASK_ZH}\s*(?:一下|一个|个|下|位|你们的|你们|你哋|你们家)*\s*(?:真正的|真|活)?{_PERSON_ZH}"
     # 我要跟客服本人说话, 让代收专员直接联系我
     r"|(?:跟|和|同)(?:客服|人工|真人|活人)(?:本人)?(?:说|讲|聊|谈|沟通)"
-    r"|(?:让|请|叫).{0,8}(?:专员|客服|工作人员|人工).{0,6}(?:联系|打电话给|回电话给|回电)我"
+    r"|(?:让|请|叫).{0,8}(?:专员|专人|客服|工作人员|人工|真人).{0,6}"
+    r"(?:(?:联系|打电话给|打给|回电话给|回电)我|给我(?:回|打)(?:个|一个)?电话)"
     # 人工客服, 人工服务, 真人客服, 客服小姐姐, a bare 人工 / 真人 (checked whole-message below)
     r"|人工(?:客服|服务|坐席|接待|回复)|真人(?:客服|回复|服务)|活人|客服(?:小姐姐|小哥哥|妹妹|美女|mm|姐姐)?(?:在吗|在不在)"
     # 有没有真人, 有真人吗, 有没有人可以跟我说
     r"|有没有(?:真人|活人|人工|客服)|有(?:真人|人工)吗|有没有人(?:可以|能)?(?:跟|和|同)我(?:说|聊|讲|谈|倾)"
     # away from the bot
-    r"|(?:不要|别|不想|不想要|不用|不需要)(?:再)?(?:跟|和|同)?(?:你|这个|这)?(?:机器人|机器|ai|robot|bot|自动回复)"
+    r"|(?:不要|别|不想|不想要|不用|不需要)(?:再)?(?:让我)?(?:再)?(?:跟|和|同)?(?:你|这个|这)?(?:机器人|机器|ai|robot|bot|自动回复)"
     r"|(?:跟|和|同)(?:你|机器人|机器|ai)(?:说|讲|聊)(?:不清|不明白|不通)"
     r"|机器人(?:听不懂|看不懂|答不了|回答不了|解决不了|说不清|没用)"
     r"|(?:换|找)(?:一个|个)?(?:人|真人|活人)(?:来|跟我|和我|吧)"
@@ -59,9 +60,17 @@ _ZH_ABOUT = re.compile(
     r"几点|什么时候|时间|上班|下班|电话|热线|号码|邮箱|多久|多长时间|营业|工作日|周末|节假日|在线时间|服务时间"
     r"|晚上|半夜|凌晨|早上|夜里|[0-9一二三四五六七八九十两]+点|怎么联系|如何联系|怎样联系"
 )
+# How to reach a person, with the verb it governs (怎么找人工, 从哪里进去找, 如何联络真人客服).
+_ZH_HOW = re.compile(
+    r"(?:怎么|怎样|如何|咋|点样|点先|从哪里?|从哪儿|在哪里?|哪里|哪儿|去哪|入口)"
+    r"(?:才能|才可以|可以|能|要|去|进去|进|样|先)?(?:找到?|联系|联络|接通|转到?|进入?|点|打|搵到?)?"
+)
+# Asking now: a verb of asking, or urgency (直接 is "directly", not 接).
+_ZH_ASKING_NOW = re.compile(r"转|(?<!直)接|找(?!到|不到)|叫|给我|帮我|马上|现在|立刻|赶紧")
 # Asking whether the bot is a person: small talk.
 _ZH_IS_BOT = re.compile(r"(?:你|你们|这)(?:是|系)(?:不是)?(?:真人|机器人|机械人|人工|人|ai|机器)")
 _ZH_PERSON_WORD = re.compile(r"人工|客服|真人|human|agent|real person")
+_PERSON_WORD_EN = re.compile(r"\b(?:human|agent|real person|live person|representative|operator|staff|someone)\b")
 # Nothing but asking: 人工 / 人工人工人工 / human 人工 人工!!! / 真人 please.
 _ZH_ONLY_ASKING = re.compile(
     r"(?:人工|客服|人工客服|真人|真人客服|human|agent|real person|pls|plz|please|请|快|快点|赶紧|马上|啊|呀|吧|谢谢|\s)+"
@@ -92,6 +101,10 @@ _EN_REQUEST = re.compile(
     r"|\bis\s+there\s+(?:any|some)(?:one|body)\s+(?:there\s+|real\s+)?(?:i|we)\s+can\s+(?:talk|speak|chat)"
     r"|\b(?:anyone|anybody|someone|somebody)\s+(?:real|human|alive)\b"
     r"|\b(?:someone|somebody|a\s+person)\s+(?:who|that)\s+(?:can|could|will)\s+(?:actually\s+|really\s+)?help"
+    # "can a real person help push it", "could one of your staff check"
+    r"|\b(?:can|could|would|will)\s+(?:a|an|one\s+of\s+your|some|your)\s+(?:real\s+|live\s+|actual\s+|human\s+)?"
+    r"(?:person|human|agent|staff|colleague|officer|representative|rep)s?\s+(?:please\s+|pls\s+)?"
+    r"(?:help|check|look|call|contact|handle|push|follow|sort|chase|settle|take)"
     # someone of a department, or someone to look: "can someone from finance settle it", "pls get
     # someone to check", "could you have somebody look"; "pass me to your colleague"
     r"|\b(?:can|could|pls|please|let)\s+(?:(?:you\s+)?(?:get|have|ask)\s+)?(?:someone|somebody|anyone|a\s+colleague)"
@@ -106,7 +119,7 @@ _EN_DECLINED = re.compile(
 )
 _EN_ABOUT = re.compile(
     r"\b(?:when|what\s+time|hours?|open|opening|available|availability|hotline|phone|call|number|email"
-    r"|how\s+long|weekend|holiday)\b"
+    r"|how\s+long|weekend|holiday|how\s+(?:to|do|does|can|could|should)|where)\b"
 )
 _EN_ASKING_NOW = re.compile(r"\b(?:now|asap|pls|plz|please|right\s+away|immediately|i\s+want|i\s+need|let\s+me)\b")
 _EN_IS_BOT = re.compile(
@@ -119,7 +132,7 @@ _EN_IS_BOT = re.compile(
 # Asked for (zhuan rengong, 转人公) or said alone (rengong kefu); not 家人共享 (jia ren gong xiang).
 _PINYIN_REQUEST = re.compile(
     r"\b(?:zhuan|jie|zhao|yao|qing|gei\s*wo)\s*(?:jie\s*|ge\s*|yi\s*ge\s*|xia\s*)?ren\s*gong\b"
-    r"|^\s*ren\s*gong(?:\s*ke\s*fu)?(?:\s*ren\s*gong)*\s*$"
+    r"|^\s*ren\s*gong(?:\s*ke\s*fu)?(?:\s*ren\s*gong)*\s*(?:pls|plz|please|ah|a|la|lah|le|ya|kuai\s*dian)?\s*$"
     r"|\bzhuan\s*(?:jie\s*)?(?:zhen\s*ren|ke\s*fu)\b|\bzhen\s*ren\s*ke\s*fu\b"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
@@ -150,6 +163,11 @@ def _verdict(text: str) -> bool:
     return _heard(plain, en)
 
 
+def mentions_person(text: str) -> bool:
+    """The message is about reaching a person (人工, 真人, "a live agent"), asked for or asked about."""
+    return bool(_ZH_PERSON_WORD.search(normalize(text[:500])) or _PERSON_WORD_EN.search(text[:500].lower()))
+
+
 def without_request(text: str) -> str:
     """What else the message says once the asking for a person is taken out (normalised):
     "我的货款一直没到 帮我转人工" -> "我的货款一直没到", the subject the desk should know of."""
@@ -159,8 +177,11 @@ def without_request(text: str) -> str:
 
 
 def _about_service_zh(zh: str) -> bool:
-    """客服几点上班 / 人工客服电话多少: about the service. 现在转人工 / 转人工谢谢 is still a request."""
-    return bool(_ZH_ABOUT.search(zh)) and not re.search(r"转|接|找|叫|给我|帮我|马上|现在|立刻|赶紧", zh)
+    """客服几点上班 / 人工客服电话多少 / 人工客服要从哪里进去找: about the service. 现在转人工 /
+    转人工谢谢 / 怎么还不给我转人工 is still a request: a verb of asking outside the "how"."""
+    if not (_ZH_ABOUT.search(zh) or _ZH_HOW.search(zh)):
+        return False
+    return not _ZH_ASKING_NOW.search(_ZH_HOW.sub(" ", zh))
 
 
 def _heard(zh: str, en: str) -> bool:

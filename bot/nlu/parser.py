@@ -29,6 +29,8 @@ _NOT_RECEIVED = re.compile(
     r"(?:没|未|还没|没有|还未)(?:有)?(?:收到|到|拿到|送到|送来)(?:的)?(?:货|包裹|快递|东西|件|衣服|鞋)|"
     r"(?<![款])(?:货|包裹|快递|东西|衣服|鞋子?)(?:还|都|一直)?(?:没|未|没有)(?:到|收到|送到|送来|来)|"
     r"(?:没|没有|未)见(?:到)?(?:有)?(?:人)?(?:送来|送到|送过来|送货|上门)|"
+    # Sent, and not here yet: "寄咗成個禮拜都未到", "发了五天了还没到" (no goods named).
+    r"(?:寄|发|送|买|下单)(?:了|出|出去)\S{0,8}?(?:还|都|仍|一直)(?:是)?(?:没|未|没有)(?:有)?(?:到|收到|送到|送来)(?!账|帐)|"
     r"(?<![a-z])(?:haven[' ]?t|have not|not|never|didn[' ]?t|did not|yet to|still not)\s+(?:yet\s+)?(?:received|got|gotten|get|receive)"
     r"\s+(?:my|the|our|any)?\s*(?:parcel|package|order|item|stuff|goods|delivery)|"
     r"(?<![a-z])(?:parcel|package|order|item|delivery)\s+(?:still\s+)?(?:hasn[' ]?t|has not|not|never|didn[' ]?t)\s+(?:yet\s+)?"
@@ -50,6 +52,8 @@ TRACKING = "order_status"
 _SMALL_TALK = {"greeting", "goodbye", "thanks", "affirm", "deny", "chitchat", HUMAN_REQUEST, OUT_OF_SCOPE}
 # Rasa's button payload syntax: /intent or /intent{"key": "value"}.
 _PAYLOAD = re.compile(r"^/(?P<intent>[\w.-]+)(?P<slots>\{.*\})?$", re.S)
+# Clauses of a message, for the subject a request for a person names in one of them.
+_CLAUSE = re.compile(r"[，,。！!？?；;\n]+|\.\s+|\s{2,}")
 
 
 @dataclass(frozen=True)
@@ -212,9 +216,16 @@ class NLU:
         """The topic a request for a person or a complaint names besides the asking or the anger:
         the rest of the message parsed on its own ("另外上周那单扣了两次钱 帮我找个人工" -> the
         payment), when its best entries surely share a topic. None for a bare "转人工" or "垃圾服务"."""
-        rest = without_request(text) if intent == HUMAN_REQUEST else without_anger(text)
-        if len(rest.replace(" ", "")) < 2:
-            return None
+        strip = without_request if intent == HUMAN_REQUEST else without_anger
+        # The whole of what is left, then each clause of it ("回款的事，直接给我转人工，别让我跟机器人绕").
+        clauses = _CLAUSE.split(text)
+        parts = [strip(text), *(strip(c) for c in clauses)] if len(clauses) > 1 else [strip(text)]
+        for part in dict.fromkeys(parts):
+            if len(part.replace(" ", "")) >= 2 and (topic := self._sure_topic(part)):
+                return topic
+        return None
+
+    def _sure_topic(self, rest: str) -> str | None:
         ranked = self._parse(rest, ()).candidates
         top = self.entries.get(ranked[0].label) if ranked else None
         if top is None or top.kind != "faq" or top.topic in (OUT_OF_SCOPE, "complaint"):

@@ -57,6 +57,12 @@ _VERB_BEFORE = re.compile(
     r"file|filing|post(?:ing)?|share|sharing|put(?:ting)?|tell(?:ing)?|get(?:ting)?|tag(?:ging)?|complain(?:ing)?|escalat(?:e|ing))"
     r"(?: (?:the|a|my|this|it|you|about you|on|to|all|over))*\s*$"
 )
+# Or sent our way after it: "my lawyer will be contacting you", "我的律师会联系你们", "you'll hear from my lawyer".
+_VERB_AFTER = re.compile(
+    r"^\S{0,2}(?:会|将|马上|就)?(?:联系|找|打电话给|发函给|来找)(?:你们|你|贵司)|"
+    r"^\s*(?:will|is going to|shall|'ll)\s+(?:be\s+)?(?:contact|call|reach|writ|be in touch|get in touch|send|follow up)"
+)
+_FROM_AFTER = re.compile(r"(?<![a-z])(?:hear from|hearing from|expect a (?:call|letter) from)\s+(?:my|our)\s+$")
 _CUSTOMER_SAYS = re.compile(
     r"我|俺|咱|再不|不然|否则|要不然|信不信|等着|(?<![a-z])(?:i|i'?ll|i'?m|we|we'?ll|my|or else|otherwise|unless|until|if you don'?t)(?![a-z])"
 )
@@ -101,7 +107,12 @@ def _threat(text: str) -> str | None:
                 return kind
         for kind, pattern in _OUTSIDE.items():
             for m in pattern.finditer(norm):
-                if _VERB_BEFORE.search(norm[max(0, m.start() - 24) : m.start()]):
+                before = norm[max(0, m.start() - 24) : m.start()]
+                if _VERB_BEFORE.search(before) or _FROM_AFTER.search(before):
+                    return kind
+                if kind in ("lawyer", "police", "press", "regulator") and _VERB_AFTER.search(
+                    norm[m.end() : m.end() + 30]
+                ):
                     return kind
     return None
 
