@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.cues import about_own_order, another_order, asks_progress, gives_last4
+from bot.nlu.human import mentions_person
 from bot.nlu.language import reply_language
 from bot.nlu.parser import OUT_OF_SCOPE, Parse, Thresholds
 from bot.store import BOT, HUMAN, PENDING_HANDOFF
+from core.numerals import spelled_digits
 from core.text import normalize
 from knowledge_base.models import Entry
 
@@ -41,6 +43,8 @@ _FOLLOW_UP_FILLER = re.compile(
     r"qorderq|qwaybillq|那|这|一|单|个|呢|吗|还有|呀|啊|的|帮我|再|也|查一下|查下|查|订单|and|this|one|what|about|too|also|the|order|please|check"
 )
 _FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
+# The parcel coming to the customer: arrive, be delivered, be received.
+_ARRIVAL = re.compile(r"(?<!补)到(?!货通知|货提醒)|送来|收到|(?<![a-z])(?:arrive|deliver|reach|come|receive)")
 # A message that points back at the order already looked up: "这单", "那个包裹", "it", "that order".
 _REFERS_BACK = re.compile(
     r"(?:这|那|该|同一|刚才|上面|刚刚)(?:个|一)?(?:订单|单|包裹|件|笔|货)|它|"
@@ -60,8 +64,12 @@ def _says_dont_know(text: str) -> bool:
     return rest != norm and len(re.sub(r"[\sa-z啊呀了的吧呢哦]", "", rest)) <= 2
 
 
-# Angry from here up, a person takes over at once even from a lookup the customer asked for.
+# Angry from here up, with insults or a threat, a person takes over at once even from a lookup the
+# customer asked for; impatience alone ("到底", "都一个礼拜了", capitals) is helped by the lookup.
 STRONG_ANGER = 0.7
+HOSTILE = frozenset({"insult", "threat_to_complain"})
+# Signals that are no rule hearing anger: the learned phrasing model and the softeners.
+MODEL_ONLY = frozenset({"angry_phrasing", "polite", "reassured", "repeated_ask"})
 # How many recently answered entries a conversation remembers (to notice a question asked again).
 ASKED_KEPT = 5
 # A short follow-up ("那退款呢", "and the refund?") carries on with the same order; a question this
@@ -198,7 +206,7 @@ class _Turn:
         if parse.intent in HANDOFF_INTENTS:
             entry = self.p.entries[parse.intent]
             return self.handoff(HANDOFF_INTENTS[parse.intent], [Reply(entry.answer[self.lang])])
-        if parse.sentiment.angry and not self.looks_up_first():
+        if parse.sentiment.angry and not (self.looks_up_first() or self.calm_enough_to_answer()):
             matched = self.confident_entry()
             replies = [self.answer(matched)] if matched is not None and matched.kind == "faq" else []
             return self.handoff("anger", [*replies, Reply(self.p.say("handoff_anger", self.lang))])
@@ -242,24 +250,50 @@ class _Turn:
         times = int(asked.pop(entry.id, 0)) + 1
         self.slots["asked"] = dict(list(asked.items())[-(ASKED_KEPT - 1) :]) | {entry.id: times}
         if times >= 2:
-            person = {"title": "转人工" if self.lang == "zh" else "Talk to a person", "payload": "/human_request"}
             return self.decision(
-                [self.answer(entry), Reply(self.p.say("asked_again", self.lang), [person])], kind="answer"
+                [self.answer(entry), Reply(self.p.say("asked_again", self.lang), [self.person_button()])], kind="answer"
             )
+        if entry.topic == "service_info" and mentions_person(self.parse.text):
+            # Asked how to reach a person ("人工客服从哪里进去", "how to contact a live agent"): the
+            # answer, and the way in right under it.
+            answer = self.answer(entry)
+            return self.decision([Reply(answer.text, [self.person_button()], answer.custom)], kind="answer")
         return self.decision([self.answer(entry)], kind="answer")
+
+    def person_button(self) -> dict[str, str]:
+        return {"title": "转人工" if self.lang == "zh" else "Talk to a person", "payload": "/human_request"}
 
     def looks_up_first(self) -> bool:
         """An impatient customer asking about their own order ("都好几天了", "still nothing") is
         helped fastest by the lookup, which a person would do first too; they are handed over
         (with the anger on the ticket) only when really angry, or when the lookup cannot help."""
-        if self.parse.sentiment.anger >= STRONG_ANGER:
+        if self.parse.sentiment.anger >= STRONG_ANGER and self.hostile():
             return False
         loop = self.slots.get("active_loop")
         if loop and self.continues(str(loop)):
             return True
+        close = self.close_candidates()
+        if self.lookup_for_number(close) is not None:
+            return True  # the number says "look it up", however impatiently it is given
+        if close or self.parse.confidence < self.p.thresholds.answer:
+            return self.own_order_lookup(close) is not None
         entry = self.confident_entry()
-        lookup = entry is not None and (bool(entry.action) or self.own_progress_lookup() is not None)
-        return lookup and self.parse.confidence >= self.p.thresholds.answer
+        return entry is not None and (bool(entry.action) or self.own_progress_lookup() is not None)
+
+    def hostile(self) -> bool:
+        """Insults or a threat to complain: anger at us, which a person answers, not a lookup."""
+        return bool(HOSTILE & set(self.parse.sentiment.signals))
+
+    def calm_enough_to_answer(self) -> bool:
+        """Anger that is not at us: another business's matter ("淘宝退款一个礼拜都没到 急死了") is
+        declined as any other, and small talk ("你们这是机器人回复吧") answered, unless there are
+        insults or threats, or rules besides the phrasing model heard anger in small talk."""
+        if self.hostile():
+            return False
+        if self.surely_not_ours():
+            return True
+        rules = set(self.parse.sentiment.signals) - MODEL_ONLY
+        return self.parse.intent in SMALL_TALK and not rules
 
     def confident_entry(self) -> Entry | None:
         if self.parse.faq_id is not None:
@@ -303,10 +337,32 @@ class _Turn:
         发了没", "my order ship already or not?"), the lookup among them answers it, not a choice of
         FAQs; sure of a general one, see own_progress_lookup."""
         if not close:
-            return self.own_progress_lookup()
+            return self.own_progress_lookup() or self.progress_by_words()
         if not about_own_order(self.parse.text):
             return None
+        if asks_progress(self.parse.text):
+            # "我喺你哋度買咗對波鞋，幾時先到呀": how their order is getting on, whichever entries came close.
+            progress = next((PROGRESS_ACTIONS[e.topic] for e in close if e.topic in PROGRESS_ACTIONS), None)
+            if progress is None and _ARRIVAL.search(normalize(self.parse.text)):
+                progress = ORDER_STATUS
+            if progress is not None:
+                return progress
         return next((e.action for e in close if e.action), None)
+
+    def progress_by_words(self) -> str | None:
+        """Unsure of every entry, but plainly asking how an order of their own is getting on ("and
+        my refund for the boots i returned, where is it??", "我喺你哋度買咗件外套，幾時先到呀"): the
+        lookup the words call for (refund, money), else the order's status."""
+        text = self.parse.text
+        if self.parse.faq_id is not None or self.surely_not_ours():
+            return None
+        if not (about_own_order(text) and asks_progress(text)):
+            return None
+        norm = normalize(text)
+        return next(
+            (action for action, cue in LOOKUP_CUES if action in PROGRESS_ACTIONS.values() and cue.search(norm)),
+            ORDER_STATUS,
+        )
 
     def own_progress_lookup(self) -> str | None:
         """A general FAQ matched ("多久发货", "退款多久到账"), but the customer asks how one order of
@@ -366,7 +422,7 @@ class _Turn:
         if any(e.entity in ("order_id", "waybill", "phone") for e in parse.entities):
             return True
         asked = self.slots.get("requested_slot")
-        if asked == "phone_last4" and _FOUR_DIGITS.search(parse.text):
+        if asked == "phone_last4" and _FOUR_DIGITS.search(spelled_digits(parse.text)):
             return True
         if parse.intent == "deny" or (asked in ("order_id", "phone_last4") and _says_dont_know(parse.text)):
             return asked in ("order_id", "phone_last4")  # "不记得了" is an answer; a person can look it up
@@ -413,8 +469,7 @@ class _Turn:
             if c.label in self.p.entries and self.p.entries[c.label].kind == "faq" and c.confidence >= 0.1
         ][:3]
         ids = ids or [i for i in self.p.suggestions if i in self.p.entries][:3]
-        human = {"title": "转人工" if self.lang == "zh" else "Talk to a person", "payload": "/human_request"}
-        return [*(self.p.button(self.p.entries[i], self.lang) for i in ids), human]
+        return [*(self.p.button(self.p.entries[i], self.lang) for i in ids), self.person_button()]
 
     def handoff(self, reason: str, replies: list[Reply], context: dict[str, Any] | None = None) -> Decision:
         self.forget_question()  # a person takes it from here

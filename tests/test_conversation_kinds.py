@@ -172,7 +172,17 @@ def test_the_same_question_asked_three_times_offers_a_person_as_a_button(alice: 
 
 
 @pytest.mark.parametrize(
-    "answer", ["last 4 is 1234", "我是李小红 尾号1234", "尾號1234", "手机尾号1234", "my number ends in 1234"]
+    "answer",
+    [
+        "last 4 is 1234",
+        "我是李小红 尾号1234",
+        "尾號1234",
+        "手机尾号1234",
+        "my number ends in 1234",
+        "一二三四",
+        "尾四位係壹貳叁肆",
+        "one two three four",
+    ],
 )
 def test_the_last_four_digits_in_words_are_taken_as_the_answer(alice: Chat, answer: str) -> None:
     alice.say(f"{merchant.IN_TRANSIT} 到哪了")
@@ -211,6 +221,11 @@ def test_a_remittance_held_for_the_account_name_is_explained_and_handed_to_payme
         "那我前天下的那单咋还没发货啊",
         "I return the shoes one week already, refund 几时到账 ah?",
         "我上週買的宅配包裹現在到哪裡了？",
+        # Impatient, not abusive: the lookup is still the fastest help.
+        "我那笔退款到底退哪去了 都十天了还没见着钱",
+        "and my refund for the boots i returned on monday, where is it??",
+        # Bought, and when will it come: the order's status, whatever else came close (a restock).
+        "我喺你哋度買咗件外套，幾時先到呀？",
     ],
 )
 def test_a_question_about_ones_own_order_without_a_number_asks_for_it(alice: Chat, text: str) -> None:

@@ -95,9 +95,42 @@ def test_an_impatient_customer_asking_about_their_order_gets_the_lookup_first(nl
 
 
 def test_a_really_angry_customer_goes_to_a_person_even_from_a_lookup(nlu: NLU) -> None:
-    furious = parse_with(nlu, [("order_where_is_my_order", 0.9)], text="我的快递到底到哪了 都好几天了")
-    furious = replace(furious, sentiment=replace(furious.sentiment, anger=0.9, angry=True))
+    furious = parse_with(nlu, [("order_where_is_my_order", 0.9)], text="我的快递到底到哪了 都好几天了 一群骗子")
+    signals = ("insult", "frustration", "angry_phrasing")
+    furious = replace(furious, sentiment=replace(furious.sentiment, anger=0.95, angry=True, signals=signals))
     assert policy(nlu).decide(furious, State()).handoff == "anger"
+
+
+def test_impatience_without_insults_still_gets_the_lookup_however_strong(nlu: NLU) -> None:
+    """都一个礼拜了 / 到底 / capitals are impatience: the lookup answers it. The number says "look it up" too."""
+    signals = ("frustration", "angry_phrasing")
+    for text in ("我的快递到底到哪了 都好几天了", "都一天了还不发货 你们干啥吃的 YX20261122000009"):
+        impatient = parse_with(nlu, [("order_where_is_my_order", 0.9)], text=text)
+        impatient = replace(impatient, sentiment=replace(impatient.sentiment, anger=0.95, angry=True, signals=signals))
+        decision = policy(nlu).decide(impatient, State())
+        assert decision.handoff is None and decision.action == "action_order_status", text
+
+
+def test_anger_about_another_business_is_declined_not_handed_over(nlu: NLU) -> None:
+    theirs = nlu.parse("淘宝上买的羽绒服退了都一个礼拜了 退款咋还没到账啊 急死了")
+    theirs = replace(theirs, sentiment=replace(theirs.sentiment, anger=0.8, angry=True, signals=("angry_phrasing",)))
+    assert policy(nlu).decide(theirs, State()).kind == "decline"
+    abusive = replace(theirs, sentiment=replace(theirs.sentiment, signals=("insult", "angry_phrasing")))
+    assert policy(nlu).decide(abusive, State()).handoff == "anger"
+
+
+def test_asking_whether_it_is_a_bot_is_answered_unless_rules_hear_anger(nlu: NLU) -> None:
+    asked = nlu.parse("你们这是机器人回复吧")
+    asked = replace(asked, sentiment=replace(asked.sentiment, anger=0.9, angry=True, signals=("angry_phrasing",)))
+    assert policy(nlu).decide(asked, State()).kind == "answer"
+    fed_up = replace(asked, sentiment=replace(asked.sentiment, signals=("frustration", "angry_phrasing")))
+    assert policy(nlu).decide(fed_up, State()).handoff == "anger"
+
+
+def test_asking_how_to_reach_a_person_is_answered_with_the_way_in(nlu: NLU) -> None:
+    decision = policy(nlu).decide(nlu.parse("请问人工客服要从哪里进去找？我在app里翻了半天没找到"), State())
+    assert decision.kind == "answer" and decision.handoff is None
+    assert decision.replies[-1].buttons == [{"title": "转人工", "payload": "/human_request"}]
 
 
 def test_nothing_is_said_while_a_human_owns_the_conversation(nlu: NLU) -> None:
