@@ -75,6 +75,7 @@ OURS += [
     "i normally wear 38 in zara, which size for your boots",
     "那件红的帮我留着 下个月发工资再拍",
     "发票去哪儿能下载",
+    "my cod payout is on hold, the bank says the account name is wrong",
 ]
 
 

@@ -86,7 +86,10 @@ _PUBLIC_SERVICE = re.compile(
     r"\b(?:send|ship)\s+(?:a|my\s+own)\s+(?:parcel|package|box)|\bdrop[- ]off\s+point|\bpick[- ]?up\s+point",
     re.I,
 )
-_PAYING_US = re.compile(r"付款|支付失败|付不了|付钱|俾钱|回款|货款|收款|扣款|\bpay(?:ment)?\s+failed|\bcheckout", re.I)
+_PAYING_US = re.compile(
+    r"付款|支付失败|付不了|付钱|俾钱|回款|货款|收款|扣款|代收|\bpay(?:ment)?\s+failed|\bcheckout|\bremit\w*|\bcod\b|\bpayout",
+    re.I,
+)
 _RETURNS = re.compile(r"退货|退回|寄回|换货|退款|return|refund|exchange", re.I)
 _OUR_DEALINGS = re.compile(
     r"订单|那单|这单|快递|包裹|发货|收货|送货|寄到|退货|退款|货款|回款|运费|下单|买的|商品|签收|物流|单号|延迟|延误|"
