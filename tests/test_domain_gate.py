@@ -55,6 +55,13 @@ def test_the_worlds_questions_in_our_words_are_out_of_scope(nlu: NLU, text: str)
         ("收到的杯子碎了怎么理赔", "claim"),
         ("how do I change the phone number on my account", "account"),
         ("在吗", "greeting"),
+        # Spoken to us, or our own account's login and phone: never the world's.
+        ("Dear team, I cannot log in to the YouXuan app because the SMS code never comes", "account"),
+        ("my new SIM has a different number, how to update the one registered on my account", "account"),
+        ("帳戶登入唔到 一直話密碼錯", "account"),
+        # A greeting before the question does not win over it.
+        ("在吗在吗 我买的包裹到哪里了 等好久了", "order_status"),
+        ("hi there, do you accept cash on delivery?", "payment_method"),
     ],
 )
 def test_our_questions_and_small_talk_pass_the_gate(nlu: NLU, text: str, topic: str) -> None:

@@ -63,6 +63,8 @@ THEIRS += [
     "the school fee invoice has the wrong name",
     "can the clinic refund my consultation deposit",
     "微信支付怎么换绑手机号",
+    "12306买的票怎么退",
+    "打了10086也没人解决",
     "顺丰月结客户的对账单在哪看",
     "我自己拿中通寄了点特产回老家 怎么还没到",
 ]
@@ -104,7 +106,8 @@ def test_a_threat_to_post_it_on_another_platform_is_about_us(nlu) -> None:  # ty
 def test_a_long_number_in_a_message_names_no_business() -> None:
     # A hotline in the lists (12306) once normalised to the number placeholder and so matched
     # every message with five digits or more: amounts, a regulator's number, a waybill.
-    for text in ["if this is not solved today I'm going straight to 12315", "等了15天 10000块的货款还没到"]:
+    amounts = ["等了15天 10000块的货款还没到", "货款10086元怎么少了", "COD total was 95588.00 and remittance is short"]
+    for text in ["if this is not solved today I'm going straight to 12315", *amounts]:
         assert elsewhere(text) is None, text
     with pytest.raises(ValueError, match="placeholder"):
         list(_names(["10086"]))

@@ -31,6 +31,12 @@ from core.text import normalize
 # Something of ours the message is about: then another name in it is context, not the subject.
 _PLACEHOLDERS = ("qnumq", "qorderq", "qphoneq", "qwaybillq")
 _OUR_NUMBER = re.compile(r"\byx\s?\d{6,}|\byxe\d+|qorderq", re.I)
+# Speaking to us: 你们, 你哋, 贵店, "your shop / your app", "you guys".
+_ADDRESSES_US = re.compile(
+    r"你们|你哋|你家|您们|贵店|贵司|贵公司|(?<![a-z])(?:your|ur)\s+(?:own\s+)?(?:shop|store|app|site|website|company|platform"
+    r"|warehouse|customer\s+service|cs|staff|team|agents?|courier|delivery)(?![a-z])|(?<![a-z])(?:you|u)\s+guys(?![a-z])",
+    re.I,
+)
 # Said outright: bought somewhere else.
 _NOT_OURS = re.compile(
     r"不是(?:在)?(?:你们|你家|你们家|你们店|贵店)(?:这里|这边)?(?:买|下单|订|发)的|"
@@ -76,7 +82,7 @@ _APP_ACCOUNT = re.compile(
     r"转错|盗刷|被盗|扣了两次|扣两次|重复扣|冻结|解冻|封号|被封|解封|限制|限额|密码|挂失|提额|额度.{0,4}(?:提升|提高|增加|调高)|还款|逾期|征信|实名|注销|人脸|"
     r"借钱|借款|贷款|提现|利率|年化|账单日|登录不上|登不上|登入不到|解锁|锁了|增值失败|换绑|改绑|绑定的?手机|"
     r"\b(?:frozen|blocked|unblock|suspended|locked|limit\s+increase|repay|overdue|credit\s+score|withdraw|loan|password"
-    r"|hold|on\s+hold|held|not\s+working\s+at|charged\s+twice|double\s+charged|dispute|stolen|wrong\s+(?:person|account)"
+    r"|hold|on\s+hold|held|not\s+working\s+at|charged\s+twice|double\s+charged|dispute|stolen|wrong\s+(?:person|account|number)|limited|unlock|reverse"
     r"|cannot\s+log\s*in|can'?t\s+log\s*in|login|top\s*up|reload)\b",
     re.I,
 )
@@ -102,7 +108,23 @@ _OUR_DEALINGS = re.compile(
 @cache
 def _lists() -> dict[str, tuple[str, ...]]:
     raw = yaml.safe_load((resources.files("bot") / "nlu" / "elsewhere.yaml").read_text(encoding="utf-8"))
-    return {key: tuple(sorted(set(_names(names)), key=len, reverse=True)) for key, names in raw.items()}
+    return {
+        key: tuple(sorted(set(_names(names)), key=len, reverse=True)) for key, names in raw.items() if key != "numbers"
+    }
+
+
+@cache
+def _numbers() -> re.Pattern[str]:
+    """Businesses known by their number, matched whole in the text as typed."""
+    raw = yaml.safe_load((resources.files("bot") / "nlu" / "elsewhere.yaml").read_text(encoding="utf-8"))
+    numbers = [str(n) for n in raw.get("numbers") or []]
+    if any(not n.isdigit() for n in numbers):
+        raise ValueError("elsewhere.yaml: `numbers` holds numbers only")
+    # Not an amount: "10086块", "¥95588" are money.
+    return re.compile(
+        rf"(?<![\d¥￥$.])(?:{'|'.join(numbers) or '(?!)'})(?![\d.,])(?!\s*(?:块|元|蚊|刀|万|rmb|yuan|hkd|usd|dollars?))",
+        re.I,
+    )
 
 
 def _names(names: Iterable[object]) -> Iterable[str]:
@@ -129,6 +151,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return {key: _pattern(names) for key, names in _lists().items()}
 
 
+def names_us(text: str) -> bool:
+    """The message names us: our brand, one of our order numbers, or "你们 / your shop / you guys"."""
+    norm = normalize(text[:500])
+    return bool(_patterns()["ours"].search(norm) or _OUR_NUMBER.search(norm) or _ADDRESSES_US.search(norm))
+
+
 def elsewhere(text: str) -> str | None:
     """The other business (or everyday matter) the message is about, or None when it may be ours."""
     return _verdict(text[:500])
@@ -143,6 +171,8 @@ def _verdict(text: str) -> str | None:
     if p["ours"].search(norm) or _OUR_NUMBER.search(norm):
         return None
     if m := _NOT_OURS.search(norm):
+        return m.group()
+    if m := _numbers().search(text):
         return m.group()
     if _COMPARED_WITH_US.search(norm) or _SIZE_HABIT.search(norm):
         return None

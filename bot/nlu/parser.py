@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.nlu.domain import DomainGate, general_questions
-from bot.nlu.elsewhere import elsewhere
+from bot.nlu.elsewhere import elsewhere, names_us
 from bot.nlu.entities import Entity, extract_entities
 from bot.nlu.human import asks_for_person, without_request
 from bot.nlu.language import Language, detect_language
@@ -48,10 +48,28 @@ _ARRIVAL = re.compile(
 _PARCEL_TOPICS = {"order_status", "shipping_speed"}
 _MONEY = re.compile(r"款|钱|到账|打款|退款|(?<![a-z])(?:refund|money|payment|paid|remit\w*|cod)(?![a-z])")
 TRACKING = "order_status"
+# Signals that are no rule hearing anger: the learned phrasing model and the softeners.
+PHRASING_ONLY = frozenset({"angry_phrasing", "polite", "reassured", "repeated_ask"})
 # Small talk is answered whatever the world says about it; the domain gate judges the rest.
 _SMALL_TALK = {"greeting", "goodbye", "thanks", "affirm", "deny", "chitchat", HUMAN_REQUEST, OUT_OF_SCOPE}
+# Questions the gate does not judge: small talk, and an account's login, password or phone,
+# which in our chat is our account unless another business is named (the lists catch those).
+_NOT_GATED = {*_SMALL_TALK, "account"}
+# A greeting before the question: "在吗在吗 …", "您好，…", "hi there, …".
+_GREETINGS = {"greeting"}
+_LEADING_GREETING = re.compile(
+    r"^(?:\s*(?:在吗|在么|在不在|在嘛|你好|您好|哈喽|哈啰|嗨|亲亲|亲|喂|早上好|早晨|早安|中午好|下午好|晚上好|"
+    r"(?:hello|hallo|hey|hiya|hi|good\s+(?:morning|afternoon|evening)|dear\s+(?:sir\s*/\s*madam|sir|madam|team))(?![a-z]))(?:\s+there)?[\s,，!！~～。.?？呀啊呢哈]*)+",
+    re.I,
+)
 # Rasa's button payload syntax: /intent or /intent{"key": "value"}.
 _PAYLOAD = re.compile(r"^/(?P<intent>[\w.-]+)(?P<slots>\{.*\})?$", re.S)
+# Words that name no subject, left over once the asking is taken out ("can i … or not", "帮我 … 吧").
+_FILLER = re.compile(
+    r"(?<![a-z])(?:can|could|would|will|i|me|my|you|your|or|not|no|yes|the|a|an|to|is|it|do|does|pls|please|plz|now"
+    r"|just|want|need|with|and|but|ok|okay|so|lah|leh|ah|one|someone|somebody|help|get|let|talk|speak|chat|there|here)(?![a-z])"
+    r"|[吗呢吧啊呀的了么嘛哦喔哈我你们他她它就都也还在是要想请帮给跟和同个一下]"
+)
 # Clauses of a message, for the subject a request for a person names in one of them.
 _CLAUSE = re.compile(r"[，,。！!？?；;\n]+|\.\s+|\s{2,}")
 
@@ -221,7 +239,7 @@ class NLU:
         clauses = _CLAUSE.split(text)
         parts = [strip(text), *(strip(c) for c in clauses)] if len(clauses) > 1 else [strip(text)]
         for part in dict.fromkeys(parts):
-            if len(part.replace(" ", "")) >= 2 and (topic := self._sure_topic(part)):
+            if len(_FILLER.sub("", part).replace(" ", "")) >= 2 and (topic := self._sure_topic(part)):
                 return topic
         return None
 
@@ -261,6 +279,8 @@ class NLU:
         if readable != text:
             language = "zh"  # Chinese, typed in pinyin: answered in Chinese
         candidates = self.matcher.rank(readable, k=5) if normalize(text) else []
+        if candidates and self.entries[candidates[0].label].topic in _GREETINGS:
+            candidates = self._past_the_greeting(readable, candidates)
         top = candidates[0] if candidates else None
         if candidates and self.merchant_rules and self._not_received(text):
             # Goods that have not arrived: a tracking lookup however unsure the matcher is.
@@ -294,8 +314,10 @@ class NLU:
             entry = self.entries[top.label]
             intent, faq_id = _labels(entry)
             confidence, topic = top.confidence, entry.topic
-        if topic == OUT_OF_SCOPE and sentiment.angry:
-            # Anger about nothing the knowledge base knows is a complaint about the service.
+        if topic == OUT_OF_SCOPE and sentiment.angry and set(sentiment.signals) - PHRASING_ONLY:
+            # Anger about nothing the knowledge base knows is a complaint about the service, when a
+            # rule hears it (insults, threats, frustration, shouting): the phrasing model alone
+            # reads small talk, "禮拜日有冇人覆" or a bare "last 4 is 5601" as angry often enough.
             intent, topic = "complaint", "complaint"
         return Parse(text, language, intent, confidence, topic, faq_id, candidates, entities, sentiment)
 
@@ -304,7 +326,8 @@ class NLU:
         is not sure enough of `top` to overrule it; its confidence is the gate's P(not ours)."""
         if self.gate is None or OUT_OF_SCOPE not in self.entries or top.confidence >= self.thresholds.gate_unless:
             return None
-        if self.entries[top.label].topic in _SMALL_TALK or top.label in self.ungated:
+        if self.entries[top.label].topic in _NOT_GATED or top.label in self.ungated or names_us(text):
+            # Spoken to us, or about an account (ours, when no other business is named): ours.
             return None
         ours = float(self.gate.ours([text])[0])
         if ours >= self.thresholds.gate:
@@ -349,6 +372,21 @@ class NLU:
                 return self.entries[c.label]
         lookups = sorted(e.id for e in self.entries.values() if e.topic == TRACKING and e.action)
         return self.entries[lookups[-1]] if lookups else self.entries[candidates[0].label]
+
+    def _past_the_greeting(self, text: str, candidates: list[Candidate]) -> list[Candidate]:
+        """ "在吗在吗 我的货啥时候到 等好久了", "hi there, can i pay cod?": the greeting won the
+        ranking, but the question after it is what the customer wants answered."""
+        rest = _LEADING_GREETING.sub("", text).strip()
+        if len(normalize(rest).replace(" ", "")) < 3 or rest == text.strip():
+            return candidates
+        ranked = self.matcher.rank(rest, k=5)
+        if (
+            ranked
+            and ranked[0].confidence >= self.thresholds.oos
+            and self.entries[ranked[0].label].topic not in _GREETINGS
+        ):
+            return ranked
+        return candidates
 
     def _readable(self, text: str) -> str:
         """What the matcher reads: the message, or for Chinese typed in pinyin, its characters."""
