@@ -84,6 +84,12 @@ ASKED += [
     "could one of your staff check it for me",
     "can a live agent help sort this out",
     "订单的事别让我再跟机器人绕了",
+    # Initials, the person on duty, "let someone call me", a human "around".
+    "rg",
+    "zrg rgkf",
+    "叫个值班的同事来处理一下",
+    "麻烦让个人给我打个电话",
+    "is there an actual human around to chat with",
 ]
 NOT_ASKED += [
     "人工客服在app哪里进去",
@@ -92,6 +98,9 @@ NOT_ASKED += [
     "人工几点上班 有电话可以直接打吗",
     "how do i contact a human agent",
     "where is the live agent option",
+    "请问你们的同事几点上班",
+    "我个人觉得还行",
+    "org chart",
 ]
 
 

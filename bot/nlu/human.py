@@ -37,7 +37,7 @@ _ZH_REQUEST = re.compile(
     rf"{_ASK_ZH}\s*(?:一下|一个|个|下|位|你们的|你们|你哋|你们家)*\s*(?:真正的|真|活)?{_PERSON_ZH}"
     # 我要跟客服本人说话, 让代收专员直接联系我
     r"|(?:跟|和|同)(?:客服|人工|真人|活人)(?:本人)?(?:说|讲|聊|谈|沟通)"
-    r"|(?:让|请|叫).{0,8}(?:专员|专人|客服|工作人员|人工|真人).{0,6}"
+    r"|(?:让|请|叫).{0,8}(?:专员|专人|客服|工作人员|人工|真人|(?:个|一个)人(?=给|来|帮|跟|联系|打)).{0,6}"
     r"(?:(?:联系|打电话给|打给|回电话给|回电)我|给我(?:回|打)(?:个|一个)?电话)"
     # 人工客服, 人工服务, 真人客服, 客服小姐姐, a bare 人工 / 真人 (checked whole-message below)
     r"|人工(?:客服|服务|坐席|接待|回复)|真人(?:客服|回复|服务)|活人|客服(?:小姐姐|小哥哥|妹妹|美女|mm|姐姐)?(?:在吗|在不在)"
@@ -49,7 +49,8 @@ _ZH_REQUEST = re.compile(
     r"|机器人(?:听不懂|看不懂|答不了|回答不了|解决不了|说不清|没用)"
     r"|(?:换|找)(?:一个|个)?(?:人|真人|活人)(?:来|跟我|和我|吧)"
     # someone of a department: 先帮我转理赔的人, 转给财务的同事, 安排个专人对接, 找负责的人
-    r"|(?:转(?!运|账|帐|发|寄|卖|让|单|交|告|达|述)|转给|转到|转接|帮我转|找|安排|派)(?:一下|一个|个|给|到)?.{0,6}?"
+    r"|(?:转(?!运|账|帐|发|寄|卖|让|单|交|告|达|述)|转给|转到|转接|帮我转|找|安排|派|叫|喊|(?<!申)请(?!问))"
+    r"(?:一下|一个|个|给|到)?.{0,6}?"
     r"(?:的人|的同事|的专员|的负责人|专人|同事|负责的人)(?!脸|员工资)"
     r"|专人(?:对接|跟进|处理|负责|联系|来)"
 )
@@ -99,6 +100,8 @@ _EN_REQUEST = re.compile(
     r"|\b(?:stop|no\s+more|enough\s+(?:of|with))\s+(?:the\s+|this\s+|your\s+)?(?:bot|robot|machine|auto\s*reply)"
     r"|\b(?:not|no)\s+(?:a\s+|the\s+|this\s+)?(?:bot|robot|machine)\b(?!\?)"
     r"|\bis\s+there\s+(?:any|some)(?:one|body)\s+(?:there\s+|real\s+)?(?:i|we)\s+can\s+(?:talk|speak|chat)"
+    # "is there a breathing human around?", "any real person here"
+    r"|\b(?:is\s+there|are\s+there|any)\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:human|humans|real\s+person|real\s+people|live\s+agent)\b"
     r"|\b(?:anyone|anybody|someone|somebody)\s+(?:real|human|alive)\b"
     r"|\b(?:someone|somebody|a\s+person)\s+(?:who|that)\s+(?:can|could|will)\s+(?:actually\s+|really\s+)?help"
     # "can a real person help push it", "could one of your staff check"
@@ -134,6 +137,8 @@ _PINYIN_REQUEST = re.compile(
     r"\b(?:zhuan|jie|zhao|yao|qing|gei\s*wo)\s*(?:jie\s*|ge\s*|yi\s*ge\s*|xia\s*)?ren\s*gong\b"
     r"|^\s*ren\s*gong(?:\s*ke\s*fu)?(?:\s*ren\s*gong)*\s*(?:pls|plz|please|ah|a|la|lah|le|ya|kuai\s*dian)?\s*$"
     r"|\bzhuan\s*(?:jie\s*)?(?:zhen\s*ren|ke\s*fu)\b|\bzhen\s*ren\s*ke\s*fu\b"
+    # the initials: rg, zrg, rgkf (转人工, 人工客服) typed alone
+    r"|^(?:\s*(?:z\s*)?rg(?:\s*kf)?)+(?:\s*(?:pls|plz|please|ah|a|la))?\s*[!?！？。.]*\s*$"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 
