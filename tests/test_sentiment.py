@@ -293,3 +293,12 @@ def test_words_shared_with_anger_in_calm_messages_are_calm(text: str) -> None:
 )
 def test_cold_cantonese_spaced_and_starred_anger_is_anger(text: str) -> None:
     assert score_anger(text).angry
+
+
+@pytest.mark.parametrize("text", ["行 那我等着", "好 我等着", "ok 那我等着吧"])
+def test_agreeing_to_wait_is_no_threat(text: str) -> None:
+    assert "frustration" not in score_anger(text).signals
+
+
+def test_an_ultimatum_to_wait_still_is() -> None:
+    assert "frustration" in score_anger("不给个说法 我等着！").signals

@@ -29,6 +29,9 @@ MAJOR = [
     ("you will be hearing from my lawyer", "lawyer"),
     ("我的律师明天会联系你们", "lawyer"),
     ("my attorney is going to contact your company", "lawyer"),
+    # "See you there": 消协见, 法院见.
+    ("三天不发货 咱们消协见", "regulator"),
+    ("不赔钱就法院见", "lawyer"),
 ]
 ORDINARY = [
     "等得我火大",

@@ -41,9 +41,11 @@ _OUTSIDE: dict[str, re.Pattern[str]] = {
 }
 # Acts that are threats in themselves: 报警, 起诉, "sue", a chargeback.
 _ACTS: dict[str, re.Pattern[str]] = {
+    # "咱消协见", "12315见", "法院见": see you there.
+    "regulator": re.compile(r"(?:12315|消协|消委会|消费者协会|市场监管局?|工商局?)(?:那边|那里|那儿)?见"),
     "police": re.compile(r"报警|报案|(?<![a-z])call(?:ing)? (?:the )?(?:police|cops|911|999)(?![a-z])"),
     "lawyer": re.compile(
-        r"起诉|告你们|告到|打官司|仲裁|律师函|诉讼|(?<![a-z])(?:sue|suing|legal action|lawsuit|see you in court)(?![a-z])"
+        r"起诉|告你们|告到|打官司|仲裁|律师函|诉讼|(?:法院|法庭)(?:那边|上)?见|(?<![a-z])(?:sue|suing|legal action|lawsuit|see you in court)(?![a-z])"
     ),
     "chargeback": re.compile(
         r"拒付|撤销(?:这笔)?(?:付款|交易)|(?<![a-z])(?:chargeback|charge back|dispute (?:the|this|it|a) (?:charge|payment|transaction))(?![a-z])"
