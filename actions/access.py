@@ -20,7 +20,7 @@ from merchant.store import find_order, recent_orders
 # The last four digits of the phone, said as such: 尾号8607, 手机后四位是 8607, last 4 digits 8607.
 _CUED_LAST4 = re.compile(
     r"(?:尾号|尾號|尾數|尾数|尾四位|尾4位|后四位|後四位|后4位|後4位|末四位|末4位|last\s*(?:4|four)(?:\s*digits?)?(?:\s*(?:is|are|of\s+(?:my\s+)?phone))?"
-    r"|ending\s*(?:in|with)?|ends?\s*(?:with|in))\s*(?:是|为|為|係|:|：)?\s*(\d{4})(?!\d)",
+    r"|ending\s*(?:in|with)?|ends?\s*(?:with|in))\s*(?:都|也|就|还|還|仍然|仲)?\s*(?:是|为|為|係|系|:|：)?\s*(\d{4})(?!\d)",
     re.I,
 )
 _LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")

@@ -17,7 +17,7 @@ from core.text import normalize
 # one order pointed at ("那单", "这个包裹").
 _OWN_ORDER = re.compile(
     r"我.{0,6}?(?:的|嘅|那|这|家)(?:个|一)?(?:订单|快递|包裹|货款|退款|回款|货|单|件|票|东西)|我(?:货款|退款|回款)"
-    r"|我.{0,6}?(?:下|买|订|拍|寄|退|付款|付)(?:了|的|咗)"
+    r"|我.{0,6}?(?:下|买|订|拍|寄|退|付款|付)(?:了|的|咗)|我.{0,6}?(?:寄回|退回|寄返)(?:去|来|了|咗)"
     r"|(?:那|这|另外|另)(?:一|个)?(?:单|订单|包裹|快递|件货|票货|票件|笔钱|笔款|笔退款)"
     r"|(?<![a-z])my\s+(?:last\s+|latest\s+|recent\s+)?(?:order|parcel|package|item|stuff|delivery|shipment|refund|cod|payment|return)"
     r"|(?<![a-z])(?<!if )(?<!can )(?<!could )(?<!should )(?<!to )(?<!do )(?<!will )(?<!would )(?<!may )"
@@ -45,6 +45,18 @@ _LAST4_WORDS = re.compile(
     r"|(?<![a-z])(?:this is \w+|i'?m \w+|i am \w+|it'?s|its|my|the|phone|number|mobile|no|last|four|4|digits?|is|are"
     r"|ending|ends?|in|with|of|ok|okay|pls|please|here|sure)(?![a-z])"
 )
+
+
+# The customer turns to something else: "另外", "还有个事", "对了", "btw", "one more thing".
+_MOVES_ON = re.compile(
+    r"另外|还有(?:个|一个|一)?(?:事|件事|问题)|另一件事|顺便|对了|"
+    r"(?<![a-z])(?:another thing|one more thing|also|btw|by the way|separately|unrelated|on another note)(?![a-z])"
+)
+
+
+def moves_on(text: str) -> bool:
+    """The message turns to another matter than the one before it."""
+    return bool(_MOVES_ON.search(normalize(text)))
 
 
 def about_own_order(text: str) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 from bot.cues import about_own_order, another_order, asks_progress, gives_last4
 from bot.nlu.human import mentions_person
 from bot.nlu.language import reply_language
-from bot.nlu.parser import OUT_OF_SCOPE, Parse, Thresholds
+from bot.nlu.parser import OUT_OF_SCOPE, PHRASING_ONLY, Parse, Thresholds
 from bot.store import BOT, HUMAN, PENDING_HANDOFF
 from core.numerals import spelled_digits
 from core.text import normalize
@@ -33,7 +33,10 @@ PROGRESS_ACTIONS = {topic: action for topic, action in TOPIC_ACTIONS.items() if 
 LOOKUP_CUES = (
     (
         "action_claim_intake",
-        re.compile(r"破损|摔坏|坏了|压坏|丢件|丢了|少件|漏发|错发|理赔|damaged|broken|lost|missing|claim"),
+        re.compile(
+            r"破损|摔坏|坏了|压坏|压扁|烂|碎了|碎咗|裂了|崩了|凹了|变形|丢件|丢了|少件|缺件|漏发|错发|理赔"
+            r"|damaged|broken|smashed|cracked|dented|crushed|shattered|lost|missing|claim"
+        ),
     ),
     ("action_refund_status", re.compile(r"退款|退钱|退货|refund|money back|return")),
     ("action_payment_status", re.compile(r"货款|回款|打款|到账|代收|查款|付款|扣款|cod|remit|payment|paid|payout")),
@@ -43,6 +46,10 @@ _FOLLOW_UP_FILLER = re.compile(
     r"qorderq|qwaybillq|那|这|一|单|个|呢|吗|还有|呀|啊|的|帮我|再|也|查一下|查下|查|订单|and|this|one|what|about|too|also|the|order|please|check"
 )
 _FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
+# Damage words that are not a report of damage: asking whether, or how, a claim works.
+_ASKS_ABOUT_CLAIMS = re.compile(
+    r"(?:如果|万一|要是|怎么|如何|能不能|可以)(?:\S{0,6})?(?:理赔|赔)|(?<![a-z])(?:if|what if|how (?:do|to|can))(?![a-z])"
+)
 # The parcel coming to the customer: arrive, be delivered, be received.
 _ARRIVAL = re.compile(r"(?<!补)到(?!货通知|货提醒)|送来|收到|(?<![a-z])(?:arrive|deliver|reach|come|receive)")
 # A message that points back at the order already looked up: "这单", "那个包裹", "it", "that order".
@@ -68,8 +75,6 @@ def _says_dont_know(text: str) -> bool:
 # customer asked for; impatience alone ("到底", "都一个礼拜了", capitals) is helped by the lookup.
 STRONG_ANGER = 0.7
 HOSTILE = frozenset({"insult", "threat_to_complain"})
-# Signals that are no rule hearing anger: the learned phrasing model and the softeners.
-MODEL_ONLY = frozenset({"angry_phrasing", "polite", "reassured", "repeated_ask"})
 # How many recently answered entries a conversation remembers (to notice a question asked again).
 ASKED_KEPT = 5
 # A short follow-up ("那退款呢", "and the refund?") carries on with the same order; a question this
@@ -287,13 +292,14 @@ class _Turn:
     def calm_enough_to_answer(self) -> bool:
         """Anger that is not at us: another business's matter ("淘宝退款一个礼拜都没到 急死了") is
         declined as any other, and small talk ("你们这是机器人回复吧") answered, unless there are
-        insults or threats, or rules besides the phrasing model heard anger in small talk."""
+        insults or threats; small talk and a message the bot could not read ("last 4 is 5601" with
+        nothing asked) are angry only when a rule, not the phrasing model alone, hears it."""
         if self.hostile():
             return False
         if self.surely_not_ours():
             return True
-        rules = set(self.parse.sentiment.signals) - MODEL_ONLY
-        return self.parse.intent in SMALL_TALK and not rules
+        rules = set(self.parse.sentiment.signals) - PHRASING_ONLY
+        return self.parse.intent in (*SMALL_TALK, OUT_OF_SCOPE) and not rules
 
     def confident_entry(self) -> Entry | None:
         if self.parse.faq_id is not None:
@@ -384,10 +390,13 @@ class _Turn:
             return None
         if self.slots.get("last_action") and not _FOLLOW_UP_FILLER.sub("", normalize(self.parse.text)).strip():
             return str(self.slots["last_action"])  # nothing but a number: the same lookup again
+        text = normalize(self.parse.text)
+        claim, damage = LOOKUP_CUES[0]
+        if damage.search(text) and not _ASKS_ABOUT_CLAIMS.search(text):
+            return claim  # "YX… 昨天收到 里面的东西都烂了": damage said outright is a claim, whatever matched
         if self.parse.faq_id is not None and not close:
             matched = self.p.entries[self.parse.faq_id]
             return matched.action or TOPIC_ACTIONS.get(matched.topic)
-        text = normalize(self.parse.text)
         for action, cue in LOOKUP_CUES:
             if cue.search(text):
                 return action

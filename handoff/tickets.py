@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.cues import moves_on
 from bot.escalation import Notice
 from bot.store import Conversation, Message, transcript
 from core.text import normalize
@@ -180,6 +181,9 @@ def subject(messages: list[Message], topic: str | None) -> str | None:
     for a person or a complaint that named its subject ("货款没到 转人工") counts as about it."""
     if topic and topic not in NOT_A_SUBJECT:
         return topic
+    latest = next((m for m in reversed(messages) if m.direction == "in"), None)
+    if latest is not None and moves_on(latest.text) and not (latest.parse or {}).get("subject"):
+        return topic  # "另外我想投诉那个快递员": another matter than the lookups before it, and not named
     for m in reversed(messages):
         if m.direction != "in" or _bare_answer(m.text):
             continue

@@ -4,6 +4,7 @@ words, a held remittance, and a customer's own order asked about without its num
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -11,9 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.cues import about_own_order, asks_progress, gives_last4
+from bot.nlu.entities import extract_entities
 from bot.nlu.match import Candidate
 from bot.nlu.parser import NLU, OUT_OF_SCOPE, Parse, Thresholds
-from bot.nlu.sentiment import score_anger
+from bot.nlu.sentiment import Sentiment, score_anger
 from bot.policy import Policy, State
 from handoff.models import Ticket
 from tests import merchant
@@ -283,3 +285,38 @@ def test_the_runner_reads_a_decline_from_the_record_and_a_garbled_message_as_unr
     ]
     results = evaluate(cases, tmp_path, date(2026, 11, 23), Path(MODEL_CACHE))
     assert {r.case.id: r.outcome for r in results} == {"decline": "declined", "garbled": "unresolved"}
+
+
+# --- 8. round 12's kinds -----------------------------------------------------------------------
+
+
+def test_a_message_only_the_phrasing_model_reads_as_angry_is_not_made_a_complaint(nlu: NLU) -> None:
+    """Small talk, an unreadable reply, a question about Sunday hours: the model alone is no complaint."""
+    parse = ranked(nlu, [(OUT_OF_SCOPE, 0.2)], text="last 4 is 5601")
+    parse = replace(parse, sentiment=Sentiment(0.7, True, ("angry_phrasing",)))
+    decision = policy(nlu).decide(parse, State())
+    assert decision.handoff is None and decision.kind == "fallback"
+    heard = replace(parse, sentiment=Sentiment(0.7, True, ("frustration", "angry_phrasing")))
+    assert policy(nlu).decide(heard, State()).handoff == "anger"
+
+
+def test_damage_said_with_the_order_number_opens_a_claim_whatever_matched(nlu: NLU) -> None:
+    parse = ranked(nlu, [("shipping_dispatch_time", 0.75)], text="YX20261119000008 昨天收到 里面的杯子都碎了")
+    parse = replace(parse, entities=extract_entities(parse.text))
+    assert policy(nlu).decide(parse, State()).action == "action_claim_intake"
+    asking = replace(parse, text="YX20261119000008 如果收到碎了怎么理赔")
+    assert policy(nlu).decide(asking, State()).action != "action_claim_intake"
+
+
+def test_another_matter_raised_with_a_complaint_goes_to_general_not_the_earlier_lookup(
+    alice: Chat, shop: Instance
+) -> None:
+    alice.say("货款什么时候到账")
+    alice.say("好 另外我想投诉上次送货的快递员 态度很差 还骂人")
+    assert alice.handed_over
+    assert last_ticket(shop).queue == "general"
+
+
+def test_the_last_four_given_again_with_a_corrected_number_is_read(alice: Chat) -> None:
+    alice.say(f"{merchant.IN_TRANSIT} 尾號都係1234")
+    assert ("南京" in alice.text or "Nanjing" in alice.text) and not alice.handed_over, alice.text
