@@ -90,6 +90,11 @@ ASKED += [
     "叫个值班的同事来处理一下",
     "麻烦让个人给我打个电话",
     "is there an actual human around to chat with",
+    # Round 13's kinds: a colleague, a CS lady, "get me somebody", enough of the bot, 给个 staff.
+    "could i speak with one of your colleagues please",
+    "any customer service lady i can chat with?",
+    "enough automated replies, get me somebody real",
+    "俾個真人我啦 唔好再自動回覆",
 ]
 NOT_ASKED += [
     "人工客服在app哪里进去",
@@ -125,3 +130,17 @@ def test_a_question_about_the_hours_is_answered(chat: Chat) -> None:
     chat.say("人工客服几点下班")
     assert not chat.handed_over
     assert "22:00" in chat.text
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # The matcher's "ask for a person" on a how / where question is the FAQ, and its "how to
+        # reach a person" on a message that asks no how or when is a request.
+        ("人工客服喺邊度搵 個掣喺邊", "service_info"),
+        ("how do i reach a live agent if i need one later?", "service_info"),
+        ("I'd like to chat with one of your colleagues directly", "human_request"),
+    ],
+)
+def test_asking_how_to_reach_a_person_and_asking_for_one_are_told_apart(nlu, text: str, topic: str) -> None:  # type: ignore[no-untyped-def]
+    assert nlu.parse(text).topic == topic

@@ -31,7 +31,7 @@ _PERSON_ZH = (
     # A bare 人 only where it ends the ask (找个人跟我说, 换个人来), not 找人代付, 要人脸识别, 申请人.
     r"|human|agent|real ?person|person|staff|人(?=$|来|跟|和|同|吧|啊|呀|出来|帮我|聊|说|讲|处理))"
 )
-_ASK_ZH = r"(?:转|转接|接|找|要|叫|喊|换|给我|帮我转|帮我接|请|让|来|派|安排|接通|连线)"
+_ASK_ZH = r"(?:转|转接|接|找|要|叫|喊|换|给我|给(?:个|一个)|帮我转|帮我接|请|让|来|派|安排|接通|连线)"
 _ZH_REQUEST = re.compile(
     # 转人工, 找个真人, 帮我接一下人工客服, 叫你们客服出来, 给我换个人来
     rf"{_ASK_ZH}\s*(?:一下|一个|个|下|位|你们的|你们|你哋|你们家)*\s*(?:真正的|真|活)?{_PERSON_ZH}"
@@ -44,7 +44,8 @@ _ZH_REQUEST = re.compile(
     # 有没有真人, 有真人吗, 有没有人可以跟我说
     r"|有没有(?:真人|活人|人工|客服)|有(?:真人|人工)吗|有没有人(?:可以|能)?(?:跟|和|同)我(?:说|聊|讲|谈|倾)"
     # away from the bot
-    r"|(?:不要|别|不想|不想要|不用|不需要)(?:再)?(?:让我)?(?:再)?(?:跟|和|同)?(?:你|这个|这)?(?:机器人|机器|ai|robot|bot|自动回复)"
+    r"|(?:不要|别|不想|不想要|不用|不需要|不好)(?:再)?(?:让我)?(?:再)?(?:跟|和|同)?(?:你|这个|这)?"
+    r"(?:机器人|机器|ai|robot|bot|自动回复|auto ?reply)"
     r"|(?:跟|和|同)(?:你|机器人|机器|ai)(?:说|讲|聊)(?:不清|不明白|不通)"
     r"|机器人(?:听不懂|看不懂|答不了|回答不了|解决不了|说不清|没用)"
     r"|(?:换|找)(?:一个|个)?(?:人|真人|活人)(?:来|跟我|和我|吧)"
@@ -71,7 +72,9 @@ _ZH_ASKING_NOW = re.compile(r"转|(?<!直)接|找(?!到|不到)|叫|给我|帮�
 # Asking whether the bot is a person: small talk.
 _ZH_IS_BOT = re.compile(r"(?:你|你们|这)(?:是|系)(?:不是)?(?:真人|机器人|机械人|人工|人|ai|机器)")
 _ZH_PERSON_WORD = re.compile(r"人工|客服|真人|human|agent|real person")
-_PERSON_WORD_EN = re.compile(r"\b(?:human|agent|real person|live person|representative|operator|staff|someone)\b")
+_PERSON_WORD_EN = re.compile(
+    r"\b(?:human|agent|real person|live person|person|representative|operator|staff|someone|somebody|colleagues?|cs|lady)\b"
+)
 # Nothing but asking: 人工 / 人工人工人工 / human 人工 人工!!! / 真人 please.
 _ZH_ONLY_ASKING = re.compile(
     r"(?:人工|客服|人工客服|真人|真人客服|human|agent|real person|pls|plz|please|请|快|快点|赶紧|马上|啊|呀|吧|谢谢|\s)+"
@@ -81,8 +84,9 @@ _ZH_OTHER_WORDS = re.compile(r"人工智能|人工费|人工成本|人工合成|
 
 # --- English, lower case ---------------------------------------------------------------------
 _PERSON_EN = (
-    r"(?:a\s+|an\s+|the\s+|some\s+|your\s+|real\s+|live\s+|actual\s+|human\s+)*"
-    r"(?:human(?:\s+being)?|humna|huamn|hooman|person|people|agent|operator|representative|rep|staff|someone|somebody"
+    r"(?:a\s+|an\s+|the\s+|some\s+|your\s+|real\s+|live\s+|actual\s+|human\s+|one\s+of\s+)*"
+    r"(?:human(?:\s+being)?|humna|huamn|hooman|person|people|agent|operator|representative|rep|staff|someone|somebody|colleagues?"
+    r"|cs\s+(?:lady|girl|guy|staff|person|agent|officer|rep)"
     r"|anyone|anybody|customer\s+service(?:\s+(?:person|agent|rep|representative|officer))?|cs|supervisor|manager)"
 )
 _STRONG_PERSON_EN = (
@@ -97,11 +101,15 @@ _EN_REQUEST = re.compile(
     r"|\b(?:human|real\s+person|real\s+human|live\s+(?:agent|person|chat|support)|agent|operator|representative"
     r"|humna|huamn|hooman|real\s+people|someone\s+real|somebody\s+real|actual\s+(?:person|human))"
     r"\s*(?:pls|plz|please|pleaseee*|now|asap|thx|thanks|!|\?|$)"
-    r"|\b(?:stop|no\s+more|enough\s+(?:of|with))\s+(?:the\s+|this\s+|your\s+)?(?:bot|robot|machine|auto\s*reply)"
+    r"|\b(?:stop|no\s+more|enough(?:\s+(?:of|with))?)\s+(?:the\s+|this\s+|your\s+)?(?:bot|robot|machine|auto\s*reply|automated)"
+    r"|\bget\s+me\s+(?:some(?:one|body)|a\s+person|a\s+colleague)\b"
     r"|\b(?:not|no)\s+(?:a\s+|the\s+|this\s+)?(?:bot|robot|machine)\b(?!\?)"
     r"|\bis\s+there\s+(?:any|some)(?:one|body)\s+(?:there\s+|real\s+)?(?:i|we)\s+can\s+(?:talk|speak|chat)"
     # "is there a breathing human around?", "any real person here"
-    r"|\b(?:is\s+there|are\s+there|any)\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:human|humans|real\s+person|real\s+people|live\s+agent)\b"
+    r"|\b(?:is\s+there|are\s+there|any)\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:human|humans|real\s+person|real\s+people|live\s+agent"
+    r"|cs\s+(?:lady|girl|guy|staff|person|agent)|customer\s+service\s+(?:lady|girl|guy|staff|person|agent))\b"
+    r"|\b(?:is\s+there|are\s+there)\s+(?:a\s+|an\s+|any\s+)?(?:\w+\s+)?(?:person|agent|staff|operator)s?\s+"
+    r"(?:(?:i|we)\s+can\s+|to\s+)(?:talk|chat|speak)"
     r"|\b(?:anyone|anybody|someone|somebody)\s+(?:real|human|alive)\b"
     r"|\b(?:someone|somebody|a\s+person)\s+(?:who|that)\s+(?:can|could|will)\s+(?:actually\s+|really\s+)?help"
     # "can a real person help push it", "could one of your staff check"
@@ -124,6 +132,8 @@ _EN_ABOUT = re.compile(
     r"\b(?:when|what\s+time|hours?|open|opening|available|availability|hotline|phone|call|number|email"
     r"|how\s+long|weekend|holiday|how\s+(?:to|do|does|can|could|should)|where)\b"
 )
+_EN_HOW_FIRST = re.compile(r"\s*(?:how|where|when|what\s+time|which)\b")
+_EN_CALL_ME = re.compile(r"\b(?:call|contact|ring|phone|text)\s+me\b")
 _EN_ASKING_NOW = re.compile(r"\b(?:now|asap|pls|plz|please|right\s+away|immediately|i\s+want|i\s+need|let\s+me)\b")
 _EN_IS_BOT = re.compile(
     r"\b(?:are\s+(?:you|u)|r\s+u|(?:could|can|would)\s+(?:you|u)\s+be|is\s+this|if\s+(?:you|u)\s+(?:are|r)"
@@ -171,6 +181,17 @@ def _verdict(text: str) -> bool:
 def mentions_person(text: str) -> bool:
     """The message is about reaching a person (人工, 真人, "a live agent"), asked for or asked about."""
     return bool(_ZH_PERSON_WORD.search(normalize(text[:500])) or _PERSON_WORD_EN.search(text[:500].lower()))
+
+
+def about_service(text: str) -> bool:
+    """The message asks about the service (how, where, when, which number), not for it now."""
+    zh = normalize(text[:500])
+    en = " ".join(text[:500].lower().split())
+    if _about_service_zh(zh):
+        return True
+    if not _EN_ABOUT.search(en) or _EN_CALL_ME.search(en):
+        return False
+    return bool(_EN_HOW_FIRST.match(en)) or not _EN_ASKING_NOW.search(en)
 
 
 def without_request(text: str) -> str:
