@@ -32,6 +32,7 @@ MAJOR = [
     # "See you there": 消协见, 法院见.
     ("三天不发货 咱们消协见", "regulator"),
     ("不赔钱就法院见", "lawyer"),
+    ("你哋呃錢 我寫信俾報社", "press"),
 ]
 ORDINARY = [
     "等得我火大",

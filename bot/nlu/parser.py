@@ -11,7 +11,7 @@ from typing import Any
 from bot.nlu.domain import DomainGate, general_questions
 from bot.nlu.elsewhere import elsewhere, names_us
 from bot.nlu.entities import Entity, extract_entities
-from bot.nlu.human import asks_for_person, without_request
+from bot.nlu.human import about_service, asks_for_person, mentions_person, without_request
 from bot.nlu.language import Language, detect_language
 from bot.nlu.match import Candidate, Matcher
 from bot.nlu.pinyin import PinyinReader, looks_like_pinyin
@@ -29,6 +29,8 @@ _NOT_RECEIVED = re.compile(
     r"(?:没|未|还没|没有|还未)(?:有)?(?:收到|到|拿到|送到|送来)(?:的)?(?:货|包裹|快递|东西|件|衣服|鞋)|"
     r"(?<![款])(?:货|包裹|快递|东西|衣服|鞋子?)(?:还|都|一直)?(?:没|未|没有)(?:到|收到|送到|送来|来)|"
     r"(?:没|没有|未)见(?:到)?(?:有)?(?:人)?(?:送来|送到|送过来|送货|上门)|"
+    # The buyer (of a shipper's parcel) has not received it: "买家说还没收到".
+    r"(?:买家|客户|收件人|收货人)(?:说|讲|反映|反馈)?(?:还|都|一直)?(?:没|未|没有)(?:有)?(?:收到|到)|"
     # Sent, and not here yet: "寄咗成個禮拜都未到", "发了五天了还没到" (no goods named).
     r"(?:寄|发|送|买|下单)(?:了|出|出去)\S{0,8}?(?:还|都|仍|一直)(?:是)?(?:没|未|没有)(?:有)?(?:到|收到|送到|送来)(?!账|帐)|"
     r"(?<![a-z])(?:haven[' ]?t|have not|not|never|didn[' ]?t|did not|yet to|still not)\s+(?:yet\s+)?(?:received|got|gotten|get|receive)"
@@ -38,7 +40,9 @@ _NOT_RECEIVED = re.compile(
 )
 # What kind of money: a buyer's refund, or a shipper's COD remittance.
 _REFUND = re.compile(r"退款|退钱|退费|退回的钱|(?<![a-z])refund")
-_REMITTANCE = re.compile(r"货款|回款|代收|打款|结算|(?<![a-z])(?:cod|remit\w*)(?![a-z])")
+_REMITTANCE = re.compile(
+    r"货款|回款|代收(?!件|包裹|快递|的件|的包裹|的快递)|打款|结算|(?<![a-z])(?:cod|remit\w*)(?![a-z])"
+)
 # Says the parcel shows as delivered: then the FAQ on signed-but-not-received fits, not a lookup.
 _SIGNED = re.compile(r"签收|已送达|显示送达|显示已到|(?<![a-z])(?:delivered|signed)(?![a-z])")
 # Asking when money comes, or saying it has not: with a remittance named, the money's arrival.
@@ -48,13 +52,18 @@ _ARRIVAL = re.compile(
 _PARCEL_TOPICS = {"order_status", "shipping_speed"}
 _MONEY = re.compile(r"款|钱|到账|打款|退款|(?<![a-z])(?:refund|money|payment|paid|remit\w*|cod)(?![a-z])")
 TRACKING = "order_status"
+SERVICE = "service_info"
 # Signals that are no rule hearing anger: the learned phrasing model and the softeners.
 PHRASING_ONLY = frozenset({"angry_phrasing", "polite", "reassured", "repeated_ask"})
 # Small talk is answered whatever the world says about it; the domain gate judges the rest.
 _SMALL_TALK = {"greeting", "goodbye", "thanks", "affirm", "deny", "chitchat", HUMAN_REQUEST, OUT_OF_SCOPE}
-# Questions the gate does not judge: small talk, and an account's login, password or phone,
-# which in our chat is our account unless another business is named (the lists catch those).
-_NOT_GATED = {*_SMALL_TALK, "account"}
+# An account's login, password, code or phone: in our chat, our account unless another business
+# is named (the lists catch those), whatever the world's questions about accounts taught the gate.
+ACCOUNT = "account"
+_ACCOUNT_WORDS = re.compile(
+    r"登录|登入|登陆|密码|验证码|账号|帐号|账户|帐户|手机号|绑定|注销|(?<![a-z])(?:log ?in|sign ?in|password|verification"
+    r"|otp|sms|account|phone number|mobile number)(?![a-z])"
+)
 # A greeting before the question: "在吗在吗 …", "您好，…", "hi there, …".
 _GREETINGS = {"greeting"}
 _LEADING_GREETING = re.compile(
@@ -281,6 +290,8 @@ class NLU:
         candidates = self.matcher.rank(readable, k=5) if normalize(text) else []
         if candidates and self.entries[candidates[0].label].topic in _GREETINGS:
             candidates = self._past_the_greeting(readable, candidates)
+        if candidates and self.merchant_rules:
+            candidates = self._person_or_how(text, candidates)
         top = candidates[0] if candidates else None
         if candidates and self.merchant_rules and self._not_received(text):
             # Goods that have not arrived: a tracking lookup however unsure the matcher is.
@@ -326,9 +337,10 @@ class NLU:
         is not sure enough of `top` to overrule it; its confidence is the gate's P(not ours)."""
         if self.gate is None or OUT_OF_SCOPE not in self.entries or top.confidence >= self.thresholds.gate_unless:
             return None
-        if self.entries[top.label].topic in _NOT_GATED or top.label in self.ungated or names_us(text):
-            # Spoken to us, or about an account (ours, when no other business is named): ours.
-            return None
+        if self.entries[top.label].topic in _SMALL_TALK or top.label in self.ungated or names_us(text):
+            return None  # small talk, an entry the gate has not learnt, or spoken to us: ours
+        if self.entries[top.label].topic == ACCOUNT and _ACCOUNT_WORDS.search(normalize(text)):
+            return None  # logging in, a password, the phone on the account: ours, when no other business is named
         ours = float(self.gate.ours([text])[0])
         if ours >= self.thresholds.gate:
             return None
@@ -372,6 +384,23 @@ class NLU:
                 return self.entries[c.label]
         lookups = sorted(e.id for e in self.entries.values() if e.topic == TRACKING and e.action)
         return self.entries[lookups[-1]] if lookups else self.entries[candidates[0].label]
+
+    def _person_or_how(self, text: str, candidates: list[Candidate]) -> list[Candidate]:
+        """The matcher's "asks for a person" and "how do I reach a person" are one word apart: a
+        question about the service (how, where, when, which number: "人工客服喺邊度搵") is the FAQ,
+        a message about a person that asks none of those ("I'd like to chat with one of your
+        colleagues") is a request, whichever of the two the matcher put first."""
+        top = candidates[0]
+        first = self.entries[top.label]
+        if first.id == HUMAN_REQUEST and about_service(text):
+            how = next((c for c in candidates if self.entries[c.label].topic == SERVICE), None)
+            if how is not None:
+                return [replace(how, confidence=top.confidence), *(c for c in candidates if c is not how)]
+        reaching = first.topic == SERVICE and any(mentions_person(q) for q in first.question.values())
+        if reaching and HUMAN_REQUEST in self.entries and mentions_person(text) and not about_service(text):
+            asked = Candidate(HUMAN_REQUEST, top.confidence, 0.0, 0.0, 0.0, "(about a person, asking no how or when)")
+            return [asked, *candidates]
+        return candidates
 
     def _past_the_greeting(self, text: str, candidates: list[Candidate]) -> list[Candidate]:
         """ "在吗在吗 我的货啥时候到 等好久了", "hi there, can i pay cod?": the greeting won the

@@ -54,7 +54,7 @@ _ACTS: dict[str, re.Pattern[str]] = {
 # Said as a threat: a verb of taking it there just before the place (找媒体, 打12315, 报俾传媒,
 # "go to the press", "post it on twitter"), by the customer (我 / I) or as an ultimatum (再不…就).
 _VERB_BEFORE = re.compile(
-    r"(?:找|去|打|拨|报给|报到|报俾|报料给|告|上|发|晒|挂|投诉到|反映到|举报到|曝光到|交给|请|等着收)\S{0,6}$|"
+    r"(?:找|去|打|拨|报给|报到|报俾|报料给|告|上|发|晒|挂|投诉到|反映到|举报到|曝光到|交给|请|等着收|写信(?:给|俾|畀)|投稿(?:给|到)?)\S{0,6}$|"
     r"(?<![a-z])(?:call|calling|contact|contacting|report(?:ing)? (?:you |this |it )?to|go(?:ing)? to|take (?:this|it|you) to|"
     r"file|filing|post(?:ing)?|share|sharing|put(?:ting)?|tell(?:ing)?|get(?:ting)?|tag(?:ging)?|complain(?:ing)?|escalat(?:e|ing))"
     r"(?: (?:the|a|my|this|it|you|about you|on|to|all|over))*\s*$"
