@@ -46,6 +46,7 @@ _FOLLOW_UP_FILLER = re.compile(
     r"qorderq|qwaybillq|那|这|一|单|个|呢|吗|还有|呀|啊|的|帮我|再|也|查一下|查下|查|订单|and|this|one|what|about|too|also|the|order|please|check"
 )
 _FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_SOME_DIGITS = re.compile(r"\d{4,}")
 # Damage words that are not a report of damage: asking whether, or how, a claim works.
 _ASKS_ABOUT_CLAIMS = re.compile(
     r"(?:如果|万一|要是|怎么|如何|能不能|可以)(?:\S{0,6})?(?:理赔|赔)|(?<![a-z])(?:if|what if|how (?:do|to|can))(?![a-z])"
@@ -208,6 +209,11 @@ class _Turn:
             # "last 4 is 7606", "我是林晓雯 尾号5601": the answer asked for, whatever the matcher or the
             # anger model make of the few words around the digits.
             return self.run_action(str(loop))
+        if not loop and gives_last4(parse.text):
+            # The last four, with nothing asking for them (after an answer about an order): no
+            # order is waiting to be checked; say so instead of "I can't help with that".
+            reply = Reply(self.p.say("digits_unasked", self.lang))
+            return self.decision([reply], kind="answer", fallback_count=self.state.fallback_count)
         if parse.intent in HANDOFF_INTENTS:
             entry = self.p.entries[parse.intent]
             return self.handoff(HANDOFF_INTENTS[parse.intent], [Reply(entry.answer[self.lang])])
@@ -433,6 +439,8 @@ class _Turn:
         asked = self.slots.get("requested_slot")
         if asked == "phone_last4" and _FOUR_DIGITS.search(spelled_digits(parse.text)):
             return True
+        if asked == "order_id" and _SOME_DIGITS.search(spelled_digits(parse.text)):
+            return True  # a wrong number, or the phone's digits: an attempt at the answer, whatever "88" reads as
         if parse.intent == "deny" or (asked in ("order_id", "phone_last4") and _says_dont_know(parse.text)):
             return asked in ("order_id", "phone_last4")  # "不记得了" is an answer; a person can look it up
         if parse.intent in SMALL_TALK and parse.intent != "affirm":

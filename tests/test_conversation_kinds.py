@@ -292,7 +292,7 @@ def test_the_runner_reads_a_decline_from_the_record_and_a_garbled_message_as_unr
 
 def test_a_message_only_the_phrasing_model_reads_as_angry_is_not_made_a_complaint(nlu: NLU) -> None:
     """Small talk, an unreadable reply, a question about Sunday hours: the model alone is no complaint."""
-    parse = ranked(nlu, [(OUT_OF_SCOPE, 0.2)], text="last 4 is 5601")
+    parse = ranked(nlu, [(OUT_OF_SCOPE, 0.2)], text="嗯那个 就是那个啥")
     parse = replace(parse, sentiment=Sentiment(0.7, True, ("angry_phrasing",)))
     decision = policy(nlu).decide(parse, State())
     assert decision.handoff is None and decision.kind == "fallback"
@@ -320,3 +320,16 @@ def test_another_matter_raised_with_a_complaint_goes_to_general_not_the_earlier_
 def test_the_last_four_given_again_with_a_corrected_number_is_read(alice: Chat) -> None:
     alice.say(f"{merchant.IN_TRANSIT} 尾號都係1234")
     assert ("南京" in alice.text or "Nanjing" in alice.text) and not alice.handed_over, alice.text
+
+
+def test_digits_given_while_the_order_number_is_asked_are_an_attempt_at_it(alice: Chat) -> None:
+    """ "尾号3388" reads as "88" (bye-bye) to the matcher; while the order number is asked, it is a try."""
+    alice.say("帮我查下YX20261120000999到哪了")
+    alice.say("尾号3388")
+    assert alice.handed_over, alice.text
+
+
+def test_the_last_four_with_nothing_asked_are_acknowledged_not_declined(alice: Chat) -> None:
+    alice.say("发票怎么开")
+    alice.say("5601")
+    assert not alice.handed_over and "没有需要验证的订单" in alice.text, alice.text
