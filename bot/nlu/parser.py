@@ -337,13 +337,13 @@ class NLU:
         is not sure enough of `top` to overrule it; its confidence is the gate's P(not ours)."""
         if self.gate is None or OUT_OF_SCOPE not in self.entries or top.confidence >= self.thresholds.gate_unless:
             return None
-        if self.entries[top.label].topic in _SMALL_TALK or top.label in self.ungated or names_us(text):
-            return None  # small talk, an entry the gate has not learnt, or spoken to us: ours
+        if self.entries[top.label].topic in _SMALL_TALK or top.label in self.ungated:
+            return None  # small talk, or an entry the gate has not learnt
+        ours = float(self.gate.ours([text])[0])
+        if ours >= self.thresholds.gate or names_us(text):
+            return None  # ours, or spoken to us (read only for the few the gate doubts)
         if self.entries[top.label].topic == ACCOUNT and _ACCOUNT_WORDS.search(normalize(text)):
             return None  # logging in, a password, the phone on the account: ours, when no other business is named
-        ours = float(self.gate.ours([text])[0])
-        if ours >= self.thresholds.gate:
-            return None
         return Candidate(OUT_OF_SCOPE, 1.0 - ours, 0.0, 0.0, 0.0, f"(the domain gate: P(ours) {ours:.2f})")
 
     @staticmethod
