@@ -11,7 +11,7 @@ from typing import Any
 from bot.cues import about_own_order, another_order, asks_progress, gives_last4
 from bot.nlu.human import mentions_person
 from bot.nlu.language import reply_language
-from bot.nlu.parser import OUT_OF_SCOPE, PHRASING_ONLY, Parse, Thresholds
+from bot.nlu.parser import OUT_OF_SCOPE, PHRASING_ONLY, SERVICE, Parse, Thresholds
 from bot.store import BOT, HUMAN, PENDING_HANDOFF
 from core.numerals import spelled_digits
 from core.text import normalize
@@ -264,7 +264,7 @@ class _Turn:
             return self.decision(
                 [self.answer(entry), Reply(self.p.say("asked_again", self.lang), [self.person_button()])], kind="answer"
             )
-        if entry.topic == "service_info" and mentions_person(self.parse.text):
+        if entry.topic == SERVICE and mentions_person(self.parse.text):
             # Asked how to reach a person ("人工客服从哪里进去", "how to contact a live agent"): the
             # answer, and the way in right under it.
             answer = self.answer(entry)

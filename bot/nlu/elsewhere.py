@@ -106,18 +106,24 @@ _OUR_DEALINGS = re.compile(
 
 
 @cache
+def _raw() -> dict[str, list[object]]:
+    """elsewhere.yaml as written, read once for the name lists and the numbers."""
+    return dict(yaml.safe_load((resources.files("bot") / "nlu" / "elsewhere.yaml").read_text(encoding="utf-8")))
+
+
+@cache
 def _lists() -> dict[str, tuple[str, ...]]:
-    raw = yaml.safe_load((resources.files("bot") / "nlu" / "elsewhere.yaml").read_text(encoding="utf-8"))
     return {
-        key: tuple(sorted(set(_names(names)), key=len, reverse=True)) for key, names in raw.items() if key != "numbers"
+        key: tuple(sorted(set(_names(names)), key=len, reverse=True))
+        for key, names in _raw().items()
+        if key != "numbers"
     }
 
 
 @cache
 def _numbers() -> re.Pattern[str]:
     """Businesses known by their number, matched whole in the text as typed."""
-    raw = yaml.safe_load((resources.files("bot") / "nlu" / "elsewhere.yaml").read_text(encoding="utf-8"))
-    numbers = [str(n) for n in raw.get("numbers") or []]
+    numbers = [str(n) for n in _raw().get("numbers") or []]
     if any(not n.isdigit() for n in numbers):
         raise ValueError("elsewhere.yaml: `numbers` holds numbers only")
     # Not an amount: "10086块", "¥95588" are money.
