@@ -394,6 +394,8 @@ class _Turn:
         ("and this one?"); else the best-ranked topic's; else order status."""
         if not any(e.entity in ("order_id", "waybill") for e in self.parse.entities):
             return None
+        if self.surely_not_ours():
+            return None  # "my DHL shipment, waybill 4829103847": another courier's number, not ours to look up
         if self.slots.get("last_action") and not _FOLLOW_UP_FILLER.sub("", normalize(self.parse.text)).strip():
             return str(self.slots["last_action"])  # nothing but a number: the same lookup again
         text = normalize(self.parse.text)

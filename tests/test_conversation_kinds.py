@@ -333,3 +333,33 @@ def test_the_last_four_with_nothing_asked_are_acknowledged_not_declined(alice: C
     alice.say("发票怎么开")
     alice.say("5601")
     assert not alice.handed_over and "没有需要验证的订单" in alice.text, alice.text
+
+
+def test_another_couriers_waybill_is_declined_not_looked_up(alice: Chat) -> None:
+    alice.say("pls check my FedEx parcel from Japan, tracking no 7730912845")
+    assert not alice.handed_over
+    inbound = [m for m in alice.state()["messages"] if m["direction"] == "in"]
+    assert inbound[-1]["outcome"] == "declined", alice.text
+
+
+# --- a short follow-up leans on the message before it -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "expected"),
+    [
+        ("寄到澳门一般要几天", "那邮费呢", "shipping_hk_macau_overseas"),
+        ("我喺香港 寄過嚟要幾多日", "咁運費要幾錢", "shipping_hk_macau_overseas"),
+        ("退款多久到账", "那换货呢", "refund_exchange"),  # not the previous answer again
+        ("衣服尺码偏大吗", "那鞋子呢", "product_size_guide"),  # the same question of another item
+    ],
+)
+def test_a_short_follow_up_is_read_with_the_message_before_it(
+    nlu: NLU, first: str, follow_up: str, expected: str
+) -> None:
+    parsed = nlu.parse(follow_up, [first])
+    assert parsed.faq_id == expected and parsed.confidence >= THRESHOLDS.answer, parsed.candidates[:3]
+
+
+def test_a_question_of_its_own_is_not_bent_by_the_message_before_it(nlu: NLU) -> None:
+    assert nlu.parse("满多少包邮", ["寄到澳门一般要几天"]).faq_id == "shipping_fee_free_threshold"

@@ -49,11 +49,13 @@ def _code_digest() -> str:
     digest = hashlib.sha256(f"{numpy.__version__} {scipy.__version__} {sklearn.__version__}".encode())
     # The NLU's own files, and the text normalisation it trains on (core/text.py and its dialect list).
     text = Path(str(resources.files("core")))
-    # And the everyday questions the domain gate learns the other side from.
+    # And the everyday questions the domain gate learns the other side from, and the phrasings
+    # the request-for-a-person detector learns from.
     nlu = Path(__file__).parent
     for path in [
         *sorted(nlu.glob("*.py")),
         *sorted(nlu.glob("general/*.txt")),
+        *sorted(nlu.glob("person/*.txt")),
         text / "text.py",
         text / "dialect.yaml",
     ]:

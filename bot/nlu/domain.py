@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
+from typing import Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,8 +49,10 @@ def _script(text: str) -> str:
     return "zh" if _HAN.search(text) else "latin"
 
 
-class DomainGate:
-    """P(a message is for this desk), from a logistic regression over n-grams."""
+class TwoSides:
+    """P(a text is on the first side), from a logistic regression over the matcher's n-grams,
+    learnt from examples of both sides. The domain gate ("ours or the world's?") and the
+    request-for-a-person detector ("asks for a person now, or not?") are two of them."""
 
     def __init__(self, features: Features, coef: NDArray[np.float64], intercept: float) -> None:
         self._features = features
@@ -57,14 +60,14 @@ class DomainGate:
         self._intercept = intercept
 
     @classmethod
-    def train(cls, ours: Iterable[str], theirs: Iterable[str], *, c: float = 16.0) -> DomainGate:
-        """Fit on the desk's own phrasings (`ours`) against everything else (`theirs`); both
-        sides weigh the same however many rows each has."""
-        mine = list(dict.fromkeys(t for t in (normalize(x) for x in ours) if t))
+    def train(cls, yes: Iterable[str], no: Iterable[str], *, c: float = 16.0) -> Self:
+        """Fit on the first side's texts (`yes`) against the other's (`no`); both sides weigh
+        the same however many rows each has."""
+        mine = list(dict.fromkeys(t for t in (normalize(x) for x in yes) if t))
         known = set(mine)
-        other = [t for t in dict.fromkeys(t for t in (normalize(x) for x in theirs) if t) if t not in known]
+        other = [t for t in dict.fromkeys(t for t in (normalize(x) for x in no) if t) if t not in known]
         if not mine or not other:
-            raise ValueError("the domain gate needs phrasings on both sides")
+            raise ValueError(f"{cls.__name__} needs texts on both sides")
         texts = [*mine, *other]
         features, rows = Features.fit(texts)
         y = np.array([1] * len(mine) + [0] * len(other))
@@ -76,7 +79,15 @@ class DomainGate:
         model = LogisticRegression(C=c, max_iter=2000).fit(rows, y, sample_weight=weight)
         return cls(features, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
 
-    def ours(self, texts: Sequence[str]) -> NDArray[np.float64]:
-        """P(ours) for each of `texts` (normalised here)."""
+    def probability(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """P(first side) for each of `texts` (normalised here)."""
         rows = self._features.transform([normalize(t) for t in texts])
         return np.asarray(expit(rows @ self._coef + self._intercept), dtype=np.float64)
+
+
+class DomainGate(TwoSides):
+    """P(a message is for this desk): the knowledge base's phrasings against the world's."""
+
+    def ours(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """P(ours) for each of `texts` (normalised here)."""
+        return self.probability(texts)

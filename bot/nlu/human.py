@@ -67,10 +67,14 @@ _ZH_HOW = re.compile(
     r"(?:怎么|怎样|如何|咋|点样|点先|从哪里?|从哪儿|在哪里?|哪里|哪儿|去哪|入口)"
     r"(?:才能|才可以|可以|能|要|去|进去|进|样|先)?(?:找到?|联系|联络|接通|转到?|进入?|点|打|搵到?)?"
 )
-# Asking now: a verb of asking, or urgency (直接 is "directly", not 接).
-_ZH_ASKING_NOW = re.compile(r"转|(?<!直)接|找(?!到|不到)|叫|给我|帮我|马上|现在|立刻|赶紧")
+# Asking now: a verb of asking, or urgency (直接 is "directly", 有人接 "someone answers", not 接).
+_ZH_ASKING_NOW = re.compile(r"转|(?<![直人])接|找(?!到|不到)|叫|给我|帮我|马上|现在|立刻|赶紧")
 # Asking whether the bot is a person: small talk.
-_ZH_IS_BOT = re.compile(r"(?:你|你们|这)(?:是|系)(?:不是)?(?:真人|机器人|机械人|人工|人|ai|机器)")
+_ZH_IS_BOT = re.compile(
+    r"(?:你|你们|这)(?:是|系)(?:不是)?(?:真人|机器人|机械人|人工|人|ai|机器)"
+    # 真人定机器人, 係AI定真人: which of the two, asked
+    r"|(?:真人|人工|活人)(?:还是|定|或者)(?:机器人|机械人|机器|ai)|(?:机器人|机械人|机器|ai)(?:还是|定|或者)(?:真人|人工|活人)"
+)
 _ZH_PERSON_WORD = re.compile(r"人工|客服|真人|human|agent|real person")
 _PERSON_WORD_EN = re.compile(
     r"\b(?:human|agent|real person|live person|person|representative|operator|staff|someone|somebody|colleagues?|cs|lady)\b"
@@ -121,7 +125,10 @@ _EN_REQUEST = re.compile(
     r"|\b(?:can|could|pls|please|let)\s+(?:(?:you\s+)?(?:get|have|ask)\s+)?(?:someone|somebody|anyone|a\s+colleague)"
     r"\s+(?:from\s+(?:your\s+|the\s+)?\w+(?:\s+team)?\s+)?(?:to\s+)?"
     r"(?:settle|help|handle|call|contact|check|look|sort|fix|follow|take\s+over|deal)"
-    r"|\b(?:pass|transfer|hand|put)\s+(?:me\s+)?(?:over\s+)?(?:to|through\s+to)\s+(?:one\s+of\s+)?(?:your\s+|a\s+|the\s+|them)"
+    # "any of your people free to look", "anyone from ur team around"
+    r"|\bany\s+of\s+(?:your|ur)\s+(?:people|staff|team|colleagues|agents|officers)\b"
+    r"|\b(?:pass|transfer|hand|put|escalate)\s+(?:me\s+|this\s+|it\s+)?(?:over\s+|up\s+)?(?:to|through\s+to)\s+"
+    r"(?:one\s+of\s+)?(?:your\s+|ur\s+|a\s+|the\s+|them)"
     r"(?:colleagues?|team|finance|claims?\s+(?:team|department|person)|department|them)?"
 )
 _EN_DECLINED = re.compile(
@@ -139,6 +146,10 @@ _EN_IS_BOT = re.compile(
     r"\b(?:are\s+(?:you|u)|r\s+u|(?:could|can|would)\s+(?:you|u)\s+be|is\s+this|if\s+(?:you|u)\s+(?:are|r)"
     r"|am\s+i\s+(?:talking|chatting|speaking)\s+(?:to|with))\s+(?:a\s+|an\s+|someone\s+|somebody\s+)?"
     r"(?:actual|real|live|human|bot|robot|machine|ai|person|computer)"
+    # "u real person or AI?", "human or bot ah": which of the two, asked
+    r"|^\s*(?:u|you|ya)\s+(?:a\s+)?(?:real|human|bot|robot|ai|machine)\b"
+    r"|\b(?:person|human|people)\s+or\s+(?:an?\s+)?(?:ai|bot|robot|machine)\b"
+    r"|\b(?:ai|bot|robot|machine)\s+or\s+(?:an?\s+)?(?:real\s+)?(?:person|human)\b"
 )
 
 # --- 人工 heard: the message's pinyin, and pinyin typed as such --------------------------------
@@ -158,17 +169,35 @@ def asks_for_person(text: str) -> bool:
     return _verdict(text[:500])
 
 
+def refuses(text: str) -> bool:
+    """The rules rule a request for a person out, whatever else hears one: the message asks
+    whether the bot is a person, declines a person, complains (handled as a complaint, with
+    its queue and priority) or asks about the service (how, where, when, which number)."""
+    zh = normalize(text[:500])
+    en = " ".join(text[:500].lower().split())
+    return _ruled_out(zh, en) or about_service(text)
+
+
+def is_bot_question(text: str) -> bool:
+    """The customer asks whether the bot is a person ("u real person or AI?", 你係真人定機械人)."""
+    return bool(_ZH_IS_BOT.search(normalize(text[:500])) or _EN_IS_BOT.search(" ".join(text[:500].lower().split())))
+
+
+def _ruled_out(zh: str, en: str) -> bool:
+    if _ZH_IS_BOT.search(zh) or _EN_IS_BOT.search(en):
+        return True
+    if _ZH_DECLINED.search(zh) or _EN_DECLINED.search(en):
+        return True
+    return "投诉" in _ZH_OTHER_WORDS.sub("", zh)  # a complaint asks for a person too, and is handled as one
+
+
 @lru_cache(maxsize=4096)
 def _verdict(text: str) -> bool:
     zh = normalize(text)
     en = " ".join(text.lower().split())
-    if _ZH_IS_BOT.search(zh) or _EN_IS_BOT.search(en):
-        return False
-    if _ZH_DECLINED.search(zh) or _EN_DECLINED.search(en):
+    if _ruled_out(zh, en):
         return False
     plain = _ZH_OTHER_WORDS.sub("", zh)
-    if "投诉" in plain:  # a complaint asks for a person too, and is handled as one (its queue, its priority)
-        return False
     if _ZH_ONLY_ASKING.fullmatch(plain) and _ZH_PERSON_WORD.search(plain):
         return True
     if _ZH_REQUEST.search(plain):
