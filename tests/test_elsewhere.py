@@ -82,6 +82,21 @@ OURS += [
     "发票去哪儿能下载",
     "my cod payout is on hold, the bank says the account name is wrong",
 ]
+# A bank's own channels and products, and government services in every market we sell to: theirs.
+THEIRS += [
+    "手机银行登录不上 提示证书过期",
+    "网银U盾插上没反应",
+    "ATM吞卡了怎么办",
+    "my online banking token expired, how to reset",
+    "港澳通行证续签要带什么",
+    "换身份证要多久能拿",
+    "打12333问社保转移 一直占线",
+    "how to pay road tax online",
+    "CPF statement not updated this month",
+    "入境處預約換證 改唔到時間",
+]
+# ...while our own payment and account questions with a bank's words stay ours.
+OURS += ["银行卡付款失败怎么办", "转账给你们之后多久确认", "my bank card payment failed at checkout"]
 
 
 @pytest.mark.parametrize("text", THEIRS)
