@@ -54,6 +54,24 @@ _MOVES_ON = re.compile(
 )
 
 
+# Hurrying the bot along, and nothing else: "快啲啦，我好急㗎", "hurry up pls", "快点啊 急死了".
+_URGING = re.compile(
+    r"快点|快啲|快些|赶紧|赶快|麻利|搞快|急死|好急|很急|急用|急着|着急|等不了|快|急"
+    r"|(?<![a-z])(?:hurry(?: up)?|faster|quick(?:ly)?|asap|urgent(?:ly)?|rush)(?![a-z])"
+)
+_URGING_FILLER = re.compile(
+    r"啦|了|啊|呀|吧|我|好|很|㗎|嘅|的|呢|喔|哦|嘛|点|啲|真的|真系|真係|人|都|要"
+    r"|(?<![a-z])(?:pls|please|plz|lah|la|leh|now|i'?m|i am|in a|up|very|so|need|it|la)(?![a-z])"
+)
+
+
+def only_urges(text: str) -> bool:
+    """The message hurries the bot along and says nothing else (no question, no answer)."""
+    norm = normalize(text)
+    rest = _URGING.sub("", norm)
+    return rest != norm and not re.search(r"[\w\u4e00-\u9fff]", _URGING_FILLER.sub("", rest))
+
+
 def moves_on(text: str) -> bool:
     """The message turns to another matter than the one before it."""
     return bool(_MOVES_ON.search(normalize(text)))

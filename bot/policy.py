@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.cues import about_own_order, another_order, asks_progress, gives_last4
+from bot.cues import about_own_order, another_order, asks_progress, gives_last4, only_urges
 from bot.nlu.human import mentions_person
 from bot.nlu.language import reply_language
 from bot.nlu.parser import OUT_OF_SCOPE, PHRASING_ONLY, SERVICE, Parse, Thresholds
@@ -18,6 +18,7 @@ from core.text import normalize
 from knowledge_base.models import Entry
 
 ORDER_STATUS = "action_order_status"
+CLAIM_INTAKE = "action_claim_intake"
 # With an order number in hand, the lookup each topic calls for.
 TOPIC_ACTIONS = {
     "order_status": ORDER_STATUS,
@@ -209,6 +210,12 @@ class _Turn:
             # "last 4 is 7606", "我是林晓雯 尾号5601": the answer asked for, whatever the matcher or the
             # anger model make of the few words around the digits.
             return self.run_action(str(loop))
+        asked = self.slots.get("requested_slot")
+        if loop and asked in ("order_id", "phone_last4") and only_urges(parse.text):
+            # "快啲啦，我好急㗎" while the number is asked: hurrying the question along, neither an
+            # answer (no failed attempt) nor a new question; asked again, kindly.
+            reply = Reply(self.p.say(f"urged_{asked}", self.lang))
+            return self.decision([reply], kind="clarify", fallback_count=self.state.fallback_count)
         if not loop and gives_last4(parse.text):
             # The last four, with nothing asking for them (after an answer about an order): no
             # order is waiting to be checked; say so instead of "I can't help with that".
@@ -428,8 +435,8 @@ class _Turn:
             return False
         if another_order(self.parse.text):
             return True  # "那我另外一票件的钱呢": not the order in hand, whichever lookup
-        if last in (None, action):
-            return False
+        if last in (None, action) or action == CLAIM_INTAKE:
+            return False  # damage found on opening it ("打开一看摔坏了") is about the order just looked up
         text = normalize(self.parse.text)
         return not _REFERS_BACK.search(text) and len(text.replace(" ", "")) > _FOLLOW_UP_CHARS
 
@@ -445,6 +452,8 @@ class _Turn:
             return True  # a wrong number, or the phone's digits: an attempt at the answer, whatever "88" reads as
         if parse.intent == "deny" or (asked in ("order_id", "phone_last4") and _says_dont_know(parse.text)):
             return asked in ("order_id", "phone_last4")  # "不记得了" is an answer; a person can look it up
+        if self.surely_not_ours():
+            return False  # "是京东买的 京东的单号": another business's order, not an attempt at ours
         if parse.intent in SMALL_TALK and parse.intent != "affirm":
             return False
         entry = self.p.entries.get(parse.faq_id) if parse.faq_id else None

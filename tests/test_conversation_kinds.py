@@ -363,3 +363,28 @@ def test_a_short_follow_up_is_read_with_the_message_before_it(
 
 def test_a_question_of_its_own_is_not_bent_by_the_message_before_it(nlu: NLU) -> None:
     assert nlu.parse("满多少包邮", ["寄到澳门一般要几天"]).faq_id == "shipping_fee_free_threshold"
+
+
+# --- while the order number is asked --------------------------------------------------------------
+
+
+def test_hurrying_while_the_order_number_is_asked_asks_for_it_again(alice: Chat) -> None:
+    alice.say("我的包裹怎么还没到 等了好几天了")
+    for _ in range(3):  # never counted as a failed try: no handoff for hurrying
+        alice.say("快点啦 急死了")
+        assert not alice.handed_over and "订单号" in alice.text, alice.text
+    assert alice.state()["slots"]["requested_slot"] == "order_id"
+
+
+def test_another_platforms_number_while_ours_is_asked_is_declined(alice: Chat) -> None:
+    alice.say("帮我查下快递到哪了")
+    alice.say("是拼多多买的 拼多多的单号 你们查得到吗")
+    inbound = [m for m in alice.state()["messages"] if m["direction"] == "in"]
+    assert inbound[-1]["outcome"] == "declined" and not alice.handed_over, alice.text
+
+
+def test_damage_found_after_a_lookup_is_a_claim_on_that_order(alice: Chat) -> None:
+    alice.say(f"{merchant.DAMAGED} 到了没")
+    alice.say("1234")
+    alice.say("拆开一看 里面的杯子碎了 怎么赔")
+    assert "订单号" not in alice.text, alice.text  # the order in hand, not asked for again

@@ -38,6 +38,8 @@ ASKED = [
     "any of your people free to look at this for me",
     "pls escalate to ur team, this thing keeps looping",
     "can pass this to a proper officer handle?",
+    "pls get somebody from your finance team to look at my COD",
+    "真人客服 唔該 我趕時間",
 ]
 NOT_ASKED = [
     "人工客服几点下班",
@@ -60,6 +62,13 @@ NOT_ASKED = [
     "有人吗",
     "我要退货",
     "one of your agents told me shipping was free",
+    # where the way in is, work days, a person needed later, a complaint about one
+    "人工客服的入口在哪里 我翻了半天没找到",
+    "聯絡真人嘅掣喺邊度？",
+    "星期日有没有客服开工",
+    "if i ever need a real person later, how do i get one?",
+    "the live agent earlier was so rude, I want to report him",
+    "the chat agent said it ships today",
     "客服说帮我处理结果一直拖着 我要找你们领导投诉",
 ]
 
@@ -146,6 +155,7 @@ def test_a_question_about_the_hours_is_answered(chat: Chat) -> None:
         ("I'd like to chat with one of your colleagues directly", "human_request"),
         # 有人接 is "someone answers the phone", not 接 as in 接人工
         ("热线一直没人接 你们是不是已经下班了", "service_info"),
+        ("till what time are your agents online? it's now 9pm", "service_info"),
     ],
 )
 def test_asking_how_to_reach_a_person_and_asking_for_one_are_told_apart(nlu, text: str, topic: str) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,8 @@ time so the desk is open). What happened by the end of the last turn is read fro
 as the desk would see it:
 
 - `handoff`: a ticket was opened (and its queue is scored too);
-- `asks_order`: the bot is waiting for an order number;
+- `asks_order`: the bot is waiting for an order number, or for the last four digits of the phone
+  on it (the two things it needs before it shows an order; a mismatch is asked again);
 - `answered`: the last turn was answered (an FAQ answer or a lookup's result);
 - `declined`: the last turn was surely not ours (another business's affairs, everyday life) and
   the bot said so politely;
@@ -146,7 +147,7 @@ def outcome_of(instance: Instance, sender_id: str) -> tuple[str, str | None]:
         ).first()
         if conv.state != BOT or ticket is not None:
             return "handoff", ticket.queue if ticket is not None else None
-        if (conv.slots or {}).get("requested_slot") == "order_id":
+        if (conv.slots or {}).get("requested_slot") in ("order_id", "phone_last4"):
             return "asks_order", None
         last = session.scalars(
             select(Message)

@@ -59,8 +59,13 @@ _ZH_REQUEST = re.compile(
 _ZH_DECLINED = re.compile(r"(?:不用|不需要|不必|没必要|无需|先不)(?:帮我)?(?:转|找|接)?(?:人工|真人|客服)")
 # Questions about the service, not a request for it: when, which number, how long.
 _ZH_ABOUT = re.compile(
-    r"几点|什么时候|时间|上班|下班|电话|热线|号码|邮箱|多久|多长时间|营业|工作日|周末|节假日|在线时间|服务时间"
+    r"几点|什么时候|(?<![赶没费])时间|上班|下班|回工|返工|开工|电话|热线|号码|邮箱|多久|多长时间|营业|工作日|周末|节假日"
+    r"|礼拜[六日天]|星期[六日天]|在线时间|服务时间"
     r"|晚上|半夜|凌晨|早上|夜里|[0-9一二三四五六七八九十两]+点|怎么联系|如何联系|怎样联系"
+)
+# Where the way in is (转人工的按钮在哪, 个掣在哪里㩒, 入口找不到): about the service, whatever verb it names.
+_ZH_WAY_IN = re.compile(
+    r"(?:按钮|按键|掣|入口|选项|链接|图标)(?:在|喺)?(?:哪|边)|(?:找不到|没看到|看不到|冇)(?:那个|个)?(?:按钮|掣|入口|选项)"
 )
 # How to reach a person, with the verb it governs (怎么找人工, 从哪里进去找, 如何联络真人客服).
 _ZH_HOW = re.compile(
@@ -99,7 +104,11 @@ _STRONG_PERSON_EN = (
     r"|customer\s+service\s+(?:person|agent|rep|representative|officer))"
 )
 _EN_REQUEST = re.compile(
-    rf"\b(?:talk|speak|chat|connect|transfer)(?:\s+(?:me|us|to|with|through|over|in|on|for|it))*\s+{_PERSON_EN}\b"
+    rf"\b(?:talk|speak|connect|transfer)(?:\s+(?:me|us|to|with|through|over|in|on|for|it))*\s+{_PERSON_EN}\b"
+    rf"|\bchat(?:\s+(?:me|us|it))*(?:\s+(?:to|with))+\s+{_PERSON_EN}\b"
+    # "need someone from your team to reissue", "get somebody on your side to check"
+    r"|\b(?:need|want|get|have|send)\s+(?:some(?:one|body)|a\s+person|a\s+staff|staff|an?\s+agent)\s+"
+    r"(?:from|on|at)\s+(?:your|ur|the)\s+(?:team|side|end|company|office|department|finance|support|cs)\b"
     rf"|\b(?:put|get|give|let|bring|want|need|like|prefer|escalate|switch|pass)"
     rf"(?:\s+(?:me|us|to|with|through|over|in|on|for|it))*\s+{_STRONG_PERSON_EN}\b"
     r"|\b(?:human|real\s+person|real\s+human|live\s+(?:agent|person|chat|support)|agent|operator|representative"
@@ -131,6 +140,8 @@ _EN_REQUEST = re.compile(
     r"(?:one\s+of\s+)?(?:your\s+|ur\s+|a\s+|the\s+|them)"
     r"(?:colleagues?|team|finance|claims?\s+(?:team|department|person)|department|them)?"
 )
+# Complaining about someone: "I want to report her", "lodge a complaint against your agent".
+_EN_COMPLAINT = re.compile(r"\b(?:complain|complaint|report\s+(?:her|him|them|this\s+(?:agent|staff|person)))\b")
 _EN_DECLINED = re.compile(
     r"\b(?:no\s+need|don'?t\s+need|do\s+not\s+need|not\s+necessary|won'?t\s+need)\s+(?:for\s+|of\s+|to\s+\w+\s+(?:to|with)\s+)?"
     r"(?:a\s+|an\s+|the\s+)?(?:human|person|agent|staff|operator)"
@@ -141,7 +152,9 @@ _EN_ABOUT = re.compile(
 )
 _EN_HOW_FIRST = re.compile(r"\s*(?:how|where|when|what\s+time|which)\b")
 _EN_CALL_ME = re.compile(r"\b(?:call|contact|ring|phone|text)\s+me\b")
-_EN_ASKING_NOW = re.compile(r"\b(?:now|asap|pls|plz|please|right\s+away|immediately|i\s+want|i\s+need|let\s+me)\b")
+_EN_ASKING_NOW = re.compile(
+    r"\b(?:now(?!\s*(?:is\s+)?\d)|asap|pls|plz|please|right\s+away|immediately|(?<!if\s)i\s+want|(?<!if\s)i\s+need|let\s+me)\b"
+)
 _EN_IS_BOT = re.compile(
     r"\b(?:are\s+(?:you|u)|r\s+u|(?:could|can|would)\s+(?:you|u)\s+be|is\s+this|if\s+(?:you|u)\s+(?:are|r)"
     r"|am\s+i\s+(?:talking|chatting|speaking)\s+(?:to|with))\s+(?:a\s+|an\s+|someone\s+|somebody\s+)?"
@@ -188,7 +201,8 @@ def _ruled_out(zh: str, en: str) -> bool:
         return True
     if _ZH_DECLINED.search(zh) or _EN_DECLINED.search(en):
         return True
-    return "投诉" in _ZH_OTHER_WORDS.sub("", zh)  # a complaint asks for a person too, and is handled as one
+    # A complaint asks for a person too, and is handled as one (its queue, its priority).
+    return "投诉" in _ZH_OTHER_WORDS.sub("", zh) or bool(_EN_COMPLAINT.search(en))
 
 
 @lru_cache(maxsize=4096)
@@ -234,6 +248,8 @@ def without_request(text: str) -> str:
 def _about_service_zh(zh: str) -> bool:
     """客服几点上班 / 人工客服电话多少 / 人工客服要从哪里进去找: about the service. 现在转人工 /
     转人工谢谢 / 怎么还不给我转人工 is still a request: a verb of asking outside the "how"."""
+    if _ZH_WAY_IN.search(zh):
+        return True
     if not (_ZH_ABOUT.search(zh) or _ZH_HOW.search(zh)):
         return False
     return not _ZH_ASKING_NOW.search(_ZH_HOW.sub(" ", zh))
