@@ -37,6 +37,26 @@ def _load_dialect() -> dict[str, str]:
 
 _DIALECT_WORDS = _load_dialect()
 _DIALECT = re.compile("|".join(re.escape(k) for k in sorted(_DIALECT_WORDS, key=len, reverse=True)))
+# Pinyin initials shoppers type for our words in a Chinese message ("jf在哪看", "kp要填税号吗", "tk
+# 啥时候到"): read as the words. Only these, only standing alone, only beside Chinese: "by" and
+# "hk" stay English elsewhere.
+_INITIALS = {
+    "jf": "积分",
+    "kp": "开票",
+    "tk": "退款",
+    "th": "退货",
+    "hh": "换货",
+    "wl": "物流",
+    "kd": "快递",
+    "fh": "发货",
+    "yf": "运费",
+    "dk": "打款",
+    "kf": "客服",
+    "yhq": "优惠券",
+    "dd": "订单",
+}
+_INITIAL = re.compile(r"(?<![a-z0-9])(" + "|".join(_INITIALS) + r")(?![a-z0-9])")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # A character typed three or more times over (啊啊啊啊, 哈哈哈哈哈) is emphasis, not a new word:
 # two of it say the same, so a run of any length matches a run of any other.
 _REPEATED = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff])\1{2,}")
@@ -59,6 +79,8 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", strip_control(text))
     text = emoji.replace_emoji(text, replace=" ")
     text = _DIALECT.sub(lambda m: _DIALECT_WORDS[m.group(0)], to_simplified(text)).lower()
+    if _HAN.search(text):
+        text = _INITIAL.sub(lambda m: _INITIALS[m.group(1)], text)
     for pattern, token in _IDENTIFIERS:
         text = pattern.sub(token, text)
     text = _REPEATED.sub(r"\1\1", _NON_WORD.sub(" ", text))

@@ -36,3 +36,10 @@ def test_a_character_repeated_for_emphasis_is_cut_to_two() -> None:
     assert normalize("怎么还没发货啊啊啊啊") == normalize("怎么还没发货啊啊啊")
     assert normalize("哈哈哈哈哈") == "哈哈"
     assert normalize("谢谢 1111") == "谢谢 1111"
+
+
+def test_pinyin_initials_beside_chinese_are_read_as_the_words() -> None:
+    assert normalize("jf能抵现吗") == "积分能抵现吗"
+    assert normalize("YHQ过期了") == "优惠券过期了"
+    assert normalize("can ship by sf?") == "can ship by sf"  # English stays English
+    assert normalize("jfk机场") == "jfk机场"  # only standing alone
