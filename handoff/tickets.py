@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cues import moves_on
+from bot.cues import gives_last4, moves_on
 from bot.escalation import Notice
 from bot.store import Conversation, Message, transcript
 from core.text import normalize
@@ -194,8 +194,9 @@ def subject(messages: list[Message], topic: str | None) -> str | None:
 
 
 def _bare_answer(text: str) -> bool:
-    """The message only answers a question the bot asked: it says nothing of what it is about."""
-    return not _ANSWER_ONLY.sub("", normalize(text))
+    """The message only answers a question the bot asked: it says nothing of what it is about
+    ("phone ends 7606" is no address change, whatever the matcher made of "phone")."""
+    return not _ANSWER_ONLY.sub("", normalize(text)) or gives_last4(text)
 
 
 def customer_of(session: Session, slots: dict[str, Any]) -> tuple[dict[str, Any] | None, float | None]:

@@ -388,3 +388,11 @@ def test_damage_found_after_a_lookup_is_a_claim_on_that_order(alice: Chat) -> No
     alice.say("1234")
     alice.say("拆开一看 里面的杯子碎了 怎么赔")
     assert "订单号" not in alice.text, alice.text  # the order in hand, not asked for again
+
+
+def test_a_phone_check_in_words_names_no_subject_for_the_queue(alice: Chat, shop: Instance) -> None:
+    """ "phone ends 1234" only answers the check: the queue follows the refund asked about before it."""
+    alice.say(f"why is my refund for {merchant.REFUNDING} not back yet")
+    alice.say("phone ends 1234")
+    alice.say("i want a real person to look at it")
+    assert last_ticket(shop).queue == "general"
