@@ -452,7 +452,7 @@ class _Turn:
             return True  # a wrong number, or the phone's digits: an attempt at the answer, whatever "88" reads as
         if parse.intent == "deny" or (asked in ("order_id", "phone_last4") and _says_dont_know(parse.text)):
             return asked in ("order_id", "phone_last4")  # "不记得了" is an answer; a person can look it up
-        if self.surely_not_ours():
+        if asked == "order_id" and self.surely_not_ours() and not re.search(r"\d", parse.text):
             return False  # "是京东买的 京东的单号": another business's order, not an attempt at ours
         if parse.intent in SMALL_TALK and parse.intent != "affirm":
             return False

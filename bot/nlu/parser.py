@@ -374,8 +374,11 @@ class NLU:
         if self.entries[top.label].topic in _SMALL_TALK or len(normalize(text).replace(" ", "")) > _FOLLOW_UP_CHARS:
             return candidates  # small talk, or a question of its own
         rivals = [c for c in candidates[1:] if c.confidence >= 0.8 * top.confidence]
-        if top.confidence >= _SURE_ALONE and not rivals and not _LEANS_BACK.match(normalize(text)):
+        leans = bool(_LEANS_BACK.match(normalize(text)))
+        if top.confidence >= _SURE_ALONE and not rivals and not leans:
             return candidates  # sure of it without the context, and not said as a follow-up
+        if top.confidence < self.thresholds.oos and not leans:
+            return candidates  # its words point at nothing of ours ("可以包装成礼物吗"): no context makes them
         topics = {self.entries[c.label].topic for c in candidates} - _SMALL_TALK
         # Not the previous message's own answer, unless the follow-up's words bring it too: "那换货呢"
         # after "退款多久到账" asks something else; "那鞋子呢" after "衣服尺码偏大吗", the same of another item.
