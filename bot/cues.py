@@ -65,11 +65,31 @@ _URGING_FILLER = re.compile(
 )
 
 
+# "I don't remember / don't know" in answer to a question: an answer, however it reads by meaning
+# (不记得了 is close to 忘记密码 for the encoder). Only when little else is said: 忘了密码怎么办 is a question.
+_DONT_KNOW = re.compile(
+    r"不记得了?|记不得了?|记不清了?|忘了|忘记了|不知道|找不到了?|没有单号|没单号|冇记得|唔记得|"
+    r"(?<![a-z])(?:i )?(?:don'?\s?t|do not|can'?\s?t|cannot) (?:remember|recall|know|find (?:it|them))|forgot(?: it)?|no idea(?![a-z])"
+)
+_DONT_KNOW_FILLER = re.compile(r"[a-z啊呀了的吧呢哦]")
+
+
+def _only(text: str, said: re.Pattern[str], filler: re.Pattern[str], slack: int = 0) -> bool:
+    """`said` is in the message, and once it and the `filler` words are taken out at most `slack`
+    characters are left."""
+    norm = normalize(text)
+    rest = said.sub("", norm)
+    return rest != norm and len(re.sub(r"\s", "", filler.sub("", rest))) <= slack
+
+
 def only_urges(text: str) -> bool:
     """The message hurries the bot along and says nothing else (no question, no answer)."""
-    norm = normalize(text)
-    rest = _URGING.sub("", norm)
-    return rest != norm and not re.search(r"[\w\u4e00-\u9fff]", _URGING_FILLER.sub("", rest))
+    return _only(text, _URGING, _URGING_FILLER)
+
+
+def says_dont_know(text: str) -> bool:
+    """The message answers "I don't know / remember" and little else."""
+    return _only(text, _DONT_KNOW, _DONT_KNOW_FILLER, slack=2)
 
 
 def moves_on(text: str) -> bool:

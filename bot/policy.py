@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.cues import about_own_order, another_order, asks_progress, gives_last4, only_urges
+from bot.cues import about_own_order, another_order, asks_progress, gives_last4, only_urges, says_dont_know
 from bot.nlu.human import mentions_person
 from bot.nlu.language import reply_language
 from bot.nlu.parser import OUT_OF_SCOPE, PHRASING_ONLY, SERVICE, Parse, Thresholds
@@ -59,20 +59,6 @@ _REFERS_BACK = re.compile(
     r"(?:这|那|该|同一|刚才|上面|刚刚)(?:个|一)?(?:订单|单|包裹|件|笔|货)|它|"
     r"(?<![a-z])(?:it|this one|that one|(?:this|that|the same|same) (?:order|parcel|package|one|shipment))(?![a-z])"
 )
-# "I don't remember / don't know" in answer to a question: an answer, however it reads by meaning
-# (不记得了 is close to 忘记密码 for the encoder). Only when little else is said: 忘了密码怎么办 is a question.
-_DONT_KNOW = re.compile(
-    r"不记得了?|记不得了?|记不清了?|忘了|忘记了|不知道|找不到了?|没有单号|没单号|冇记得|唔记得|"
-    r"(?<![a-z])(?:i )?(?:don'?t|do not|can'?t|cannot) (?:remember|recall|know|find (?:it|them))|forgot(?: it)?|no idea(?![a-z])"
-)
-
-
-def _says_dont_know(text: str) -> bool:
-    norm = normalize(text)
-    rest = _DONT_KNOW.sub("", norm)
-    return rest != norm and len(re.sub(r"[\sa-z啊呀了的吧呢哦]", "", rest)) <= 2
-
-
 # Angry from here up, with insults or a threat, a person takes over at once even from a lookup the
 # customer asked for; impatience alone ("到底", "都一个礼拜了", capitals) is helped by the lookup.
 STRONG_ANGER = 0.7
@@ -450,7 +436,7 @@ class _Turn:
             return True
         if asked == "order_id" and _SOME_DIGITS.search(spelled_digits(parse.text)):
             return True  # a wrong number, or the phone's digits: an attempt at the answer, whatever "88" reads as
-        if parse.intent == "deny" or (asked in ("order_id", "phone_last4") and _says_dont_know(parse.text)):
+        if parse.intent == "deny" or (asked in ("order_id", "phone_last4") and says_dont_know(parse.text)):
             return asked in ("order_id", "phone_last4")  # "不记得了" is an answer; a person can look it up
         if asked == "order_id" and self.surely_not_ours() and not re.search(r"\d", parse.text):
             return False  # "是京东买的 京东的单号": another business's order, not an attempt at ours

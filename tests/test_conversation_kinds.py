@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cues import about_own_order, asks_progress, gives_last4
+from bot.cues import about_own_order, asks_progress, gives_last4, only_urges, says_dont_know
 from bot.nlu.entities import extract_entities
 from bot.nlu.match import Candidate
 from bot.nlu.parser import NLU, OUT_OF_SCOPE, Parse, Thresholds
@@ -396,3 +396,13 @@ def test_a_phone_check_in_words_names_no_subject_for_the_queue(alice: Chat, shop
     alice.say("phone ends 1234")
     alice.say("i want a real person to look at it")
     assert last_ticket(shop).queue == "general"
+
+
+def test_hurrying_and_not_knowing_are_read_only_when_little_else_is_said() -> None:
+    for text in ("快点啦 急死了", "hurry up pls", "asap lah"):
+        assert only_urges(text), text
+    for text in ("快点发货", "好的", "5601", "I need it fast, when will it ship"):
+        assert not only_urges(text), text
+    for text in ("不记得了", "i don't remember", "唔记得"):
+        assert says_dont_know(text), text
+    assert not says_dont_know("忘了密码怎么办")
