@@ -95,6 +95,14 @@ THEIRS += [
     "CPF statement not updated this month",
     "入境處預約換證 改唔到時間",
 ]
+# Wallets' own top-ups, scores and identity checks, and India's everyday apps: theirs.
+THEIRS += [
+    "街口支付儲值失敗怎麼辦",
+    "支付宝芝麻分突然降了 怎么申诉",
+    "my Zomato refund not credited",
+    "paytm wallet kyc still pending",
+]
+OURS += ["可以用paytm付款吗"]
 # ...while our own payment and account questions with a bank's words stay ours.
 OURS += ["银行卡付款失败怎么办", "转账给你们之后多久确认", "my bank card payment failed at checkout"]
 

@@ -80,10 +80,10 @@ _PICKUP_FEE = re.compile(
 )
 _APP_ACCOUNT = re.compile(
     r"转错|盗刷|被盗|扣了两次|扣两次|重复扣|冻结|解冻|封号|被封|解封|限制|限额|密码|挂失|提额|额度.{0,4}(?:提升|提高|增加|调高)|还款|逾期|征信|实名|注销|人脸|"
-    r"借钱|借款|贷款|提现|利率|年化|账单日|登录不上|登不上|登入不到|解锁|锁了|增值失败|换绑|改绑|绑定的?手机|销户|开户|回馈金|返现|返利|"
+    r"借钱|借款|贷款|提现|利率|年化|账单日|登录不上|登不上|登入不到|解锁|锁了|增值失败|换绑|改绑|绑定的?手机|销户|开户|回馈金|返现|返利|储值|充值(?:失败|不了|没到|不到)|信用分|申诉|身份验证|"
     r"\b(?:frozen|blocked|unblock|suspended|locked|limit\s+increase|repay|overdue|credit\s+score|withdraw|loan|password"
     r"|hold|on\s+hold|held|not\s+working\s+at|charged\s+twice|double\s+charged|dispute|stolen|wrong\s+(?:person|account|number)|limited|unlock|reverse|cash\s*in|cashback|not\s+reflect\w*"
-    r"|cannot\s+log\s*in|can'?t\s+log\s*in|login|top\s*up|reload)\b",
+    r"|cannot\s+log\s*in|can'?t\s+log\s*in|login|top\s*up|reload|kyc)\b",
     re.I,
 )
 _PUBLIC_SERVICE = re.compile(
