@@ -76,6 +76,8 @@ SMALL_TALK = ("greeting", "goodbye", "thanks", "bot_identity", "affirm")
 # nothing else, so any confident FAQ match while asking for them means the customer moved on.
 FREE_TEXT_SLOTS = ("product", "claim_item")
 NEW_SUBJECT_CONFIDENCE = 0.8
+# What the bot asks before it shows an order: its number, and the last four digits of its phone.
+NUMBER_SLOTS = ("order_id", "phone_last4")
 # The question in progress: the action asking, what it asks for, and the tries so far.
 QUESTION_SLOTS = ("active_loop", "requested_slot", "attempts")
 
@@ -197,7 +199,7 @@ class _Turn:
             # anger model make of the few words around the digits.
             return self.run_action(str(loop))
         asked = self.slots.get("requested_slot")
-        if loop and asked in ("order_id", "phone_last4") and only_urges(parse.text):
+        if loop and asked in NUMBER_SLOTS and only_urges(parse.text):
             # "快啲啦，我好急㗎" while the number is asked: hurrying the question along, neither an
             # answer (no failed attempt) nor a new question; asked again, kindly.
             reply = Reply(self.p.say(f"urged_{asked}", self.lang))
@@ -436,8 +438,8 @@ class _Turn:
             return True
         if asked == "order_id" and _SOME_DIGITS.search(spelled_digits(parse.text)):
             return True  # a wrong number, or the phone's digits: an attempt at the answer, whatever "88" reads as
-        if parse.intent == "deny" or (asked in ("order_id", "phone_last4") and says_dont_know(parse.text)):
-            return asked in ("order_id", "phone_last4")  # "不记得了" is an answer; a person can look it up
+        if parse.intent == "deny" or (asked in NUMBER_SLOTS and says_dont_know(parse.text)):
+            return asked in NUMBER_SLOTS  # "不记得了" is an answer; a person can look it up
         if asked == "order_id" and self.surely_not_ours() and not re.search(r"\d", parse.text):
             return False  # "是京东买的 京东的单号": another business's order, not an attempt at ours
         if parse.intent in SMALL_TALK and parse.intent != "affirm":

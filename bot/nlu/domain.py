@@ -33,15 +33,19 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 GENERAL = "general"  # the folder of bundled everyday questions, one per line
 
 
+def bundled_lines(folder: str, prefix: str = "") -> list[str]:
+    """The non-empty lines of the bundled `folder`'s .txt files named `prefix`*, in file order."""
+    texts: list[str] = []
+    for item in sorted(resources.files("bot.nlu").joinpath(folder).iterdir(), key=lambda p: p.name):
+        if item.name.startswith(prefix) and item.name.endswith(".txt"):
+            texts.extend(line.strip() for line in item.read_text(encoding="utf-8").splitlines())
+    return [t for t in texts if t]
+
+
 @cache
 def general_questions() -> tuple[str, ...]:
     """The bundled everyday questions (never this desk's), normalised, without repeats."""
-    folder = resources.files("bot.nlu").joinpath(GENERAL)
-    texts: list[str] = []
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".txt"):
-            texts.extend(line.strip() for line in item.read_text(encoding="utf-8").splitlines())
-    return tuple(dict.fromkeys(t for t in (normalize(x) for x in texts) if t))
+    return tuple(dict.fromkeys(t for t in (normalize(x) for x in bundled_lines(GENERAL)) if t))
 
 
 def _script(text: str) -> str:

@@ -182,22 +182,29 @@ def asks_for_person(text: str) -> bool:
     return _verdict(text[:500])
 
 
+def _forms(text: str) -> tuple[str, str]:
+    """The message as the Chinese rules read it (normalised) and as the English ones do."""
+    return normalize(text[:500]), " ".join(text[:500].lower().split())
+
+
 def refuses(text: str) -> bool:
     """The rules rule a request for a person out, whatever else hears one: the message asks
     whether the bot is a person, declines a person, complains (handled as a complaint, with
     its queue and priority) or asks about the service (how, where, when, which number)."""
-    zh = normalize(text[:500])
-    en = " ".join(text[:500].lower().split())
-    return _ruled_out(zh, en) or about_service(text)
+    return _ruled_out(*_forms(text)) or about_service(text)
 
 
 def is_bot_question(text: str) -> bool:
     """The customer asks whether the bot is a person ("u real person or AI?", 你係真人定機械人)."""
-    return bool(_ZH_IS_BOT.search(normalize(text[:500])) or _EN_IS_BOT.search(" ".join(text[:500].lower().split())))
+    return _is_bot(*_forms(text))
+
+
+def _is_bot(zh: str, en: str) -> bool:
+    return bool(_ZH_IS_BOT.search(zh) or _EN_IS_BOT.search(en))
 
 
 def _ruled_out(zh: str, en: str) -> bool:
-    if _ZH_IS_BOT.search(zh) or _EN_IS_BOT.search(en):
+    if _is_bot(zh, en):
         return True
     if _ZH_DECLINED.search(zh) or _EN_DECLINED.search(en):
         return True
@@ -228,8 +235,7 @@ def mentions_person(text: str) -> bool:
 
 def about_service(text: str) -> bool:
     """The message asks about the service (how, where, when, which number), not for it now."""
-    zh = normalize(text[:500])
-    en = " ".join(text[:500].lower().split())
+    zh, en = _forms(text)
     if _about_service_zh(zh):
         return True
     if not _EN_ABOUT.search(en) or _EN_CALL_ME.search(en):

@@ -75,7 +75,7 @@ _ACCOUNT_WORDS = re.compile(
 # A greeting before the question: "在吗在吗 …", "您好，…", "hi there, …".
 _GREETINGS = {"greeting"}
 # What the matcher may find a message to be that the learnt person detector does not overrule.
-_SOCIAL = {"greeting", "goodbye", "thanks", "affirm", "deny", "chitchat"}
+_SOCIAL = _SMALL_TALK - {HUMAN_REQUEST, OUT_OF_SCOPE}
 _LEADING_GREETING = re.compile(
     r"^(?:\s*(?:在吗|在么|在不在|在嘛|你好|您好|哈喽|哈啰|嗨|亲亲|亲|喂|早上好|早晨|早安|中午好|下午好|晚上好|"
     r"(?:hello|hallo|hey|hiya|hi|good\s+(?:morning|afternoon|evening)|dear\s+(?:sir\s*/\s*madam|sir|madam|team))(?![a-z]))(?:\s+there)?[\s,，!！~～。.?？呀啊呢哈]*)+",
@@ -89,12 +89,12 @@ _FILLER = re.compile(
     r"|just|want|need|with|and|but|ok|okay|so|lah|leh|ah|one|someone|somebody|help|get|let|talk|speak|chat|there|here)(?![a-z])"
     r"|[吗呢吧啊呀的了么嘛哦喔哈我你们他她它就都也还在是要想请帮给跟和同个一下]"
 )
-# Clauses of a message, for the subject a request for a person names in one of them.
 # A follow-up this short ("那运费呢", "and the fee?") leans on the message before it.
 _FOLLOW_UP_CHARS = 12
 _SURE_ALONE = 0.9  # a follow-up matched this surely, with no close rival, needs no context
 # ... unless it is said as one: "咁運費呢" (normalised 这么), "那邮费呢", "and the fee?", "what about returns".
 _LEANS_BACK = re.compile(r"\s*(?:那|这么|噉|and|what about|how about|then|so)(?![a-z])")
+# Clauses of a message, for the subject a request for a person names in one of them.
 _CLAUSE = re.compile(r"[，,。！!？?；;\n]+|\.\s+|\s{2,}")
 
 
@@ -371,10 +371,11 @@ class NLU:
         with that message before it, and the best entry of a topic the follow-up's own words
         brought leads, as surely as an answer needs."""
         top = candidates[0]
-        if self.entries[top.label].topic in _SMALL_TALK or len(normalize(text).replace(" ", "")) > _FOLLOW_UP_CHARS:
+        norm = normalize(text)
+        if self.entries[top.label].topic in _SMALL_TALK or len(norm.replace(" ", "")) > _FOLLOW_UP_CHARS:
             return candidates  # small talk, or a question of its own
         rivals = [c for c in candidates[1:] if c.confidence >= 0.8 * top.confidence]
-        leans = bool(_LEANS_BACK.match(normalize(text)))
+        leans = bool(_LEANS_BACK.match(norm))
         if top.confidence >= _SURE_ALONE and not rivals and not leans:
             return candidates  # sure of it without the context, and not said as a follow-up
         if top.confidence < self.thresholds.oos and not leans:

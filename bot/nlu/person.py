@@ -10,7 +10,7 @@ and on the other what only looks like one (`person/not_asks_*.txt`: questions ab
 whether the bot is a person, declining a person, people named for other reasons), every other
 entry's phrasings and the everyday questions the domain gate learns from.
 
-It speaks only when sure (PERSON_THRESHOLD) and where the rules do not rule a request out (a
+It speaks only when sure (Thresholds.person) and where the rules do not rule a request out (a
 question about the service, the bot, a complaint: human.refuses). Pure: texts in, P(asks) out.
 """
 
@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
 
-from bot.nlu.domain import TwoSides, general_questions
+from bot.nlu.domain import TwoSides, bundled_lines, general_questions
 from knowledge_base.models import Entry
 
 FOLDER = "person"  # the bundled phrasings, one per line: asks_*.txt and not_asks_*.txt
@@ -29,12 +28,7 @@ FOLDER = "person"  # the bundled phrasings, one per line: asks_*.txt and not_ask
 @cache
 def bundled(kind: str) -> tuple[str, ...]:
     """The bundled phrasings of one kind ("asks" or "not_asks"), in file order."""
-    folder = resources.files("bot.nlu").joinpath(FOLDER)
-    texts: list[str] = []
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if item.name.startswith(f"{kind}_") and item.name.endswith(".txt"):
-            texts.extend(line.strip() for line in item.read_text(encoding="utf-8").splitlines())
-    return tuple(t for t in texts if t)
+    return tuple(bundled_lines(FOLDER, f"{kind}_"))
 
 
 class PersonModel(TwoSides):
