@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -43,11 +44,24 @@ class InvalidMessage(errors.Unprocessable, ValueError):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file the customer sent (a photo of the damage): kept in the media store under `media_id`."""
+
+    media_id: str
+    content_type: str
+    name: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"media_id": self.media_id, "content_type": self.content_type, "name": self.name}
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     sender_id: str
     text: str
     channel: str = "rest"
     metadata: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,7 @@ class Engine:
         max_chars: int = 2000,
         actions: ActionRunner | None = None,
         identity_secret: str | None = None,
+        push: Callable[[list[OutboundMessage]], None] | None = None,
     ) -> None:
         self._db = db
         self._runtime = runtime
@@ -88,6 +103,9 @@ class Engine:
         self._max_chars = max_chars
         self._actions = actions
         self._identity_secret = identity_secret
+        # Sends later messages to a chat app's customer (bot/channels/contract.Pushes); the web
+        # page's customers get them over the chat socket from the publication below.
+        self._push = push
 
     def clean(self, message: InboundMessage) -> InboundMessage:
         """Validate and tidy the text; raises InvalidMessage with a readable reason."""
@@ -95,11 +113,11 @@ class Engine:
         if not sender or len(sender) > 128:
             raise InvalidMessage("sender must be a non-empty string of at most 128 characters")
         text = strip_control(message.text).strip()
-        if not text:
+        if not text and not message.attachments:
             raise InvalidMessage("message is empty")
         if len(text) > self._max_chars:
             raise InvalidMessage(f"message is too long: {len(text)} characters, the limit is {self._max_chars}")
-        return InboundMessage(sender, text, message.channel, message.metadata)
+        return replace(message, sender_id=sender, text=text)
 
     def handle(self, message: InboundMessage) -> list[OutboundMessage]:
         with logs.bound(sender_id=message.sender_id, channel=message.channel):
@@ -190,17 +208,17 @@ class Engine:
     def deliver(self, notices: list[Notice]) -> None:
         """After a desk operation's commit: push its messages to customers, its events to the consoles."""
         out: list[tuple[str, dict[str, Any]]] = []
+        pushed: list[OutboundMessage] = []
         for n in notices:
             if n.sender_id and n.text:
-                out.append(
-                    (
-                        customer_channel(n.sender_id),
-                        OutboundMessage(n.sender_id, n.text, n.buttons, n.custom or None).as_rasa(),
-                    )
-                )
+                message = OutboundMessage(n.sender_id, n.text, n.buttons, n.custom or None)
+                pushed.append(message)
+                out.append((customer_channel(n.sender_id), message.as_rasa()))
             if n.desk_event:
                 out.append((DESK_CHANNEL, n.desk_event))
         self._publish(out)
+        if pushed and self._push is not None:
+            self._push(pushed)
 
     def _publish(self, items: list[tuple[str, dict[str, Any]]]) -> None:
         """The one place that publishes after a commit. What is published is saved already: a

@@ -147,6 +147,30 @@ class Settings:
     model_cache: Path | None = None
     # Conversation turns one instance works on at once (threads); more only queue for the GIL.
     turn_threads: int = 4
+    # Where customers and platforms reach this deployment (https://chat.shop.example.com): the
+    # signed links to photos sent to chat apps start with it. Unset: the request's own address.
+    public_url: str | None = None
+    # WeChat Official Account (bot/channels/wechat.py), from 公众号 › 设置与开发 › 基本配置: the
+    # Token, the AppID and AppSecret, and the EncodingAESKey of 安全模式. No token: channel off.
+    wechat_token: str | None = None
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_aes_key: str | None = None
+    wechat_api: str = "https://api.weixin.qq.com"
+    # Telegram (bot/channels/telegram.py): the bot token from @BotFather and the secret token
+    # `triage telegram set-webhook` registers with the webhook. No token: channel off.
+    telegram_token: str | None = None
+    telegram_secret: str | None = None
+    telegram_api: str = "https://api.telegram.org"
+    # Photos and files customers and agents send (core/media.py): files under data_dir/media, or
+    # an S3-compatible bucket when media_s3_bucket is set (credentials: AWS_ACCESS_KEY_ID and
+    # AWS_SECRET_ACCESS_KEY, read by boto3 itself).
+    media_max_bytes: int = 10 * 1024 * 1024
+    media_s3_bucket: str | None = None
+    media_s3_endpoint: str | None = None
+    media_s3_region: str = "us-east-1"
+    # How long a signed link to a photo works.
+    media_link_seconds: int = 3600
 
     @property
     def embedded(self) -> bool:
@@ -191,6 +215,20 @@ class Settings:
             rate_per_ip=_number(env, "TRIAGE_RATE_PER_IP", 600, int),
             model_cache=_cache_dir(env, data_dir),
             turn_threads=_number(env, "TRIAGE_TURN_THREADS", 4, int),
+            public_url=(env.get("TRIAGE_PUBLIC_URL") or "").rstrip("/") or None,
+            wechat_token=env.get("TRIAGE_WECHAT_TOKEN") or None,
+            wechat_app_id=env.get("TRIAGE_WECHAT_APP_ID") or None,
+            wechat_app_secret=env.get("TRIAGE_WECHAT_APP_SECRET") or None,
+            wechat_aes_key=env.get("TRIAGE_WECHAT_AES_KEY") or None,
+            wechat_api=(env.get("TRIAGE_WECHAT_API") or "https://api.weixin.qq.com").rstrip("/"),
+            telegram_token=env.get("TRIAGE_TELEGRAM_TOKEN") or None,
+            telegram_secret=env.get("TRIAGE_TELEGRAM_SECRET") or None,
+            telegram_api=(env.get("TRIAGE_TELEGRAM_API") or "https://api.telegram.org").rstrip("/"),
+            media_max_bytes=_number(env, "TRIAGE_MEDIA_MAX_BYTES", 10 * 1024 * 1024, int),
+            media_s3_bucket=env.get("TRIAGE_MEDIA_S3_BUCKET") or None,
+            media_s3_endpoint=env.get("TRIAGE_MEDIA_S3_ENDPOINT") or None,
+            media_s3_region=env.get("TRIAGE_MEDIA_S3_REGION") or "us-east-1",
+            media_link_seconds=_number(env, "TRIAGE_MEDIA_LINK_SECONDS", 3600, int),
         )
         if settings.env not in ("demo", "production"):
             raise ConfigError(f"TRIAGE_ENV must be demo or production, got {settings.env!r}")
@@ -203,6 +241,12 @@ class Settings:
         short = [k for k in settings.sync_api_keys if len(k) < 16]
         if short:
             raise ConfigError("TRIAGE_SYNC_API_KEYS: every key must be at least 16 characters")
+        if settings.wechat_aes_key is not None and len(settings.wechat_aes_key) != 43:
+            raise ConfigError("TRIAGE_WECHAT_AES_KEY: WeChat's EncodingAESKey is 43 characters")
+        if settings.telegram_token and settings.production:
+            _refuse_weak("TRIAGE_TELEGRAM_SECRET", settings.telegram_secret, required=True)
+        if settings.media_max_bytes < 1:
+            raise ConfigError("TRIAGE_MEDIA_MAX_BYTES must be at least 1")
         if settings.turn_threads < 1:
             raise ConfigError("TRIAGE_TURN_THREADS must be at least 1")
         if not 0 <= settings.oos_threshold <= settings.answer_threshold < 1:

@@ -14,9 +14,11 @@ from fastapi.testclient import TestClient
 
 from actions.registry import executor
 from bot.action_client import ActionRunner, InProcessRunner
+from bot.channels.contract import AppChannel
 from bot.nlu.parser import NLU, Thresholds
 from core.config import Settings
 from core.db import Database
+from core.media import MediaStore
 from core.runtime import Runtime
 from handoff.desk import clock_from
 from knowledge_base.store import load_files, seed
@@ -65,6 +67,8 @@ def make_instance(
     redis_url: str | None = None,
     identity_secret: str | None = None,
     actions: ActionRunner | None = None,
+    media: MediaStore | None = None,
+    channels: list[AppChannel] | None = None,
 ) -> Instance:
     db = Database(database_url)
     db.migrate()
@@ -72,7 +76,16 @@ def make_instance(
         seed(session, load_files())
         seed_holidays(session, [2025, 2026, 2027])
     runner = actions or InProcessRunner(executor(MerchantData(db, now=lambda: NOW)))
-    return assemble(db, Runtime(redis_url), nlu, actions=runner, now=clock_from(NOW), identity_secret=identity_secret)
+    return assemble(
+        db,
+        Runtime(redis_url),
+        nlu,
+        actions=runner,
+        now=clock_from(NOW),
+        identity_secret=identity_secret,
+        media=media,
+        channels=channels,
+    )
 
 
 @pytest.fixture

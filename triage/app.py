@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.channels import rest, web
+from bot.channels import rest, telegram, web, wechat
 from bot.nlu import entities
 from bot.store import conversation_dict, find, transcript
 from core import http_errors, logs, metrics
@@ -93,6 +93,8 @@ def create_app(
         app.state.engine = built.engine  # what the channels use
         app.state.db = built.db  # what the merchant sync uses
         app.state.runtime = built.runtime
+        app.state.channels = built.channels  # the chat apps configured; their routes 404 without
+        app.state.media = built.media
         app.state.turns = TurnPool(app.state.settings.turn_threads)  # see TRIAGE_TURN_THREADS
         app.state.kb_changed = lambda entry_id: kb_reload.announce(built.runtime, entry_id)
         background = [asyncio.create_task(sweep_forever(built)), asyncio.create_task(kb_reload.follow(built))]
@@ -126,6 +128,8 @@ def create_app(
     app.add_middleware(SecurityHeaders)  # added last, so outermost: its headers go on those refusals too
     app.include_router(rest.router)
     app.include_router(web.router)
+    app.include_router(wechat.router)
+    app.include_router(telegram.router)
     app.include_router(sync.router)
     app.include_router(desk_api.router)
     app.include_router(kb_api.router)

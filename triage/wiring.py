@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import resources
 
@@ -17,6 +17,8 @@ import yaml
 
 from actions.registry import executor
 from bot.action_client import ActionRunner, HttpRunner, InProcessRunner
+from bot.channels import telegram, wechat
+from bot.channels.contract import AppChannel, Pushes
 from bot.engine import Engine
 from bot.knowledge import Knowledge
 from bot.nlu import cache as nlu_cache
@@ -24,6 +26,7 @@ from bot.nlu.parser import NLU, Thresholds
 from bot.policy import Policy
 from core.config import Settings
 from core.db import Database, utcnow
+from core.media import MediaStore, store_for
 from core.runtime import Runtime
 from handoff.agents import demo_password, seed_demo_desk
 from handoff.desk import clock_from, load_desk
@@ -62,8 +65,14 @@ class Instance:
     desk: HelpDesk
     engine: Engine
     actions: ActionRunner | None = None
+    media: MediaStore | None = None
+    # The chat apps configured, by name (bot/channels/contract.py), and what sends them pushes.
+    channels: dict[str, AppChannel] = field(default_factory=dict)
+    pushes: Pushes | None = None
 
     def close(self) -> None:
+        if self.pushes is not None:
+            self.pushes.close()
         if self.actions is not None:
             self.actions.close()
         self.runtime.close()
@@ -81,6 +90,8 @@ def assemble(
     questions: dict[str, str] | None = None,
     identity_secret: str | None = None,
     max_chars: int = 2000,
+    media: MediaStore | None = None,
+    channels: list[AppChannel] | None = None,
 ) -> Instance:
     """Wire the parts around a migrated database and a trained NLU."""
     rules = load_desk()
@@ -88,6 +99,7 @@ def assemble(
     policy = Policy(knowledge.entries, load_responses(), nlu.thresholds, SUGGESTIONS, rules.high_value_total)
     closed = is_holiday or (lambda _: False)
     desk = HelpDesk(TicketQueue(runtime.sync, rules), rules, questions, now=now, is_holiday=closed)
+    pushes = Pushes.of(channels) if channels else None
     engine = Engine(
         db,
         runtime,
@@ -97,8 +109,10 @@ def assemble(
         max_chars=max_chars,
         actions=actions,
         identity_secret=identity_secret,
+        push=pushes,
     )
-    return Instance(db, runtime, knowledge, policy, desk, engine, actions)
+    by_name = {c.name: c for c in channels or []}
+    return Instance(db, runtime, knowledge, policy, desk, engine, actions, media, by_name, pushes)
 
 
 def build(settings: Settings) -> Instance:
@@ -123,9 +137,16 @@ def build(settings: Settings) -> Instance:
     nlu = nlu_cache.build(entries, thresholds, settings.model_cache)
     nlu_cache.warm_anger(settings.model_cache)  # before the first customer, not during
     merchant = MerchantData.for_settings(settings, db)
+    runtime = Runtime(settings.redis_url)
+    media = store_for(settings)
+    channels = [
+        c
+        for c in (wechat.from_settings(settings, runtime, media), telegram.from_settings(settings, runtime, media))
+        if c
+    ]
     instance = assemble(
         db,
-        Runtime(settings.redis_url),
+        runtime,
         nlu,
         actions=action_runner(settings, merchant),
         now=clock_from(settings.frozen_now) if settings.frozen_now else utcnow,
@@ -133,7 +154,11 @@ def build(settings: Settings) -> Instance:
         questions={e.id: e.question["zh"] for e in entries},
         identity_secret=settings.identity_secret,
         max_chars=settings.max_message_chars,
+        media=media,
+        channels=channels,
     )
+    for channel in channels:
+        log.info("channel %s: configured", channel.name)
     with db.session() as session:
         instance.desk.reconcile(session)  # Redis may have lost the queues (flush, new instance): SQL has them
     return instance
