@@ -114,26 +114,51 @@ class ActionClaimIntake(MerchantAction):
         self, session: Session, order: Order, item: OrderItem | None, kind: str, late: bool, outcome: Outcome
     ) -> None:
         lang, now = outcome.lang, self.data.now()
+        photos = [str(p) for p in outcome.turn.slot("photos") or []]
         claim = Claim(
             claim_no=f"CL{now:%Y%m%d}{secrets.randbelow(10**6):06d}",
             order_id=order.id,
             kind=kind,
-            status="awaiting_photos" if kind != "loss" else "under_review",
+            status="awaiting_photos" if kind != "loss" and not photos else "under_review",
             item=item.name_zh if item is not None else None,
-            description=outcome.turn.slot("claim_description") or outcome.turn.text,
+            description=outcome.turn.slot("claim_description") or outcome.turn.text or None,
             conversation_sender=outcome.turn.sender_id,
+            photos=photos,
         )
         session.add(claim)
         session.flush()
         outcome.lookup["claim"] = {"claim_no": claim.claim_no, "kind": kind, "item": claim.item, "late": late}
         all_items = "整单" if lang == "zh" else "the whole order"
         outcome.say(
-            "claim_opened",
+            "claim_opened_with_photos" if photos else "claim_opened",
             claim_no=claim.claim_no,
             item=item_name(item, lang) if item is not None else all_items,
             kind=_pick(_KIND_NAMES, kind, lang),
             photos=_pick(_PHOTOS, kind, lang),
+            count=len(photos),
         )
         if late and kind != "loss":
             outcome.say("claim_late_note")
         outcome.handoff("claim")
+
+
+class ActionClaimPhotos(MerchantAction):
+    """Photos sent after a claim was opened in this conversation: attach them to that claim."""
+
+    def name(self) -> str:
+        return "action_claim_photos"
+
+    def handle(self, session: Session, outcome: Outcome) -> None:
+        turn = outcome.turn
+        claim_no = ((turn.slot("lookup") or {}).get("claim") or {}).get("claim_no")
+        claim = session.scalars(select(Claim).where(Claim.claim_no == claim_no)).first() if claim_no else None
+        if claim is None or claim.conversation_sender != turn.sender_id:
+            return  # no claim of this customer's: the photos stay in the conversation for the person
+        new = [str(p) for p in turn.slot("photos") or [] if str(p) not in claim.photos]
+        if not new:
+            return
+        claim.photos = [*claim.photos, *new]
+        if claim.status == "awaiting_photos":
+            claim.status = "under_review"
+        outcome.lookup["claim"] = {**turn.slot("lookup")["claim"], "photos": len(claim.photos)}
+        outcome.say("claim_photos_added", count=len(new), claim_no=claim.claim_no)

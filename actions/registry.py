@@ -6,7 +6,7 @@ from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
 
 from actions.base import MerchantAction
-from actions.claims import ActionClaimIntake
+from actions.claims import ActionClaimIntake, ActionClaimPhotos
 from actions.handoff import ActionHandoff
 from actions.orders import ActionOrderStatus
 from actions.payments import ActionPaymentStatus
@@ -20,6 +20,7 @@ MERCHANT_ACTIONS: tuple[type[MerchantAction], ...] = (
     ActionCheckStock,
     ActionRefundStatus,
     ActionClaimIntake,
+    ActionClaimPhotos,
 )
 
 

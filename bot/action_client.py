@@ -36,6 +36,7 @@ SLOTS = (
     "lookup",
     "customer_tier",
     "order_total",
+    "photos",  # media ids of the photos the customer sent (bot/engine.py), for a claim
 )
 DOMAIN: dict[str, Any] = {
     "version": "3.1",

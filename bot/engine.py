@@ -18,7 +18,9 @@ from bot.action_client import ActionRunner, ActionUnavailable, action_call, appl
 from bot.escalation import DESK_CHANNEL, Desk, HandoffRequest, Notice
 from bot.identity import verified_phone
 from bot.knowledge import Knowledge
+from bot.nlu.language import Language
 from bot.nlu.parser import OUT_OF_SCOPE, Parse
+from bot.nlu.sentiment import Sentiment
 from bot.policy import QUESTION_SLOTS, Decision, Policy, Reply, State
 from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, get_or_create, recent_inbound
 from core import errors, logs, metrics
@@ -29,6 +31,10 @@ from core.text import strip_control
 log = logging.getLogger(__name__)
 
 
+# Photos a conversation keeps in its `photos` slot for a claim (the newest).
+MAX_PHOTOS = 20
+# The intent and topic recorded for a photo without words.
+ATTACHMENT = "attachment"
 _CSAT = re.compile(r"^/csat(\{.*\})$")
 # Every nullable column of a message, named on each row: a turn's inbound and outbound rows
 # then go to the database as one INSERT (the ORM batches rows naming the same columns).
@@ -135,10 +141,16 @@ class Engine:
                 # While a person owns the chat a rating is a message like any other: kept, unanswered.
                 if (rating := _CSAT.match(message.text)) is not None and conv.state != HUMAN:
                     return self._rate(session, conv, message, rating.group(1))
-                parse = self._knowledge.nlu.parse(message.text, previous)
-                record = self._record_in(session, conv, message, parse)
-                keyword = self._desk.keyword_queue(session, message.text) if conv.state == BOT else None
-                decision = self._policy.decide(parse, _state(conv), keyword=keyword[0] if keyword else None)
+                if not message.text:  # a photo with no words: nothing to read
+                    parse = _wordless(message, conv.language)
+                    record = self._record_in(session, conv, message, parse)
+                    decision = self._policy.photo(_state(conv))
+                    keyword = None
+                else:
+                    parse = self._knowledge.nlu.parse(message.text, previous)
+                    record = self._record_in(session, conv, message, parse)
+                    keyword = self._desk.keyword_queue(session, message.text) if conv.state == BOT else None
+                    decision = self._policy.decide(parse, _state(conv), keyword=keyword[0] if keyword else None)
                 if keyword is not None:
                     decision = replace(
                         decision, handoff_context={**decision.handoff_context, "keyword_queue": keyword[1]}
@@ -342,11 +354,16 @@ class Engine:
             phone = verified_phone(message.metadata, self._identity_secret)
             if phone and (conv.slots or {}).get("verified_phone") != phone:
                 conv.slots = {**(conv.slots or {}), "verified_phone": phone}
+        if message.attachments:
+            # Kept as slots too: a claim opened later in the conversation takes them (actions/claims.py).
+            photos = [*(conv.slots or {}).get("photos", []), *(a.media_id for a in message.attachments)]
+            conv.slots = {**(conv.slots or {}), "photos": photos[-MAX_PHOTOS:]}
         record = _message(
             conversation_id=conv.id,
             direction="in",
             author="customer",
             text=message.text,
+            custom={"attachments": [a.as_dict() for a in message.attachments]} if message.attachments else None,
             parse=parse.as_dict(),
             topic=parse.topic,
             confidence=parse.confidence,
@@ -371,6 +388,12 @@ class Engine:
             )
             out.append(OutboundMessage(conv.sender_id, reply.text, reply.buttons, reply.custom))
         return out
+
+
+def _wordless(message: InboundMessage, language: str | None) -> Parse:
+    """What there is to understand of a photo sent without words: that it is one."""
+    lang: Language = "en" if language == "en" else "zh"
+    return Parse(message.text, lang, ATTACHMENT, 1.0, ATTACHMENT, None, [], [], Sentiment(0.0, False))
 
 
 def outcome(parse: Parse, decision: Decision) -> str:

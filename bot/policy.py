@@ -144,6 +144,34 @@ class Policy:
     def say(self, key: str, lang: str, **values: str) -> str:
         return self.responses[key][lang].format(**values)
 
+    def photo(self, state: State) -> Decision:
+        """A photo (or file) sent without words. A claim opened in this conversation gets it; a
+        claim being taken down takes it as the answer (the claims desk reads the photos); in the
+        queue it is acknowledged for the person; otherwise the bot asks what it shows, offering
+        the claims a photo usually starts. The photos are kept in the `photos` slot either way."""
+        lang = state.language or "zh"
+        slots = dict(state.slots)
+
+        def made(replies: list[Reply], kind: str, action: str | None = None) -> Decision:
+            return Decision(replies, lang, state.fallback_count, slots, kind=kind, action=action)
+
+        claim = (slots.get("lookup") or {}).get("claim") or {}
+        if state.state == HUMAN:
+            return made([], "silent")
+        if claim.get("claim_no"):
+            return made([], "action", "action_claim_photos")
+        if state.state == BOT and slots.get("active_loop") == CLAIM_INTAKE:
+            return made([], "action", CLAIM_INTAKE)
+        if state.state == PENDING_HANDOFF:
+            return made([Reply(self.say("photo_queued", lang), custom={"handoff": True})], "queued")
+        buttons = [
+            self.button(self.entries[faq], lang)
+            for faq in ("claim_damaged_on_arrival", "claim_missing_or_wrong_item")
+            if faq in self.entries
+        ]
+        buttons.append({"title": "转人工" if lang == "zh" else "Talk to a person", "payload": "/human_request"})
+        return made([Reply(self.say("photo_received", lang), buttons)], "clarify")
+
     def button(self, entry: Entry, lang: str) -> dict[str, str]:
         if entry.kind == "faq":
             payload = "/faq" + json.dumps({"id": entry.id, "lang": lang}, separators=(",", ":"))

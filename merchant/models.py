@@ -219,6 +219,8 @@ class Claim(Base):
     item: Mapped[str | None] = mapped_column(String(200), nullable=True)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     conversation_sender: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The photos the customer sent (media ids in the media store, core/media.py), oldest first.
+    photos: Mapped[list[str]] = mapped_column(JsonType, default=list)
     compensation: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
