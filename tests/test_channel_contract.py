@@ -1,0 +1,66 @@
+"""The chat-app channel contract: sender ids name channel and address; pushes reach the app."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from bot.channels.contract import DELIVERY_ATTEMPTS, DeliveryFailed, Pushes, address_of, sender_for
+from bot.engine import OutboundMessage
+
+
+class Recorder:
+    """A chat app that records what it was asked to deliver, failing the first `fail` tries."""
+
+    def __init__(self, name: str, fail: int = 0, retry: bool = True) -> None:
+        self.name = name
+        self.fail = fail
+        self.retry = retry
+        self.sent: list[tuple[str, list[str]]] = []
+        self.tries = 0
+        self.done = threading.Event()
+
+    def deliver(self, address: str, messages: Sequence[OutboundMessage]) -> None:
+        self.tries += 1
+        if self.tries <= self.fail:
+            raise DeliveryFailed("platform busy", retry=self.retry)
+        self.sent.append((address, [m.text for m in messages]))
+        self.done.set()
+
+
+def pushes(*channels: Recorder) -> Pushes:
+    made = Pushes.of(channels)
+    return Pushes(made.channels, made.pool, sleep=lambda _: None)
+
+
+def test_a_chat_app_sender_id_names_its_channel_and_address() -> None:
+    sender = sender_for("wechat", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+    assert address_of(sender) == ("wechat", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+    assert address_of("web-3kd93ks0") is None and address_of("alice") is None and address_of("telegram:") is None
+
+
+def test_pushes_go_to_the_customers_app_in_order_and_web_senders_are_left_to_the_socket() -> None:
+    wechat = Recorder("wechat")
+    p = pushes(wechat)
+    p(
+        [
+            OutboundMessage("wechat:o1", "您好，我是王芳"),
+            OutboundMessage("web-abc", "not for an app"),
+            OutboundMessage("wechat:o1", "请问订单号是多少？"),
+            OutboundMessage("telegram:42", "no telegram channel configured"),
+        ]
+    )
+    p.close()
+    assert wechat.sent == [("o1", ["您好，我是王芳", "请问订单号是多少？"])]
+
+
+def test_a_failed_push_is_retried_and_a_refused_one_is_given_up() -> None:
+    busy = Recorder("telegram", fail=DELIVERY_ATTEMPTS - 1)
+    assert pushes(busy).send(busy, "42", [OutboundMessage("telegram:42", "hi")]) is True
+    assert busy.tries == DELIVERY_ATTEMPTS and busy.sent == [("42", ["hi"])]
+    blocked = Recorder("telegram", fail=1, retry=False)
+    assert pushes(blocked).send(blocked, "42", [OutboundMessage("telegram:42", "hi")]) is False
+    assert blocked.tries == 1 and blocked.sent == []
+    down = Recorder("telegram", fail=99)
+    assert pushes(down).send(down, "42", [OutboundMessage("telegram:42", "hi")]) is False
+    assert down.tries == DELIVERY_ATTEMPTS
