@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -98,14 +99,24 @@ def recent_inbound(session: Session, *, conversation_id: str, within: int) -> li
     return [text for direction, text in reversed(newest) if direction == "in"]
 
 
-def message_dict(m: Message) -> dict[str, Any]:
+# Adds what a reader needs to open a file a message carries (its signed, expiring links), given
+# the file as kept: {"media_id", "content_type", "name"}. The web layer makes it (bot/channels/media.py).
+Link = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def message_dict(m: Message, link: Link | None = None) -> dict[str, Any]:
+    """A message as plain data; with `link`, each of its files in `custom["attachments"]` with
+    its links, made now (they expire, so none is stored)."""
+    custom = m.custom
+    if link is not None and custom and custom.get("attachments"):
+        custom = {**custom, "attachments": [link(a) for a in custom["attachments"]]}
     return {
         "id": m.id,
         "direction": m.direction,
         "author": m.author,
         "text": m.text,
         "buttons": m.buttons,
-        "custom": m.custom,
+        "custom": custom,
         "topic": m.topic,
         "confidence": m.confidence,
         "language": m.language,
@@ -115,7 +126,7 @@ def message_dict(m: Message) -> dict[str, Any]:
     }
 
 
-def conversation_dict(conv: Conversation, messages: list[Message]) -> dict[str, Any]:
+def conversation_dict(conv: Conversation, messages: list[Message], link: Link | None = None) -> dict[str, Any]:
     return {
         "sender_id": conv.sender_id,
         "conversation_id": conv.id,
@@ -126,5 +137,5 @@ def conversation_dict(conv: Conversation, messages: list[Message]) -> dict[str, 
         "handoff_at": conv.handoff_at.isoformat() if conv.handoff_at else None,
         "slots": conv.slots,
         "created_at": conv.created_at.isoformat() if conv.created_at else None,
-        "messages": [message_dict(m) for m in messages],
+        "messages": [message_dict(m, link) for m in messages],
     }

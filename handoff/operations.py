@@ -7,12 +7,15 @@ published by the caller after the commit, so nobody hears of a change that was r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.escalation import Notice
 from bot.policy import QUESTION_SLOTS
-from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message
+from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Link, Message
 from handoff import seats
 from handoff.access import Viewer, queues_for, sees_all
 from handoff.desk import GENERAL
@@ -86,17 +89,33 @@ class Operations:
         ]
         return notices + positions(self.state, session, ticket.queue)
 
-    def reply(self, session: Session, ticket_id: int, agent: Agent, text: str) -> list[Notice]:
-        """The agent writes to the customer; the first reply settles the first-response SLA."""
+    def reply(
+        self,
+        session: Session,
+        ticket_id: int,
+        agent: Agent,
+        text: str,
+        attachments: Sequence[dict[str, Any]] = (),
+        link: Link | None = None,
+    ) -> list[Notice]:
+        """The agent writes to the customer, with text, files (kept already: media_id, content_type,
+        name) or both; the first reply settles the first-response SLA. `link` adds to each file
+        what the customer's channel needs to show it (its signed links)."""
+        if not text.strip() and not attachments:
+            raise DeskError("a reply needs a text or a file")
         ticket, conv = _owned(session, ticket_id, agent)
         now = self.state.now()
         if ticket.first_response_at is None:
             ticket.first_response_at = now
             if now > ticket.first_response_due:
                 ticket.sla_breached = True
-        message = _agent_message(session, conv, agent, text)
+        files = [dict(a) for a in attachments]
+        message = _agent_message(session, conv, agent, text, files)
+        custom: dict[str, Any] = {"author": "agent", "agent_name": agent.display_name}
+        if files:
+            custom["attachments"] = [link(a) for a in files] if link is not None else files
         return [
-            Notice(conv.sender_id, text, custom={"author": "agent", "agent_name": agent.display_name}),
+            Notice(conv.sender_id, text, custom=custom),
             Notice(desk_event=desk_event(session, ticket, "agent_message", message_id=message.id)),
         ]
 
@@ -202,13 +221,18 @@ def _release(conv: Conversation) -> None:
     conv.slots = {k: v for k, v in (conv.slots or {}).items() if k not in dropped}
 
 
-def _agent_message(session: Session, conv: Conversation, agent: Agent, text: str) -> Message:
+def _agent_message(
+    session: Session, conv: Conversation, agent: Agent, text: str, files: list[dict[str, Any]] | None = None
+) -> Message:
+    custom: dict[str, Any] = {"author": "agent", "agent_name": agent.display_name, "agent_id": agent.id}
+    if files:
+        custom["attachments"] = files  # as kept: their links are made whenever the transcript is read
     message = Message(
         conversation_id=conv.id,
         direction="out",
         author="agent",
         text=text,
-        custom={"author": "agent", "agent_name": agent.display_name, "agent_id": agent.id},
+        custom=custom,
         language=conv.language,
     )
     session.add(message)

@@ -17,10 +17,11 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisco
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
+from bot.channels.media import MAX_ATTACHMENTS, AttachmentRef, attachments_of, keep, linker, read_upload
 from bot.escalation import DESK_CHANNEL, Notice
 from bot.store import message_dict, transcript
 from core.body import read_json
@@ -52,6 +53,19 @@ class Login(BaseModel):
 
 class Text(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
+
+
+class Reply(BaseModel):
+    """What an agent sends the customer: a text, files uploaded first (`POST /api/agent/media`), or both."""
+
+    text: str = Field(default="", max_length=2000)
+    attachments: list[AttachmentRef] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Reply:
+        if not self.text.strip() and not self.attachments:
+            raise ValueError("write a text or attach a file")
+        return self
 
 
 class Presence(BaseModel):
@@ -183,6 +197,7 @@ async def queue(request: Request, agent: DeskAgent) -> dict[str, Any]:
 @router.get("/api/agent/tickets/{ticket_id}")
 async def ticket(request: Request, ticket_id: TicketId, agent: DeskAgent) -> dict[str, Any]:
     desk = services(request).desk
+    link = linker(request.app.state.settings)  # the transcript's photos, with links made for this read
 
     def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
         t, conv = desk.load_for(s, ticket_id, agent)
@@ -193,7 +208,7 @@ async def ticket(request: Request, ticket_id: TicketId, agent: DeskAgent) -> dic
             "sender_id": conv.sender_id,
             "language": conv.language,
             "state": conv.state,
-            "messages": [message_dict(m) for m in transcript(s, conversation_id=conv.id)],
+            "messages": [message_dict(m, link) for m in transcript(s, conversation_id=conv.id)],
             "events": [
                 {"kind": e.kind, "agent_id": e.agent_id, "data": e.data, "at": e.at.isoformat()} for e in events
             ],
@@ -216,16 +231,17 @@ async def claim(request: Request, ticket_id: TicketId, agent: DeskAgent) -> dict
 def _action(name: str) -> None:
     async def act(request: Request, ticket_id: TicketId, agent: DeskAgent) -> dict[str, Any]:
         desk = services(request).desk
-        body = await read_json(request, Text, MAX_BODY) if name in ("reply", "notes") else None
+        reply = await read_json(request, Reply, MAX_BODY) if name == "reply" else None
+        note = await read_json(request, Text, MAX_BODY) if name == "notes" else None
+        files = [a.as_dict() for a in await attachments_of(request, reply.attachments)] if reply else []
 
         def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
             me = s.get_one(Agent, agent.id)
-            if name == "reply":
-                assert body is not None
-                notices = desk.reply(s, ticket_id, me, body.text)
-            elif name == "notes":
-                assert body is not None
-                notices = desk.note(s, ticket_id, me, body.text)
+            if reply is not None:
+                link = linker(request.app.state.settings)
+                notices = desk.reply(s, ticket_id, me, reply.text, files, link)
+            elif note is not None:
+                notices = desk.note(s, ticket_id, me, note.text)
             elif name == "resolve":
                 notices = desk.resolve(s, ticket_id, me)
             else:
@@ -239,6 +255,15 @@ def _action(name: str) -> None:
 
 for _name in ("reply", "notes", "resolve", "handback"):
     _action(_name)
+
+
+@router.post("/api/agent/media")
+async def upload(request: Request, agent: DeskAgent) -> dict[str, Any]:
+    """Keep a photo or PDF for a reply (sent as the body with its Content-Type, or as a multipart
+    form's file): its id and signed links, as `POST /media` answers a customer."""
+    raw = await read_upload(request)
+    request.app.state.guard.limit(request)
+    return await keep(request, raw)
 
 
 @router.post("/api/agent/tickets/{ticket_id}/transfer")

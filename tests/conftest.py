@@ -18,7 +18,7 @@ from bot.channels.contract import AppChannel
 from bot.nlu.parser import NLU, Thresholds
 from core.config import Settings
 from core.db import Database
-from core.media import MediaStore
+from core.media import LocalMedia, MediaStore
 from core.runtime import Runtime
 from handoff.desk import clock_from
 from knowledge_base.store import load_files, seed
@@ -103,7 +103,8 @@ def action_runner() -> ActionRunner | None:
 @pytest.fixture
 def instance(tmp_path: Path, nlu: NLU, identity_secret: str | None, action_runner: ActionRunner | None) -> Instance:
     url = f"sqlite:///{tmp_path / 'triage.db'}"
-    return make_instance(url, nlu, identity_secret=identity_secret, actions=action_runner)
+    media = LocalMedia(tmp_path / "media")
+    return make_instance(url, nlu, identity_secret=identity_secret, actions=action_runner, media=media)
 
 
 @pytest.fixture

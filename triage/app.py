@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.channels import rest, telegram, web, wechat
+from bot.channels import media, rest, telegram, web, wechat
 from bot.nlu import entities
 from bot.store import conversation_dict, find, transcript
 from core import http_errors, logs, metrics
@@ -127,6 +127,7 @@ def create_app(
     app.add_middleware(RefuseControlCharacters)
     app.add_middleware(SecurityHeaders)  # added last, so outermost: its headers go on those refusals too
     app.include_router(rest.router)
+    app.include_router(media.router)
     app.include_router(web.router)
     app.include_router(wechat.router)
     app.include_router(telegram.router)
@@ -217,7 +218,8 @@ def create_app(
                 conv = find(session, sender_id=sender_id)
                 if conv is None:
                     return None
-                return conversation_dict(conv, transcript(session, conversation_id=conv.id))
+                messages = transcript(session, conversation_id=conv.id)
+                return conversation_dict(conv, messages, media.linker(request.app.state.settings))
 
         found = await run_in_threadpool(load)
         if found is None:

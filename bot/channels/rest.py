@@ -1,7 +1,9 @@
 """Rasa's REST channel: POST /webhooks/rest/webhook answers a list of bot messages.
 
 Callers prove who they are (core/security.py): a signed request from a channel integration, or
-the web chat page's session token, which may speak for its own sender only."""
+the web chat page's session token, which may speak for its own sender only. A message may carry
+files uploaded first (`POST /media`, bot/channels/media.py), named by id in `attachments`; its
+text may then be empty."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.channels.media import MAX_ATTACHMENTS, AttachmentRef, attachments_of
 from bot.engine import InboundMessage
 from core.body import parse_body, read_body
 from core.security import Caller, Guard
@@ -21,8 +24,9 @@ class RestMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     sender: str = Field(min_length=1, max_length=128)
-    message: str
+    message: str = ""
     metadata: dict[str, Any] | None = None
+    attachments: list[AttachmentRef] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
 
 
 # Where a message came from, for the conversation, its logs and the metrics' labels. The route and the
@@ -64,6 +68,7 @@ async def webhook(request: Request) -> list[dict[str, Any]]:
     body = parse_body(raw, RestMessage)
     authorised(request, caller, body.sender)
     metadata = body.metadata or {}
-    inbound = InboundMessage(body.sender, body.message, channel_of(caller, metadata), metadata)
+    files = await attachments_of(request, body.attachments)
+    inbound = InboundMessage(body.sender, body.message, channel_of(caller, metadata), metadata, files)
     replies = await request.app.state.turns.run(engine.handle, inbound)
     return [r.as_rasa() for r in replies]
