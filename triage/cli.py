@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from core.config import ConfigError
 
 if TYPE_CHECKING:
+    from bot.channels.telegram import BotApi
     from core.config import Settings
     from core.db import Database
 
@@ -285,6 +286,73 @@ def _kb_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _telegram_api(command: str) -> tuple[Settings, BotApi] | None:
+    """The bot's API client from the settings; None (after saying what is missing) without a token."""
+    from bot.channels.telegram import BotApi
+    from core.config import Settings
+
+    settings = Settings.from_env()
+    if not settings.telegram_token:
+        print(
+            f"triage telegram {command}: TRIAGE_TELEGRAM_TOKEN is not set (the token from @BotFather)", file=sys.stderr
+        )
+        return None
+    return settings, BotApi(settings.telegram_api, settings.telegram_token)
+
+
+def _telegram_answer(command: str, api: BotApi, method: str, params: dict[str, object]) -> int:
+    """Call `method` and print what Telegram answered: 0 when it said ok, 1 otherwise."""
+    import json
+
+    from bot.channels.telegram import BotApiError
+
+    try:
+        answer = api.answer(method, params)
+    except BotApiError as exc:
+        print(f"triage telegram {command}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        api.close()
+    print(json.dumps(answer, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _telegram_set_webhook(args: argparse.Namespace) -> int:
+    import re
+
+    from bot.channels.telegram import ALLOWED_UPDATES
+
+    found = _telegram_api("set-webhook")
+    if found is None:
+        return 2
+    settings, api = found
+    secret = settings.telegram_secret
+    if not secret or not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        api.close()
+        print(
+            "triage telegram set-webhook: TRIAGE_TELEGRAM_SECRET must be set, 1-256 characters of A-Z, a-z, 0-9, _ "
+            "and - (Telegram sends it back with every update; the webhook refuses updates without it)",
+            file=sys.stderr,
+        )
+        return 2
+    url = args.url or (f"{settings.public_url}/webhooks/telegram" if settings.public_url else None)
+    if url is None:
+        api.close()
+        print("triage telegram set-webhook: give the URL, or set TRIAGE_PUBLIC_URL", file=sys.stderr)
+        return 2
+    params: dict[str, object] = {"url": url, "secret_token": secret, "allowed_updates": list(ALLOWED_UPDATES)}
+    if args.drop_pending_updates:
+        params["drop_pending_updates"] = True
+    return _telegram_answer("set-webhook", api, "setWebhook", params)
+
+
+def _telegram_webhook_info(args: argparse.Namespace) -> int:
+    found = _telegram_api("webhook-info")
+    if found is None:
+        return 2
+    return _telegram_answer("webhook-info", found[1], "getWebhookInfo", {})
+
+
 def _at_least_showcase(value: str) -> int:
     from merchant.demo import SHOWCASE
 
@@ -365,6 +433,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     kb_out.add_argument("-o", "--output", required=True, help="the file to write")
     kb_out.add_argument("--data-dir", help="where SQLite keeps its file (default ./triage-data)")
     kb_out.set_defaults(func=_kb_export)
+
+    telegram = sub.add_parser("telegram", help="the Telegram bot's webhook (TRIAGE_TELEGRAM_TOKEN, _SECRET)")
+    telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
+    hook = telegram_sub.add_parser("set-webhook", help="have Telegram send the bot's updates to this deployment")
+    hook.add_argument("url", nargs="?", help="default: TRIAGE_PUBLIC_URL/webhooks/telegram")
+    hook.add_argument("--drop-pending-updates", action="store_true", help="discard updates Telegram still holds")
+    hook.set_defaults(func=_telegram_set_webhook)
+    info = telegram_sub.add_parser("webhook-info", help="where Telegram sends updates, and its last error")
+    info.set_defaults(func=_telegram_webhook_info)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
