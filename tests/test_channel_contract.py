@@ -12,10 +12,11 @@ from bot.engine import OutboundMessage
 class Recorder:
     """A chat app that records what it was asked to deliver, failing the first `fail` tries."""
 
-    def __init__(self, name: str, fail: int = 0, retry: bool = True) -> None:
+    def __init__(self, name: str, fail: int = 0, retry: bool = True, after: float | None = None) -> None:
         self.name = name
         self.fail = fail
         self.retry = retry
+        self.after = after
         self.sent: list[tuple[str, list[str]]] = []
         self.tries = 0
         self.done = threading.Event()
@@ -23,7 +24,7 @@ class Recorder:
     def deliver(self, address: str, messages: Sequence[OutboundMessage]) -> None:
         self.tries += 1
         if self.tries <= self.fail:
-            raise DeliveryFailed("platform busy", retry=self.retry)
+            raise DeliveryFailed("platform busy", retry=self.retry, after=self.after)
         self.sent.append((address, [m.text for m in messages]))
         self.done.set()
 
@@ -39,6 +40,22 @@ def test_a_chat_app_sender_id_names_its_channel_and_address() -> None:
     assert address_of("web-3kd93ks0") is None and address_of("alice") is None and address_of("telegram:") is None
 
 
+def test_a_retry_never_repeats_a_message_that_arrived() -> None:
+    flaky = Recorder("wechat")
+    calls: list[str] = []
+
+    def second_fails_once(address: str, messages: Sequence[OutboundMessage]) -> None:
+        calls.append(messages[0].text)
+        if calls == ["one", "two"]:
+            raise DeliveryFailed("timeout")
+        flaky.sent.append((address, [m.text for m in messages]))
+
+    flaky.deliver = second_fails_once  # type: ignore[method-assign]
+    out = [OutboundMessage("wechat:o1", "one"), OutboundMessage("wechat:o1", "two")]
+    assert pushes(flaky).send(flaky, "o1", out) is True
+    assert calls == ["one", "two", "two"] and [t for _, [t] in flaky.sent] == ["one", "two"]
+
+
 def test_pushes_go_to_the_customers_app_in_order_and_web_senders_are_left_to_the_socket() -> None:
     wechat = Recorder("wechat")
     p = pushes(wechat)
@@ -51,7 +68,7 @@ def test_pushes_go_to_the_customers_app_in_order_and_web_senders_are_left_to_the
         ]
     )
     p.close()
-    assert wechat.sent == [("o1", ["您好，我是王芳", "请问订单号是多少？"])]
+    assert wechat.sent == [("o1", ["您好，我是王芳"]), ("o1", ["请问订单号是多少？"])]
 
 
 def test_a_failed_push_is_retried_and_a_refused_one_is_given_up() -> None:
@@ -61,6 +78,13 @@ def test_a_failed_push_is_retried_and_a_refused_one_is_given_up() -> None:
     blocked = Recorder("telegram", fail=1, retry=False)
     assert pushes(blocked).send(blocked, "42", [OutboundMessage("telegram:42", "hi")]) is False
     assert blocked.tries == 1 and blocked.sent == []
+    waited: list[float] = []
+    slow = Recorder("telegram", fail=1, after=7.0)
+    made = pushes(slow)
+    assert Pushes(made.channels, made.pool, sleep=waited.append).send(
+        slow, "42", [OutboundMessage("telegram:42", "hi")]
+    )
+    assert waited == [7.0]  # the platform's retry_after, not our shorter back-off
     down = Recorder("telegram", fail=99)
     assert pushes(down).send(down, "42", [OutboundMessage("telegram:42", "hi")]) is False
     assert down.tries == DELIVERY_ATTEMPTS

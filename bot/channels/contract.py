@@ -33,14 +33,16 @@ log = logging.getLogger(__name__)
 # and the agent's console shows it; a chat app that is down for longer is not retried forever.
 DELIVERY_ATTEMPTS = 3
 RETRY_SECONDS = (1.0, 4.0)
+MAX_WAIT_SECONDS = 30.0  # a platform asking for longer is given up on instead
 
 
 class DeliveryFailed(RuntimeError):
     """The platform refused or could not be reached; `retry` says whether trying again can help."""
 
-    def __init__(self, message: str, *, retry: bool = True) -> None:
+    def __init__(self, message: str, *, retry: bool = True, after: float | None = None) -> None:
         super().__init__(message)
         self.retry = retry
+        self.after = after  # seconds the platform asked us to wait (Telegram's retry_after)
 
 
 class AppChannel(Protocol):
@@ -90,17 +92,23 @@ class Pushes:
             self.pool.submit(self.send, self.channels[found[0]], found[1], mine)
 
     def send(self, channel: AppChannel, address: str, messages: Sequence[OutboundMessage]) -> bool:
-        """Deliver now, on this thread, retrying what can be retried; True when it arrived."""
+        """Deliver now, on this thread, one message at a time (a retry never repeats one that
+        arrived), retrying what can be retried; True when all arrived. A message given up stops
+        the rest: they would arrive out of order."""
+        return all(self._one(channel, address, message) for message in messages)
+
+    def _one(self, channel: AppChannel, address: str, message: OutboundMessage) -> bool:
         for attempt in range(DELIVERY_ATTEMPTS):
             try:
-                channel.deliver(address, messages)
+                channel.deliver(address, [message])
                 return True
             except DeliveryFailed as exc:
                 last = attempt == DELIVERY_ATTEMPTS - 1 or not exc.retry
                 log.warning("push to %s:%s failed (attempt %d): %s", channel.name, address, attempt + 1, exc)
                 if last:
                     return False
-                self.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+                wait = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+                self.sleep(min(max(wait, exc.after or 0.0), MAX_WAIT_SECONDS))
         return False
 
     def close(self) -> None:
