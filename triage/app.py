@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.channels import media, rest, telegram, web, wechat
+from bot.channels import media, rest, telegram, web, wechat, widget
 from bot.nlu import entities
 from bot.store import conversation_dict, find, transcript
 from core import http_errors, logs, metrics
@@ -129,6 +129,7 @@ def create_app(
     app.include_router(rest.router)
     app.include_router(media.router)
     app.include_router(web.router)
+    app.include_router(widget.router)
     app.include_router(wechat.router)
     app.include_router(telegram.router)
     app.include_router(sync.router)
