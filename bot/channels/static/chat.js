@@ -4,7 +4,11 @@
  * Server contract:
  *   GET  /conversations/{sender}      history (404 = new conversation)
  *   POST /webhooks/rest/webhook        send a message, reply = list of bot messages
+ *   POST /media                        upload a photo (the raw file) -> {media_id, url, thumbnail_url}
+ *                                      then sent as {sender, message: "", attachments: [{media_id}]}
  *   WS   /ws/chat/{sender}             server push (agent / system / bot messages)
+ * A message's photos are in custom.attachments: [{media_id, content_type, name, url, thumbnail_url}],
+ * the links signed and expiring (made when the history is read or the push is sent).
  *
  * Every piece of server or user text is inserted with textContent / text nodes,
  * never innerHTML.
@@ -16,6 +20,9 @@
   var SENDER_KEY = "triage_sender";
   var TOKEN_KEY = "triage_chat_token";
   var REQUEST_TIMEOUT_MS = 30000;
+  // The server's limit by default (TRIAGE_MEDIA_MAX_BYTES); checked here too, so a phone does not
+  // send megabytes only to be told no. The server's own answer (413) says the same.
+  var MAX_PHOTO_BYTES = 10 * 1024 * 1024;
   var BACKOFF_MAX_MS = 15000;
 
   var TEXT = {
@@ -28,6 +35,12 @@
     requestFailed: "发送失败，请重试 / Message not sent, please retry",
     notSent: "未发送 / Not sent",
     tooLong: "消息过长，最多 2000 字 / Message too long (max 2000 characters)",
+    uploading: "图片上传中… / Uploading the photo…",
+    photoTooBig: "图片太大，最大 10 MB / This photo is too big (10 MB at most)",
+    notAPhoto: "只能发送图片（JPG、PNG、WebP、GIF） / Only photos can be sent (JPG, PNG, WebP or GIF)",
+    photoFailed: "图片发送失败，请重试 / The photo was not sent, please retry",
+    photo: "图片 / Photo",
+    dropHere: "松开即可发送图片 / Drop to send the photo",
     agent: "人工客服",
     connecting: "连接中…",
     online: "在线",
@@ -44,6 +57,7 @@
 
   // ---------------------------------------------------------------- elements
   var $messages, $scroller, $input, $send, $form, $counter, $typing, $banner, $status;
+  var $chat, $attach, $photoInput, $lightbox, $lightboxImage;
 
   // ---------------------------------------------------------------- state
   var sender = null;
@@ -192,6 +206,9 @@
       row.appendChild(img);
     }
 
+    var files = renderAttachments(opts.attachments);
+    if (files) row.appendChild(files);
+
     if (Array.isArray(opts.buttons) && opts.buttons.length) {
       row.appendChild(renderChips(opts.buttons, opts.chipsEnabled !== false));
     }
@@ -203,10 +220,88 @@
       row.appendChild(time);
     }
 
-    if (!row.querySelector(".bubble, .chips, .msg-image")) return null; // nothing to show
+    if (!row.querySelector(".bubble, .chips, .msg-image, .attachments")) return null; // nothing to show
     $messages.appendChild(row);
     if (stick) scrollToBottom();
     return row;
+  }
+
+  function safeUrl(value) {
+    return typeof value === "string" && /^(https?:\/\/|\/(?!\/))/i.test(value) ? value : null;
+  }
+
+  /** A message's photos (a thumbnail each; a tap shows it whole) and other files (a link). */
+  function renderAttachments(list) {
+    if (!Array.isArray(list) || !list.length) return null;
+    var box = el("div", "attachments");
+    list.forEach(function (a) {
+      if (!a || typeof a !== "object") return;
+      var url = safeUrl(a.url);
+      if (!url) return;
+      var thumb = safeUrl(a.thumbnail_url);
+      if (thumb) {
+        var link = el("a", "photo");
+        link.href = url;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        var img = el("img", "photo-thumb");
+        img.alt = a.name ? String(a.name) : TEXT.photo;
+        keepInView(img);
+        img.src = thumb;
+        link.appendChild(img);
+        link.addEventListener("click", function (e) {
+          if (e.ctrlKey || e.metaKey || e.shiftKey) return; // a new tab, as asked
+          e.preventDefault();
+          openLightbox(url, img.alt);
+        });
+        box.appendChild(link);
+      } else {
+        var file = el("a", "file", a.name ? String(a.name) : "PDF");
+        file.href = url;
+        file.target = "_blank";
+        file.rel = "noopener noreferrer";
+        box.appendChild(file);
+      }
+    });
+    return box.childNodes.length ? box : null;
+  }
+
+  /** A photo that arrives after its row was drawn grows the list: stay at the bottom if we were. */
+  function keepInView(img) {
+    img.addEventListener("load", function () {
+      var below = $scroller.scrollHeight - $scroller.scrollTop - $scroller.clientHeight;
+      if (below - img.offsetHeight < 120) scrollToBottom();
+    });
+  }
+
+  function attachmentsOf(custom) {
+    return custom && typeof custom === "object" && Array.isArray(custom.attachments) ? custom.attachments : null;
+  }
+
+  // ---------------------------------------------------------------- lightbox
+  var lightboxReturn = null;
+
+  function openLightbox(url, alt) {
+    lightboxReturn = document.activeElement;
+    $lightboxImage.src = url;
+    $lightboxImage.alt = alt || TEXT.photo;
+    $lightbox.hidden = false;
+    document.getElementById("lightbox-close").focus();
+  }
+
+  function closeLightbox() {
+    if ($lightbox.hidden) return;
+    $lightbox.hidden = true;
+    $lightboxImage.removeAttribute("src");
+    if (lightboxReturn && lightboxReturn.focus) lightboxReturn.focus();
+    lightboxReturn = null;
+  }
+
+  function bindLightbox() {
+    $lightbox.addEventListener("click", closeLightbox);
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") closeLightbox();
+    });
   }
 
   function renderChips(buttons, enabled) {
@@ -293,6 +388,7 @@
         agentName: agentName,
         text: text,
         image: item.image,
+        attachments: attachmentsOf(custom),
         buttons: item.buttons,
         chipsEnabled: true,
         time: new Date()
@@ -327,6 +423,186 @@
   }
 
   // ---------------------------------------------------------------- sending
+  function markFailed(row) {
+    if (!row || row.classList.contains("failed")) return;
+    row.classList.add("failed");
+    var mark = el("span", "failed-mark", TEXT.notSent);
+    var timeEl = row.querySelector(".time");
+    if (timeEl) row.insertBefore(mark, timeEl); else row.appendChild(mark);
+  }
+
+  /** Read a response as {ok, status, body}, its body parsed when it is JSON. */
+  function readResponse(res) {
+    return res.text().then(function (raw) {
+      var body = null;
+      try { body = raw ? JSON.parse(raw) : null; } catch (e) { body = null; }
+      return { ok: res.ok, status: res.status, body: body };
+    });
+  }
+
+  /** A request refused because the session lapsed: renew it (same sender) so a resend goes through. */
+  function renewSession() {
+    openSession(true).then(function () { if (ws) ws.close(); }, function () {});
+  }
+
+  /**
+   * Send one message (fields: message, attachments) to the bot and show its replies; while it is
+   * on its way the composer is busy. `fail(text)` is told why it did not go.
+   */
+  function post(fields, fail) {
+    setBusy(true);
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
+    var body = { sender: sender, message: fields.message || "", metadata: { channel: "web", locale: navigator.language || "" } };
+    if (fields.attachments) body.attachments = fields.attachments;
+    return fetch("/webhooks/rest/webhook", {
+      method: "POST",
+      headers: authHeaders({ "Content-Type": "application/json", "Accept": "application/json" }),
+      body: JSON.stringify(body),
+      signal: controller ? controller.signal : undefined
+    }).then(readResponse).then(function (r) {
+      if (timer) clearTimeout(timer);
+      setBusy(false);
+      if (r.status === 429) { fail(TEXT.tooFast); return; }
+      if (r.status === 401) { fail(TEXT.sessionRenewed); renewSession(); return; }
+      if (!r.ok) { fail(errorText(r.status, r.body)); return; }
+      var items = Array.isArray(r.body) ? r.body : (r.body && typeof r.body === "object" ? [r.body] : []);
+      items.forEach(renderServerItem);
+    }).catch(function () {
+      if (timer) clearTimeout(timer);
+      setBusy(false);
+      fail(TEXT.networkError);
+    });
+  }
+
+  // ---------------------------------------------------------------- photos
+  /** Why an upload was refused, in both languages (the server explains in English only). */
+  function uploadError(r) {
+    var detail = r.body && typeof r.body.detail === "string" ? r.body.detail : "";
+    if (r.status === 413 || (r.status === 400 && /too large/i.test(detail))) return TEXT.photoTooBig;
+    if (r.status === 400 || r.status === 415 || r.status === 422) return TEXT.notAPhoto;
+    if (r.status === 429) return TEXT.tooFast;
+    if (r.status === 401) return TEXT.sessionRenewed;
+    return TEXT.photoFailed + (r.status ? " (HTTP " + r.status + ")" : "");
+  }
+
+  /**
+   * Send a photo (chosen, pasted or dropped): shown at once as uploading in the customer's
+   * bubble, uploaded (POST /media), then sent as a message with no words; the bot answers it.
+   */
+  function sendPhoto(file) {
+    if (!file || inFlight) return;
+    if (file.type && !/^image\//i.test(file.type)) { notice(TEXT.notAPhoto, true); return; }
+    if (file.size > MAX_PHOTO_BYTES) { notice(TEXT.photoTooBig, true); return; }
+    var disabled = disableActiveChips(); // a new turn: earlier suggestions no longer apply
+    var row = renderMessage({ author: "customer", text: TEXT.uploading, time: new Date(), force: true });
+    row.classList.add("uploading");
+    row.setAttribute("aria-busy", "true");
+    inFlight = true;
+    updateComposer();
+
+    function fail(text) {
+      row.classList.remove("uploading");
+      row.removeAttribute("aria-busy");
+      var bubble = row.querySelector(".bubble");
+      if (bubble) bubble.textContent = TEXT.photo + (file.name ? " · " + file.name : "");
+      markFailed(row);
+      restoreChips(disabled);
+      notice(text, true);
+    }
+
+    fetch("/media", {
+      method: "POST",
+      headers: authHeaders({ "Content-Type": file.type || "application/octet-stream", "Accept": "application/json" }),
+      body: file
+    }).then(readResponse).then(function (r) {
+      inFlight = false;
+      updateComposer();
+      if (!r.ok || !r.body || !r.body.media_id) {
+        fail(uploadError(r));
+        if (r.status === 401) renewSession();
+        return;
+      }
+      // The photo replaces the uploading line in the bubble, then goes to the bot.
+      var bubble = row.querySelector(".bubble");
+      if (bubble) row.removeChild(bubble);
+      var shown = renderAttachments([r.body]);
+      if (shown) row.insertBefore(shown, row.querySelector(".time"));
+      row.classList.remove("uploading");
+      row.removeAttribute("aria-busy");
+      var name = String(file.name || "").slice(0, 200);
+      return post({ attachments: [{ media_id: r.body.media_id, name: name }] }, function (text) {
+        markFailed(row);
+        notice(text, true);
+      });
+    }).catch(function () {
+      inFlight = false;
+      updateComposer();
+      fail(TEXT.networkError);
+    });
+  }
+
+  /** The one image among `files`, if any (a paste or a drop may carry other things). */
+  function imageIn(files) {
+    if (!files) return null;
+    for (var i = 0; i < files.length; i++) {
+      if (!files[i].type || /^image\//i.test(files[i].type)) return files[i];
+    }
+    return files.length ? files[0] : null;
+  }
+
+  function hasFiles(e) {
+    var types = e.dataTransfer && e.dataTransfer.types;
+    return !!types && Array.prototype.indexOf.call(types, "Files") >= 0;
+  }
+
+  function bindPhotos() {
+    $attach.addEventListener("click", function () {
+      if (!inFlight) $photoInput.click();
+    });
+    $photoInput.addEventListener("change", function () {
+      var file = $photoInput.files && $photoInput.files[0];
+      $photoInput.value = ""; // the same photo may be chosen again
+      if (file) sendPhoto(file);
+    });
+    // A pasted picture (a screenshot) is sent; pasted text goes in the box as always.
+    document.addEventListener("paste", function (e) {
+      var data = e.clipboardData;
+      if (!data || !data.files || !data.files.length || data.getData("text/plain")) return;
+      var file = imageIn(data.files);
+      if (!file) return;
+      e.preventDefault();
+      sendPhoto(file);
+    });
+    var depth = 0; // dragenter/dragleave fire for every element crossed
+    $chat.addEventListener("dragenter", function (e) {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth++;
+      $chat.classList.add("dragging");
+    });
+    $chat.addEventListener("dragover", function (e) {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "copy";
+    });
+    $chat.addEventListener("dragleave", function () {
+      depth = Math.max(0, depth - 1);
+      if (!depth) $chat.classList.remove("dragging");
+    });
+    $chat.addEventListener("drop", function (e) {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth = 0;
+      $chat.classList.remove("dragging");
+      var file = imageIn(e.dataTransfer.files);
+      if (file) sendPhoto(file);
+    });
+    // A photo dropped beside the chat must not replace the page with itself.
+    window.addEventListener("dragover", function (e) { if (hasFiles(e)) e.preventDefault(); });
+    window.addEventListener("drop", function (e) { if (hasFiles(e)) e.preventDefault(); });
+  }
+
   /**
    * Send `message` to the bot; `display` is what the customer bubble shows
    * (the chip title for button clicks). opts.chip = the clicked chip, opts.fromInput = true
@@ -348,18 +624,9 @@
       updateComposer();
       autosize();
     }
-    setBusy(true);
-
-    var controller = window.AbortController ? new AbortController() : null;
-    var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
 
     function fail(text) {
-      if (bubble) {
-        bubble.classList.add("failed");
-        var mark = el("span", "failed-mark", TEXT.notSent);
-        var timeEl = bubble.querySelector(".time");
-        if (timeEl) bubble.insertBefore(mark, timeEl); else bubble.appendChild(mark);
-      }
+      markFailed(bubble);
       restoreChips(disabled);
       if (opts.chip) opts.chip.classList.remove("selected");
       if (opts.fromInput) {
@@ -373,38 +640,7 @@
       notice(text, true);
     }
 
-    fetch("/webhooks/rest/webhook", {
-      method: "POST",
-      headers: authHeaders({ "Content-Type": "application/json", "Accept": "application/json" }),
-      body: JSON.stringify({
-        sender: sender,
-        message: msg,
-        metadata: { channel: "web", locale: navigator.language || "" }
-      }),
-      signal: controller ? controller.signal : undefined
-    }).then(function (res) {
-      return res.text().then(function (raw) {
-        var body = null;
-        try { body = raw ? JSON.parse(raw) : null; } catch (e) { body = null; }
-        return { ok: res.ok, status: res.status, body: body };
-      });
-    }).then(function (r) {
-      if (timer) clearTimeout(timer);
-      setBusy(false);
-      if (r.status === 429) { fail(TEXT.tooFast); return; }
-      if (r.status === 401) {  // the session lapsed: renew it (same sender) so a resend goes through
-        fail(TEXT.sessionRenewed);
-        openSession(true).then(function () { if (ws) ws.close(); }, function () {});
-        return;
-      }
-      if (!r.ok) { fail(errorText(r.status, r.body)); return; }
-      var items = Array.isArray(r.body) ? r.body : (r.body && typeof r.body === "object" ? [r.body] : []);
-      items.forEach(renderServerItem);
-    }).catch(function () {
-      if (timer) clearTimeout(timer);
-      setBusy(false);
-      fail(TEXT.networkError);
-    }).then(function () {
+    post({ message: msg }, fail).then(function () {
       if (opts.fromInput && !isTouch()) $input.focus();
     });
     return true;
@@ -421,6 +657,7 @@
     $counter.classList.toggle("warn", len >= MAX_LEN * 0.9);
     $counter.classList.toggle("full", len >= MAX_LEN);
     $send.disabled = inFlight || !$input.value.trim() || len > MAX_LEN;
+    if ($attach) $attach.disabled = inFlight;
   }
 
   function autosize() {
@@ -490,6 +727,7 @@
         time: parseDate(m.created_at),
         agentName: m.agent_name || (m.custom && m.custom.agent_name) || null,
         image: m.image,
+        attachments: attachmentsOf(m.custom),
         force: true
       };
       if (author === "system") {
@@ -603,8 +841,16 @@
     $typing = document.getElementById("typing");
     $banner = document.getElementById("handoff-banner");
     $status = document.getElementById("status");
+    $chat = document.getElementById("chat");
+    $attach = document.getElementById("attach");
+    $photoInput = document.getElementById("photo-input");
+    $lightbox = document.getElementById("lightbox");
+    $lightboxImage = document.getElementById("lightbox-image");
+    $chat.setAttribute("data-drop-hint", TEXT.dropHere);
 
     bindComposer();
+    bindPhotos();
+    bindLightbox();
     bindConnectivity();
     updateComposer();
     setStatus("connecting");

@@ -4,7 +4,7 @@
 import { remember } from "../common/api.js";
 import { $, clear, el } from "../common/dom.js";
 import { formatTime, parseDate } from "../common/time.js";
-import { renderCanned, renderTransferQueues } from "./composer.js";
+import { renderCanned, renderStaged, renderTransferQueues } from "./composer.js";
 import { renderContext } from "./context.js";
 import { loadTicket } from "./desk.js";
 import { AUTHORS, colleagueName, queueName, REASONS, STATUS } from "./labels.js";
@@ -18,8 +18,10 @@ var shownQueue = null;   // the queue the canned and transfer lists were built f
 export function openTicket(id, force) {
   if (state.openId === id && !force) return;
   if (state.openId !== id) {
-    if (state.openId !== null) state.drafts[state.openId] = { reply: $("reply-input").value, note: $("note-input").value };
-    var draft = state.drafts[id] || { reply: "", note: "" };
+    if (state.openId !== null) {
+      state.drafts[state.openId] = { reply: $("reply-input").value, note: $("note-input").value, files: state.files };
+    }
+    var draft = state.drafts[id] || { reply: "", note: "", files: [] };
     delete state.drafts[id];
     state.openId = id;
     state.ticket = null;
@@ -29,6 +31,8 @@ export function openTicket(id, force) {
     clear($("transcript"));
     $("reply-input").value = draft.reply;
     $("note-input").value = draft.note;
+    state.files = draft.files || [];
+    renderStaged();
   }
   $("chat-empty").hidden = true;
   $("chat-view").hidden = false;
@@ -41,6 +45,8 @@ export function closeTicket() {
   state.ticket = null;
   rendered = [];
   shownQueue = null;
+  state.files = [];
+  renderStaged();
   remember(OPEN_KEY, null);
   clear($("transcript"));
   $("chat-view").hidden = true;
@@ -83,7 +89,7 @@ export function renderTicket() {
 
   var mineNow = ownedByMe();
   ["reply-input", "canned"].forEach(function (id) { $(id).disabled = !mineNow; });
-  ["send-reply", "resolve", "handback", "transfer-queue", "transfer-agent"].forEach(function (id) {
+  ["send-reply", "attach-reply", "resolve", "handback", "transfer-queue", "transfer-agent"].forEach(function (id) {
     $(id).disabled = !mineNow || state.busy;
   });
   renderReadonly(mineNow);
@@ -168,6 +174,42 @@ function renderTranscript() {
   if (stick) scroller.scrollTop = scroller.scrollHeight;
 }
 
+function safeUrl(value) {
+  return typeof value === "string" && /^(https?:\/\/|\/(?!\/))/i.test(value) ? value : null;
+}
+
+/** A message's files: a photo's thumbnail opens the whole photo in a new tab; a PDF is a link. */
+export function renderAttachments(list) {
+  if (!Array.isArray(list) || !list.length) return null;
+  var box = el("div", "attachments");
+  list.forEach(function (a) {
+    var url = a && safeUrl(a.url);
+    if (!url) return;
+    var link = el("a", a.thumbnail_url ? "photo" : "file");
+    link.href = url;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    var thumb = safeUrl(a.thumbnail_url);
+    if (thumb) {
+      var img = el("img", "photo-thumb");
+      img.addEventListener("load", function () { // it grew the transcript: stay at the bottom if we were
+        var scroller = $("transcript-scroller");
+        var below = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+        if (below - img.offsetHeight < 120) scroller.scrollTop = scroller.scrollHeight;
+      });
+      img.src = thumb;
+      img.alt = a.name ? String(a.name) : "图片 Photo";
+      img.loading = "lazy";
+      link.title = "查看原图 · Open the full photo";
+      link.appendChild(img);
+    } else {
+      link.textContent = "📄 " + (a.name || "PDF");
+    }
+    box.appendChild(link);
+  });
+  return box.childNodes.length ? box : null;
+}
+
 function renderItem(item) {
   if (item.event) {
     var line = el("div", "msg event");
@@ -197,7 +239,9 @@ function renderItem(item) {
   meta.appendChild(el("span", "who", name));
   meta.appendChild(el("time", "time", formatTime(item.at)));
   msg.appendChild(meta);
-  msg.appendChild(el("div", "bubble", m.text || ""));
+  var files = renderAttachments(m.custom && m.custom.attachments);
+  if (m.text || !files) msg.appendChild(el("div", "bubble", m.text || ""));
+  if (files) msg.appendChild(files);
   if (Array.isArray(m.buttons) && m.buttons.length) {
     var chips = el("div", "chips");
     m.buttons.forEach(function (b) { chips.appendChild(el("span", "chip", b && (b.title || b.payload))); });

@@ -1,7 +1,8 @@
-/* Acting on the open ticket: the reply box and its canned replies, private notes, transferring to
- * a queue or a colleague, resolving and handing back (each confirmed first). */
+/* Acting on the open ticket: the reply box and its canned replies, photos sent with a reply,
+ * private notes, transferring to a queue or a colleague, resolving and handing back (each
+ * confirmed first). */
 
-import { api, errorText, NETWORK_ERROR } from "../common/api.js";
+import { api, bearer, errorText, NETWORK_ERROR, sessionExpired } from "../common/api.js";
 import { $, el } from "../common/dom.js";
 import { ownedByMe, renderTicket } from "./chat.js";
 import { refresh } from "./desk.js";
@@ -13,8 +14,13 @@ import { state } from "./state.js";
 var TEXT = {
   confirmResolve: "确认已解决？客户会收到评分邀请。\nResolve this chat? The customer is asked for a rating.",
   confirmHandback: "交回机器人继续服务？（不邀请评分）\nHand the customer back to the bot? (no rating)",
-  noteAdded: "备注已添加（客户看不到） / Note added (not sent to the customer)"
+  noteAdded: "备注已添加（客户看不到） / Note added (not sent to the customer)",
+  tooBig: "文件太大，最大 10 MB / The file is too big (10 MB at most)",
+  notAFile: "只能发送图片（JPG、PNG、WebP、GIF）或 PDF / Only photos (JPG, PNG, WebP, GIF) or PDFs",
+  remove: "移除 · Remove"
 };
+var MAX_FILE_BYTES = 10 * 1024 * 1024;  // the server's default limit (TRIAGE_MEDIA_MAX_BYTES)
+var MAX_FILES = 10;
 
 /** #canned: the open ticket's queue's replies first, the other queues' in a group. */
 export function renderCanned() {
@@ -114,13 +120,94 @@ function act(path, body, ok) {
 function sendReply() {
   var box = $("reply-input");
   var text = box.value.trim();
-  if (!text || !ownedByMe() || state.busy) return;
+  var files = state.files;
+  if ((!text && !files.length) || !ownedByMe() || state.busy || state.uploading) return;
   var id = state.ticket.id;
   box.value = ""; // cleared now, so the agent can type the next line while this one goes out
-  act("reply", { text: text }).then(function (done) {
+  state.files = [];
+  renderStaged();
+  var attachments = files.map(function (f) { return { media_id: f.media_id, name: f.name }; });
+  act("reply", { text: text, attachments: attachments }).then(function (done) {
     if (done) { if (state.openId === id) box.focus(); return; }
-    if (state.openId === id) box.value = box.value.trim() ? text + "\n" + box.value : text; // nothing lost
-    else state.drafts[id] = { reply: text, note: (state.drafts[id] || {}).note || "" };
+    if (state.openId === id) { // nothing lost
+      box.value = box.value.trim() ? text + "\n" + box.value : text;
+      state.files = files.concat(state.files);
+      renderStaged();
+    } else {
+      var draft = state.drafts[id] || {};
+      state.drafts[id] = { reply: text, note: draft.note || "", files: files.concat(draft.files || []) };
+    }
+  });
+}
+
+/** #reply-files: what goes with the next reply, each with a button to take it off. */
+export function renderStaged() {
+  var box = $("reply-files");
+  while (box.firstChild) box.removeChild(box.firstChild);
+  state.files.forEach(function (f, i) {
+    var item = el("span", "staged");
+    if (f.thumbnail_url) {
+      var img = el("img", "staged-thumb");
+      img.src = f.thumbnail_url;
+      img.alt = f.name || "图片 Photo";
+      item.appendChild(img);
+    } else {
+      item.appendChild(el("span", "staged-name", "📄 " + (f.name || "PDF")));
+    }
+    var remove = el("button", "remove", "×");
+    remove.type = "button";
+    remove.title = TEXT.remove;
+    remove.setAttribute("aria-label", TEXT.remove + " " + (f.name || ""));
+    remove.addEventListener("click", function () {
+      state.files.splice(i, 1);
+      renderStaged();
+    });
+    item.appendChild(remove);
+    box.appendChild(item);
+  });
+  if (state.uploading) box.appendChild(el("span", "staged uploading", "上传中… Uploading…"));
+  box.hidden = !state.files.length && !state.uploading;
+}
+
+function uploadError(r) {
+  if (r.status === 413) return TEXT.tooBig;
+  if (r.status === 400) return TEXT.notAFile + ((r.body && r.body.detail) ? "（" + r.body.detail + "）" : "");
+  return errorText(r);
+}
+
+/** Upload a photo or PDF for the open ticket's next reply (POST /api/agent/media). */
+function attachFile(file) {
+  if (!file || !ownedByMe()) return;
+  if (file.type && !/^image\//i.test(file.type) && file.type !== "application/pdf") { flash(TEXT.notAFile); return; }
+  if (file.size > MAX_FILE_BYTES) { flash(TEXT.tooBig); return; }
+  if (state.files.length + state.uploading >= MAX_FILES) return;
+  var id = state.ticket.id;
+  state.uploading++;
+  renderStaged();
+  var headers = Object.assign({ "Content-Type": file.type || "application/octet-stream", "Accept": "application/json" }, bearer());
+  fetch("/api/agent/media", { method: "POST", headers: headers, body: file }).then(function (res) {
+    return res.text().then(function (raw) {
+      var body = null;
+      try { body = raw ? JSON.parse(raw) : null; } catch (e) { body = null; }
+      return { ok: res.ok, status: res.status, body: body };
+    });
+  }).then(function (r) {
+    state.uploading--;
+    if (r.status === 401) { sessionExpired(); return; }
+    if (!r.ok || !r.body || !r.body.media_id) { renderStaged(); flash(uploadError(r)); return; }
+    var kept = {
+      media_id: r.body.media_id,
+      content_type: r.body.content_type,
+      thumbnail_url: r.body.thumbnail_url,
+      name: String(file.name || "").slice(0, 200)
+    };
+    if (state.openId === id) state.files.push(kept);
+    else (state.drafts[id] = state.drafts[id] || { reply: "", note: "", files: [] }).files.push(kept);
+    renderStaged();
+  }, function () {
+    state.uploading--;
+    renderStaged();
+    flash(NETWORK_ERROR);
   });
 }
 
@@ -152,6 +239,19 @@ export function bindChat() {
     sendReply();
   });
   $("reply-form").addEventListener("submit", function (e) { e.preventDefault(); sendReply(); });
+  $("attach-reply").addEventListener("click", function () { if (ownedByMe()) $("reply-file").click(); });
+  $("reply-file").addEventListener("change", function () {
+    var input = $("reply-file");
+    var chosen = Array.prototype.slice.call(input.files || []);
+    input.value = ""; // the same file may be chosen again
+    chosen.forEach(attachFile);
+  });
+  box.addEventListener("paste", function (e) { // a pasted screenshot goes with the reply
+    var data = e.clipboardData;
+    if (!data || !data.files || !data.files.length || data.getData("text/plain")) return;
+    e.preventDefault();
+    Array.prototype.slice.call(data.files).forEach(attachFile);
+  });
   $("note-form").addEventListener("submit", function (e) { e.preventDefault(); addNote(); });
   $("canned").addEventListener("change", insertCanned);
 

@@ -7,7 +7,9 @@
  *   GET  /api/agent/desk      the desk's clock (SLA countdowns run on it), hours and queues
  *   GET  /api/agent/queue     {waiting: [...], mine: [...]}
  *   GET  /api/agent/tickets/{id}   ticket + context + messages + events (notes)
- *   POST /api/agent/tickets/{id}/claim | reply {text} | notes {text} | transfer {queue}|{agent_id}
+ *   POST /api/agent/media     a photo or PDF (the raw file) -> {media_id, url, thumbnail_url}
+ *   POST /api/agent/tickets/{id}/claim | reply {text, attachments: [{media_id}]} | notes {text}
+ *                                 | transfer {queue}|{agent_id}
  *                                 | resolve | handback
  *   GET  /api/agent/canned, GET /api/agent/agents
  *   WS   /ws/agent?token=…    desk and conversation events; on each one the console refetches
@@ -30,7 +32,11 @@
  *   my chats    #mine .ticket[data-id] (.selected = open, .unread = new customer message)
  *   chat view   #chat-view #ticket-title #ticket-sub
  *               #transcript .msg[data-id].customer|.bot|.agent|.system  .msg.note (private notes)
+ *               .attachments a.photo[href] img.photo-thumb (a message's photos: the thumbnail
+ *               opens the whole photo)  a.file (a PDF)
  *               .msg.event[data-kind] (claimed, transferred, resolved … on the ticket)
+ *               #attach-reply #reply-file (input: a photo or PDF, uploaded at once and sent with the
+ *               next reply, text or none)  #reply-files .staged (what goes with it; .remove)
  *               #reply-input #send-reply #canned (select; choosing inserts the text in the
  *               customer's language)  #note-input #add-note
  *               #transfer-queue #transfer-agent (selects: choosing one asks to confirm, then transfers)

@@ -19,7 +19,9 @@ export var state = {
   openId: null,         // the ticket shown in the chat view
   ticket: null,         // its last fetched detail
   busy: false,          // an action on the open ticket is in flight
-  drafts: {}            // ticket id -> {reply, note} typed but not sent, kept while away
+  files: [],            // uploaded for the open ticket's next reply: {media_id, name, content_type, thumbnail_url}
+  uploading: 0,         // files on their way up
+  drafts: {}            // ticket id -> {reply, note, files} not sent yet, kept while away
 };
 
 /** Now on the desk's clock (SLA countdowns run on it: it may be frozen in demos and tests). */
