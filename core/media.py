@@ -118,7 +118,7 @@ def prepare(data: bytes, max_bytes: int) -> Prepared:
             upright = ImageOps.exif_transpose(picture)
         except Exception as exc:
             raise MediaRejected("the picture could not be read: it may be damaged or cut short") from exc
-    clean = upright.copy()
+    clean = upright.copy()  # a new image: Pillow caches a read EXIF on the image object itself
     clean.info = {k: v for k, v in upright.info.items() if k in _KEPT_INFO}
     return Prepared(_encode(clean, fmt), PICTURES[fmt], _thumbnail(clean))
 

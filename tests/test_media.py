@@ -55,14 +55,14 @@ def picture(fmt: str, size: tuple[int, int] = (64, 48), mode: str = "RGB", **opt
     return out.getvalue()
 
 
-def photo_with_gps() -> bytes:
-    """A phone's JPEG: turned by its EXIF orientation (6: shown a quarter turn clockwise), with the
-    place it was taken, the phone's make and a comment."""
+def photo_with_gps(fmt: str = "JPEG") -> bytes:
+    """A phone's photo: turned by its EXIF orientation (6: shown a quarter turn clockwise), with the
+    place it was taken, the phone's make and (a JPEG) a comment."""
     exif = Image.Exif()
     exif[ORIENTATION] = 6
     exif[MAKE] = "PhoneMaker"
     exif[GPS_IFD] = {1: "N", 2: (31.0, 14.0, 2.5), 3: "E", 4: (121.0, 28.0, 30.1)}
-    return picture("JPEG", exif=exif, comment=b"taken at home")
+    return picture(fmt, exif=exif, **({"comment": b"taken at home"} if fmt == "JPEG" else {}))
 
 
 def animated_gif() -> bytes:
@@ -149,8 +149,9 @@ def test_a_picture_has_a_small_thumbnail_and_a_pdf_none(store: MediaStore) -> No
         store.thumbnail(store.put(PDF_BYTES).media_id)
 
 
-def test_a_photo_loses_its_gps_position_and_metadata_and_stands_upright(store: MediaStore) -> None:
-    sent = photo_with_gps()
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_a_photo_loses_its_gps_position_and_metadata_and_stands_upright(store: MediaStore, fmt: str) -> None:
+    sent = photo_with_gps(fmt)
     assert opened(sent).getexif().get_ifd(GPS_IFD)  # the test's photo does carry a position
     kept = store.put(sent)
     data, _ = store.get(kept.media_id)
@@ -299,6 +300,15 @@ def test_an_oversized_upload_is_413_whether_or_not_it_says_its_size(tmp_path: Pa
 
         streamed = small.post("/media", content=chunks(), headers={"Content-Type": "image/jpeg"})
         assert streamed.status_code == 413 and "larger than" in streamed.json()["detail"]
+
+
+def test_uploads_count_against_the_senders_message_limit(tmp_path: Path, instance: Instance) -> None:
+    settings = Settings.from_env({"TRIAGE_RATE_PER_SENDER": "2"}, data_dir=str(tmp_path))
+    with TestClient(create_app(settings, instance=instance)) as limited:
+        token = limited.post("/chat/session", json={}).json()["token"]
+        mine = {"Content-Type": "image/jpeg", "Authorization": f"Bearer {token}"}
+        codes = [limited.post("/media", content=picture("JPEG"), headers=mine).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
 
 
 def test_in_production_only_a_chat_session_or_an_integration_may_upload(tmp_path: Path, instance: Instance) -> None:
