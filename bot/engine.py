@@ -222,7 +222,7 @@ class Engine:
         out: list[tuple[str, dict[str, Any]]] = []
         pushed: list[OutboundMessage] = []
         for n in notices:
-            if n.sender_id and n.text:
+            if n.sender_id and (n.text or (n.custom or {}).get("attachments")):  # an agent's photo alone too
                 message = OutboundMessage(n.sender_id, n.text, n.buttons, n.custom or None)
                 pushed.append(message)
                 out.append((customer_channel(n.sender_id), message.as_rasa()))

@@ -30,8 +30,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
-# Swagger UI and ReDoc load their scripts from a CDN and start with an inline script.
-WITHOUT_POLICY = ("/docs", "/redoc")
+# Swagger UI (its files served by the app: fastapi-offline) starts with an inline script.
+WITHOUT_POLICY = ("/docs",)
 
 
 def control_character_in(scope: Scope) -> str | None:

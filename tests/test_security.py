@@ -59,9 +59,18 @@ PUBLIC = {
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
-    ("GET", "/redoc"),
     ("POST", "/api/agent/login"),
     ("POST", "/chat/session"),
+    # The chat on the shop's pages: the script and the framed page (frame-ancestors decides who).
+    ("GET", "/embed"),
+    ("GET", "/widget.js"),
+    # Chat apps prove each request with the platform's signature or secret token, refused with 403
+    # (tests/test_wechat.py, tests/test_telegram.py); unconfigured, they answer 404.
+    ("GET", "/webhooks/wechat"),
+    ("POST", "/webhooks/wechat"),
+    ("POST", "/webhooks/telegram"),
+    # A photo is served only by a signed, expiring link (403 without one: tests/test_media.py).
+    ("GET", "/media/{media_id}"),
 }
 # Argon2 at its cheapest: a test's logins take milliseconds, not most of a second each.
 QUICK = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 from sqlalchemy import text
@@ -112,7 +113,10 @@ def create_app(
                 await task
         built.close()
 
-    app = FastAPI(title="Triage assistant", version="0.1.0", lifespan=lifespan)
+    # FastAPI's own /docs loads its scripts from a CDN: blank offline, on premises and where the CDN
+    # is blocked (mainland China). fastapi-offline serves the same page's files itself. (No ReDoc:
+    # its page fetches a logo from its maker's CDN, and /docs says the same.)
+    app = FastAPIOffline(title="Triage assistant", version="0.1.0", lifespan=lifespan, redoc_url=None)
     app.state.settings = settings
     app.state.sync_keys = sync.resolve_sync_keys(settings)
     app.state.guard = Guard(settings, settings.secret or demo_secret(settings.data_dir))
