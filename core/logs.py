@@ -25,10 +25,12 @@ started inside a `bound()` block log with its ids; a bare `threading.Thread` doe
 context (bind again inside it, or start it with `contextvars.copy_context().run`).
 
 Masking (`mask`) is pattern matching, best effort: mainland mobile numbers, landlines, e-mail
-addresses, card and ID-card numbers, street addresses, and the values of keys such as `phone=`,
-`token=`, `"address": "..."`, `地址：`. Numbers keep their last four digits (`138****5678`,
-`****1234`) so support can still tell them apart. The merchant's order and waybill numbers, as
-`bot.nlu.entities` recognises them, are kept: they are what support searches for.
+addresses, card and ID-card numbers, street addresses, the values of keys such as `phone=`,
+`token=`, `access_token=`, `secret=`, `"address": "..."`, `地址：`, and Telegram bot tokens in Bot
+API URLs (`/bot123456:***/sendMessage`: httpx logs every request's URL). Numbers keep their last
+four digits (`138****5678`, `****1234`) so support can still tell them apart. The merchant's order
+and waybill numbers, as `bot.nlu.entities` recognises them, are kept: they are what support searches
+for.
 """
 
 from __future__ import annotations
@@ -159,6 +161,10 @@ _VALUE = re.compile(
     rf"\s{{0,32}}(\"[^\"]{{0,{MAX_VALUE_CHARS}}}\"|'[^']{{0,{MAX_VALUE_CHARS}}}'|[^\s,;&，。；、)}}\]\"']+)"
 )
 
+# A Telegram bot's token, as every Bot API URL carries it: /bot<bot id>:<secret>/sendMessage. The
+# secret is masked; the bot's id is public (its user id) and tells one bot's lines from another's.
+_BOT_TOKEN = re.compile(r"bot[0-9]{1,20}:([A-Za-z0-9_-]{30,})")
+
 _EMAIL_DOMAIN = re.compile(r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 # After a province, city or district marker: a road or estate, then numbers (1号3栋502室). The part
@@ -260,6 +266,13 @@ def _emails(text: str, folded: str) -> Iterator[_Span]:
             yield start, 1, domain.end(), text[start] + "***" + text[domain.start() : domain.end()]
 
 
+def _bot_tokens(folded: str) -> Iterator[_Span]:
+    if "bot" not in folded:
+        return
+    for m in _BOT_TOKEN.finditer(folded):
+        yield m.start(1), 0, m.end(1), "***"
+
+
 def _addresses(folded: str) -> Iterator[_Span]:
     for m in _ADDRESS.finditer(folded):
         yield m.start(1), 3, m.end(1), "***"
@@ -275,7 +288,7 @@ def mask(text: str) -> str:
 
 
 def _mask_spans(text: str, folded: str, *, key_values: bool) -> str:
-    found = chain(_emails(text, folded), _numbers(folded), _addresses(folded))
+    found = chain(_emails(text, folded), _numbers(folded), _addresses(folded), _bot_tokens(folded))
     spans = sorted(chain(_key_values(text, folded), found) if key_values else found)
     pieces: list[str] = []
     done = 0

@@ -302,6 +302,41 @@ def test_dates_and_addresses_of_hosts_are_not_taken_for_numbers() -> None:
         assert mask(kept) == kept
 
 
+# What httpx logs for each request the chat-app channels make: the URL carries their credentials.
+_API_URLS = [
+    (
+        "https://api.telegram.org/bot123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11/sendMessage",
+        "https://api.telegram.org/bot123456:***/sendMessage",
+    ),
+    (
+        "https://api.telegram.org/file/bot7123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/photos/file_1.jpg",
+        "https://api.telegram.org/file/bot7123456789:***/photos/file_1.jpg",
+    ),
+    (
+        "https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=wxb11529c136998cb6"
+        "&secret=f3a9c2e81b7d46f0e5c9a8b2d1f04e7c",
+        "https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=wxb11529c136998cb6&secret=***",
+    ),
+    (
+        "https://api.weixin.qq.com/cgi-bin/media/upload?type=image&access_token=78_Xq-Jk9aLz0bWn3RtY_uE&x=1",
+        "https://api.weixin.qq.com/cgi-bin/media/upload?type=image&access_token=***&x=1",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "shown"), _API_URLS)
+def test_bot_tokens_and_api_secrets_in_request_urls_are_masked(text_lines: Lines, url: str, shown: str) -> None:
+    """A Telegram bot's token, WeChat's access token and AppSecret never reach a log line."""
+    logging.getLogger("httpx").info('HTTP Request: %s %s "%s %d %s"', "POST", url, "HTTP/1.1", 200, "OK")
+    (line,) = text_lines()
+    assert line.endswith(f'HTTP Request: POST {shown} "HTTP/1.1 200 OK"'), line
+
+
+def test_what_only_resembles_a_bot_token_is_kept() -> None:
+    for kept in ("robot 12:30 today", "bot42:short-secret", "/bot/123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"):
+        assert mask(kept) == kept
+
+
 # Every key the masker knows, and the ways a key meets its value, chained as an attacker would.
 _KEYS = (
     "phone", "mobile", "telephone", "tel", "address", "addr", "card", "email", "e-mail", "id_card",
