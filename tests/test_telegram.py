@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -47,13 +48,15 @@ PASSWORD = "correct horse battery"
 _update_ids = itertools.count(10000)
 
 
-def _person(chat_id: int) -> dict[str, Any]:
-    return {"id": chat_id, "first_name": "Test Firstname", "last_name": "Test Lastname", "username": "Testusername"}
+def _person(chat_id: int, language_code: str | None = None) -> dict[str, Any]:
+    person = {"id": chat_id, "first_name": "Test Firstname", "last_name": "Test Lastname", "username": "Testusername"}
+    return person | ({"language_code": language_code} if language_code else {})
 
 
-def _message(chat_id: int, **content: Any) -> dict[str, Any]:
+def _message(chat_id: int, language_code: str | None = None, **content: Any) -> dict[str, Any]:
     chat = {**_person(chat_id), "type": "private"}
-    return {"message_id": 1365, "date": 1441645532, "chat": chat, "from": _person(chat_id), **content}
+    sender = _person(chat_id, language_code)
+    return {"message_id": 1365, "date": 1441645532, "chat": chat, "from": sender, **content}
 
 
 @dataclass
@@ -63,6 +66,7 @@ class Customer:
     client: TestClient
     fake: FakeTelegram
     chat_id: int = CHAT
+    language_code: str | None = None  # what the customer's Telegram app is set to
 
     def post(self, update: dict[str, Any], secret: str | bytes | None = SECRET) -> httpx.Response:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
@@ -70,7 +74,8 @@ class Customer:
 
     def send(self, **content: Any) -> list[Call]:
         """Post a message; the messages the bot sent to this chat while answering it."""
-        return self.deliver({"update_id": next(_update_ids), "message": _message(self.chat_id, **content)})
+        message = _message(self.chat_id, self.language_code, **content)
+        return self.deliver({"update_id": next(_update_ids), "message": message})
 
     def say(self, text: str) -> list[Call]:
         return self.send(text=text)
@@ -78,7 +83,7 @@ class Customer:
     def press(self, data: str) -> list[Call]:
         query = {
             "id": f"4382bfdwdsb323b2d{next(_update_ids)}",
-            "from": _person(self.chat_id),
+            "from": _person(self.chat_id, self.language_code),
             "message": _message(self.chat_id, text="…"),
             "chat_instance": "-3486719345129",
             "data": data,
@@ -127,7 +132,7 @@ def channel(tg_settings: Settings, media: MediaStore) -> Iterator[TelegramChanne
     assert isinstance(made, TelegramChannel)
     made.sleep = lambda seconds: None
     yield made
-    made.api.close()
+    made.close()
     runtime.close()
 
 
@@ -227,8 +232,23 @@ def test_a_malformed_update_is_a_clear_400_and_unknown_kinds_are_acknowledged(
     for update in (edited, sticker, poll):
         assert customer.post(update).status_code == 200
     assert fake.calls == []
-    (told,) = customer.say("发" * 2500)  # longer than the bot takes: acknowledged, and the customer told why
-    assert "too long" in told.params["text"]
+
+
+def test_a_message_too_long_is_refused_in_the_customers_language_with_the_limit(
+    customer: Customer, instance: Instance
+) -> None:
+    """Acknowledged (no retry makes it acceptable), and the customer told why: in the language of
+    their conversation, or before there is one, of their Telegram app."""
+    say = instance.policy.say
+    (told,) = customer.say("发" * 2500)  # no language_code: English
+    assert told.params["text"] == say("message_too_long", "en", limit="2000")
+    chinese_app = Customer(customer.client, customer.fake, chat_id=2222222, language_code="zh-hans")
+    (told,) = chinese_app.say("发" * 2500)
+    assert told.params["text"] == say("message_too_long", "zh", limit="2000")
+    english_app = Customer(customer.client, customer.fake, chat_id=3333333, language_code="en")
+    assert english_app.say("下单后多久发货")  # a conversation in Chinese
+    (told,) = english_app.say("发" * 2500)
+    assert told.params["text"] == say("message_too_long", "zh", limit="2000")
 
 
 def test_a_duplicate_delivery_of_an_update_makes_one_turn(
@@ -329,7 +349,7 @@ def test_telegram_out_of_reach_is_worth_another_try(media: MediaStore) -> None:
     assert isinstance(made, TelegramChannel)
     with pytest.raises(DeliveryFailed) as refused:
         made.deliver(str(CHAT), [OutboundMessage(f"telegram:{CHAT}", "您好")])
-    made.api.close()
+    made.close()
     runtime.close()
     assert refused.value.retry
 
@@ -349,8 +369,23 @@ def test_a_429_is_retried_for_pushes_and_for_replies(
     assert fake.sent("sendMessage")[-2].params["text"] == fake.sent("sendMessage")[-1].params["text"]
 
 
+@pytest.fixture
+def cli_logging() -> Iterator[None]:
+    """The telegram commands set up logging as `triage serve` does; put the root logger back after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 def test_set_webhook_from_the_command_line(
-    fake: FakeTelegram, tg_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+    fake: FakeTelegram,
+    tg_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Any,
+    cli_logging: None,
 ) -> None:
     for name in ("DATABASE_URL", "REDIS_URL", "TRIAGE_ENV", "TRIAGE_PUBLIC_URL"):
         monkeypatch.delenv(name, raising=False)
@@ -366,7 +401,9 @@ def test_set_webhook_from_the_command_line(
         "secret_token": SECRET,
         "allowed_updates": ["message", "callback_query"],
     }
-    assert json.loads(capsys.readouterr().out) == {"ok": True, "result": True, "description": "Webhook was set"}
+    printed = capsys.readouterr()
+    assert json.loads(printed.out) == {"ok": True, "result": True, "description": "Webhook was set"}
+    assert "/bot123456:***/setWebhook" in printed.err and TOKEN not in printed.err  # httpx's line, masked
     assert main(["telegram", "webhook-info"]) == 0
     assert json.loads(capsys.readouterr().out)["result"]["url"] == "https://chat.example.com/webhooks/telegram"
     fake.fail_next(BAD_REQUEST)

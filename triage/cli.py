@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from core.config import ConfigError
 
 if TYPE_CHECKING:
-    from bot.channels.telegram import BotApi
+    from bot.channels.telegram_api import BotApi
     from core.config import Settings
     from core.db import Database
 
@@ -287,10 +287,14 @@ def _kb_export(args: argparse.Namespace) -> int:
 
 
 def _telegram_api(command: str) -> tuple[Settings, BotApi] | None:
-    """The bot's API client from the settings; None (after saying what is missing) without a token."""
-    from bot.channels.telegram import BotApi
+    """The bot's API client from the settings; None (after saying what is missing) without a token.
+    Logging goes through the masked handler `triage serve` uses: httpx logs each request's URL, and
+    the Bot API's URLs carry the bot's token."""
+    from bot.channels.telegram_api import BotApi
+    from core import logs
     from core.config import Settings
 
+    logs.configure("text", "INFO")
     settings = Settings.from_env()
     if not settings.telegram_token:
         print(
@@ -304,7 +308,7 @@ def _telegram_answer(command: str, api: BotApi, method: str, params: dict[str, o
     """Call `method` and print what Telegram answered: 0 when it said ok, 1 otherwise."""
     import json
 
-    from bot.channels.telegram import BotApiError
+    from bot.channels.telegram_api import BotApiError
 
     try:
         answer = api.answer(method, params)
@@ -320,7 +324,7 @@ def _telegram_answer(command: str, api: BotApi, method: str, params: dict[str, o
 def _telegram_set_webhook(args: argparse.Namespace) -> int:
     import re
 
-    from bot.channels.telegram import ALLOWED_UPDATES
+    from bot.channels.telegram_api import ALLOWED_UPDATES
 
     found = _telegram_api("set-webhook")
     if found is None:

@@ -13,6 +13,11 @@ A conversation's sender id names its channel and address: `wechat:<openid>`, `te
 (`sender_for`, `address_of`), so any instance can route a push with no lookup, and the conversation
 row also keeps its channel. The web page and the REST channel deliver pushes over the chat socket
 (bot/channels/web.py); they need nothing here. Credentials are settings (core/config.py), never code.
+
+What a channel says on its own (a welcome, "please type instead of a voice message", a message it
+could not take) is a line of triage/responses.yaml, said through the instance's policy
+(`request.app.state.instance.policy.say(key, lang)`) in the customer's language: their
+conversation's (`language_of`) when there is one, else the channel's best guess.
 """
 
 from __future__ import annotations
@@ -25,7 +30,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.engine import OutboundMessage
+from bot.store import find
+from core.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +73,26 @@ def address_of(sender_id: str) -> tuple[str, str] | None:
     """(channel, address) for a chat-app sender id, None for the web page's and REST senders."""
     channel, sep, address = sender_id.partition(":")
     return (channel, address) if sep and address else None
+
+
+def language_of(db: Database, sender_id: str) -> str | None:
+    """The language of the sender's conversation, None before their first turn (or without the
+    database: a channel's own line is then said in its default language rather than not at all)."""
+    try:
+        with db.session() as session:
+            conversation = find(session, sender_id=sender_id)
+            return conversation.language if conversation is not None else None
+    except SQLAlchemyError:
+        log.warning("the language of %s is not known: the database is unavailable", sender_id, exc_info=True)
+        return None
+
+
+def refusal(text: str, limit: int) -> tuple[str, dict[str, str]]:
+    """The responses.yaml line (and its values) telling a customer why the engine refused their
+    message (InvalidMessage): too long for `limit`, or not taken for another reason."""
+    if len(text.strip()) > limit:
+        return "message_too_long", {"limit": str(limit)}
+    return "message_not_taken", {}
 
 
 @dataclass(frozen=True)

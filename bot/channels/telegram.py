@@ -14,7 +14,10 @@ acknowledged whatever the sending did: Telegram delivering it again would not re
 (the turn is done), and the transcript keeps them for the agent.
 
 Buttons are inline keyboards whose callback_data is the button's payload; Telegram allows 64 bytes
-of it, so a longer payload is kept in Redis for `BUTTON_SECONDS` and its key goes in instead.
+of it, so a longer payload is kept in Redis for `BUTTON_SECONDS` and its key goes in instead. The
+Bot API client and Telegram's objects are bot/channels/telegram_api.py. What the channel says on
+its own (a message it could not take) is in triage/responses.yaml, in the conversation's language,
+or before there is one, the language of the customer's Telegram app.
 """
 
 from __future__ import annotations
@@ -23,21 +26,26 @@ import base64
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import redis
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
 
-from bot.channels.contract import DELIVERY_ATTEMPTS, RETRY_SECONDS, AppChannel, DeliveryFailed, sender_for
+from bot.channels.contract import (
+    DELIVERY_ATTEMPTS,
+    RETRY_SECONDS,
+    AppChannel,
+    DeliveryFailed,
+    language_of,
+    refusal,
+    sender_for,
+)
+from bot.channels.telegram_api import BotApi, BotApiError, File, Message, Update, User
 from bot.engine import Attachment, InboundMessage, InvalidMessage, OutboundMessage
 from core.body import parse_body, read_body
 from core.config import Settings
@@ -50,143 +58,12 @@ router = APIRouter()
 
 NAME = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ALLOWED_UPDATES = ("message", "callback_query")
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)  # a file moves in one request: 30 s for those
-FILE_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 TEXT_CHARS = 4096  # sendMessage's limit; a longer reply goes as several messages
 CALLBACK_DATA_BYTES = 64
 STORED_BUTTON = "~"  # callback_data starting so names a payload kept in Redis
 BUTTON_SECONDS = 7 * 86400  # a rating survey may be answered days later
 UPDATE_SECONDS = 86400  # Telegram gives up redelivering an update well within a day
 RETRY_AFTER_CAP = 5.0  # a webhook waits out a 429 this long at most, then the turn's replies are given up
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-
-class User(_Model):
-    id: int
-    username: str | None = None
-    language_code: str | None = None
-
-
-class Chat(_Model):
-    id: int
-    type: str = "private"
-
-
-class PhotoSize(_Model):
-    file_id: str
-    width: int = 0
-    height: int = 0
-    file_size: int | None = None
-
-
-class Document(_Model):
-    file_id: str
-    file_name: str | None = None
-    mime_type: str | None = None
-
-
-class Message(_Model):
-    message_id: int
-    chat: Chat
-    from_: User | None = Field(None, alias="from")
-    text: str | None = None
-    caption: str | None = None
-    photo: list[PhotoSize] | None = None
-    document: Document | None = None
-
-
-class CallbackQuery(_Model):
-    id: str
-    from_: User = Field(alias="from")
-    message: Message | None = None
-    data: str | None = None
-
-
-class Update(_Model):
-    update_id: int
-    message: Message | None = None
-    callback_query: CallbackQuery | None = None
-
-
-class File(_Model):
-    file_id: str
-    file_path: str | None = None
-    file_size: int | None = None
-
-
-class BotApiError(DeliveryFailed):
-    """Telegram answered `ok: false` (or not at all: `code` None); retrying helps on 429 and 5xx only."""
-
-    def __init__(self, message: str, code: int | None, retry_after: float | None = None) -> None:
-        super().__init__(message, retry=code is None or code == 429 or code >= 500)
-        self.code = code
-        self.retry_after = retry_after
-
-
-class _HideToken(logging.Filter):
-    """httpx logs each request's URL, and the Bot API's URLs carry the bot's token."""
-
-    TOKEN = re.compile(r"/bot\d+:[\w-]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "/bot" in message:
-            record.msg, record.args = self.TOKEN.sub("/bot<token>", message), ()
-        return True
-
-
-class BotApi:
-    """The Bot API methods we use, over one connection pool; failures raise BotApiError."""
-
-    def __init__(self, base_url: str, token: str) -> None:
-        self.token = token
-        self.client = httpx.Client(base_url=base_url, timeout=TIMEOUT)
-        httpx_log = logging.getLogger("httpx")
-        if not any(isinstance(f, _HideToken) for f in httpx_log.filters):
-            httpx_log.addFilter(_HideToken())
-
-    def call(self, method: str, params: dict[str, Any], files: dict[str, Any] | None = None) -> Any:
-        """`method`'s result; with `files`, the parameters go as a multipart form (an upload)."""
-        return self.answer(method, params, files).get("result")
-
-    def answer(self, method: str, params: dict[str, Any], files: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Telegram's whole answer to `method` when it is `ok` (result, and a description for some)."""
-        url = f"/bot{self.token}/{method}"
-        try:
-            if files:
-                form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
-                response = self.client.post(url, data=form, files=files, timeout=FILE_TIMEOUT)
-            else:
-                response = self.client.post(url, json=params)
-        except httpx.TransportError as exc:
-            raise BotApiError(f"Telegram {method}: {type(exc).__name__}: {exc}", None) from exc
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if isinstance(body, dict) and body.get("ok") is True:
-            return body
-        body = body if isinstance(body, dict) else {}
-        code = body.get("error_code", response.status_code)
-        retry_after = (body.get("parameters") or {}).get("retry_after")
-        description = body.get("description") or response.reason_phrase
-        raise BotApiError(f"Telegram {method}: {code} {description}", int(code), retry_after)
-
-    def download(self, file_path: str) -> bytes:
-        try:
-            response = self.client.get(f"/file/bot{self.token}/{file_path}", timeout=FILE_TIMEOUT)
-        except httpx.TransportError as exc:
-            raise BotApiError(f"Telegram file download: {type(exc).__name__}: {exc}", None) from exc
-        if response.status_code != 200:
-            raise BotApiError(f"Telegram file download: {response.status_code}", response.status_code)
-        return response.content
-
-    def close(self) -> None:
-        self.client.close()
 
 
 @dataclass
@@ -209,6 +86,9 @@ class TelegramChannel:
     def deliver(self, address: str, messages: Sequence[OutboundMessage]) -> None:
         for message in messages:
             self._send(address, message)
+
+    def close(self) -> None:
+        self.api.close()
 
     def reply(self, address: str, messages: Sequence[OutboundMessage]) -> bool:
         """A turn's replies, now: each retried where that can help; False when one was given up."""
@@ -358,6 +238,18 @@ def from_settings(settings: Settings, runtime: Runtime, media: MediaStore) -> Ap
     )
 
 
+async def _say(request: Request, inbound: InboundMessage, key: str, **values: str) -> str:
+    """The channel's own line `key` (triage/responses.yaml) in the conversation's language, or
+    before there is one, in the language the customer's Telegram app is set to (Chinese or English)."""
+    instance = request.app.state.instance
+    known = await run_in_threadpool(language_of, instance.db, inbound.sender_id)
+    if known not in ("zh", "en"):
+        code = str((inbound.metadata.get("telegram") or {}).get("language_code") or "")
+        known = "zh" if code.lower().startswith("zh") else "en"
+    said: str = instance.policy.say(key, known, **values)
+    return said
+
+
 def parse_update(raw: bytes) -> Update:
     """The Update in a webhook body; 400 with the reason when it is not one."""
     try:
@@ -384,8 +276,10 @@ async def webhook(request: Request) -> dict[str, bool]:
             return {"ok": True}
         try:
             replies = await request.app.state.turns.run(request.app.state.engine.handle, inbound)
-        except InvalidMessage as exc:  # no retry makes it acceptable: say why, as the REST channel does
-            replies = [OutboundMessage(inbound.sender_id, str(exc))]
+        except InvalidMessage as exc:  # no retry makes it acceptable: tell the customer why, in their language
+            log.info("telegram update %d: the message was refused: %s", update.update_id, exc)
+            line, values = refusal(inbound.text, request.app.state.settings.max_message_chars)
+            replies = [OutboundMessage(inbound.sender_id, await _say(request, inbound, line, **values))]
     except BotApiError as exc:
         with contextlib.suppress(ServiceUnavailable):
             await run_in_threadpool(channel.forget, update.update_id)
