@@ -1,6 +1,6 @@
 """WeChat, faked for tests: its API server (token, 客服消息, temporary media) and its side of the callbacks.
 
-`FakeWeChat.app` answers the calls bot/channels/wechat.py makes, with WeChat's documented payloads
+`FakeWeChat.app` answers the calls bot/channels/wechat_api.py makes, with WeChat's documented payloads
 and error codes, records them, and can be told to expire the tokens it gave out, to fail the next
 call with an error code, or to answer slowly. `Callback` is WeChat posting a follower's message to
 the account's server: the documented example XML, signed with the Token, and encrypted as WeChat

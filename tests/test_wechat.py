@@ -20,9 +20,11 @@ from defusedxml import ElementTree
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot.channels import wechat
+from bot.channels import wechat, wechat_api, wechat_crypto, wechat_text
 from bot.channels.contract import DeliveryFailed
-from bot.channels.wechat import MessageCrypt, Part, WeChat
+from bot.channels.wechat_account import WeChat
+from bot.channels.wechat_crypto import MessageCrypt
+from bot.channels.wechat_text import Part
 from bot.engine import OutboundMessage
 from bot.nlu.parser import NLU
 from core.config import Settings
@@ -229,14 +231,14 @@ def test_an_encrypted_message_round_trips(wx: Setup) -> None:
 def safe_signature(query: dict[str, str], body: str) -> str:
     """The msg_signature WeChat would put on `body` (so only the decryption can fail)."""
     encrypted = ElementTree.fromstring(body).findtext("Encrypt") or ""
-    return wechat.signature(TOKEN, query["timestamp"], query["nonce"], encrypted)
+    return wechat_crypto.signature(TOKEN, query["timestamp"], query["nonce"], encrypted)
 
 
 def test_the_channel_and_wechat_read_each_others_encryption() -> None:
     safe, crypt = Safe(TOKEN, AES_KEY, APP_ID), MessageCrypt(AES_KEY, APP_ID)
     for text in ("", "你好", "x" * 12, "y" * 100):  # padded to 32 bytes: one short, exactly whole, long
         assert crypt.decrypt(safe.encrypt(text)) == text
-        reply = wechat.encrypted_reply(TOKEN, crypt, text, int(time.time()))
+        reply = wechat_crypto.encrypted_reply(TOKEN, crypt, text, int(time.time()))
         assert safe.open_reply(reply) == text
 
 
@@ -270,7 +272,7 @@ def test_an_agents_reply_reaches_the_wechat_customer_after_a_token_refresh(wx: S
 def test_the_access_token_is_fetched_once_for_every_thread_and_instance(channel: WeChat, fake: FakeWeChat) -> None:
     assert channel.api is not None
     with httpx.Client() as http:
-        instances = [channel.api, wechat.WeChatApi(fake.base, APP_ID, SECRET, channel.runtime, http)]
+        instances = [channel.api, wechat_api.WeChatApi(fake.base, APP_ID, SECRET, channel.runtime, http)]
         fake.delay(0.2)  # a slow token endpoint: everyone asks while the first fetch is under way
         tokens: list[str] = []
         threads = [threading.Thread(target=lambda a=a: tokens.append(a.token())) for a in instances * 4]
@@ -281,7 +283,7 @@ def test_the_access_token_is_fetched_once_for_every_thread_and_instance(channel:
         fake.delay(0)
     assert len(tokens) == 8 and len(set(tokens)) == 1 and len(fake.on("/cgi-bin/token")) == 1
     ttl = channel.runtime.sync.ttl(f"wechat:access-token:{APP_ID}")
-    assert 7200 - wechat.TOKEN_MARGIN_S - 5 <= ttl <= 7200 - wechat.TOKEN_MARGIN_S  # renewed before it expires
+    assert 7200 - wechat_api.TOKEN_MARGIN_S - 5 <= ttl <= 7200 - wechat_api.TOKEN_MARGIN_S  # renewed before it expires
 
 
 def test_deliver_sends_numbered_buttons_and_uploads_images(channel: WeChat, fake: FakeWeChat) -> None:
@@ -360,23 +362,41 @@ def test_a_photo_reaches_the_transcript_as_an_attachment_and_its_buttons_answer_
 
 
 def test_voice_other_kinds_and_a_lost_photo_are_answered_kindly(wx: Setup) -> None:
+    say = wx.instance.policy.say
     user = Follower(wx.client, "o-voice")
     user.post(message("voice", "o-voice", MediaId="MEDIA_V", Format="amr", Recognition="下单后多久发货"))
     assert "发货" in user.reply
     user.post(message("voice", "o-voice", MediaId="MEDIA_V2", Format="amr"))
-    assert user.reply == wechat.VOICE_UNHEARD
+    assert user.reply == say("voice_unheard", "zh")
     user.post(message("location", "o-voice", Location_X="23.134521", Location_Y="113.358803", Scale=20, Label="x"))
-    assert user.reply == wechat.UNSUPPORTED
+    assert user.reply == say("only_text_and_pictures", "zh")
     user.post(message("image", "o-voice", PicUrl="ftp://nowhere", MediaId="MEDIA_GONE"))  # WeChat: 40007
-    assert user.reply == wechat.PICTURE_LOST
+    assert user.reply == say("picture_lost", "zh")
     assert [m["text"] for m in wx.inbound("o-voice")] == ["下单后多久发货"]
+
+
+def test_the_channels_own_lines_are_in_english_once_the_follower_writes_english(wx: Setup) -> None:
+    say = wx.instance.policy.say
+    user = Follower(wx.client, "o-english")
+    user.post(message("voice", "o-english", MediaId="MEDIA_V3", Format="amr"))
+    assert user.reply == say("voice_unheard", "zh")  # nothing said yet: Chinese
+    assert not chinese(user.say("How long does shipping take after I order?"))
+    user.post(message("voice", "o-english", MediaId="MEDIA_V4", Format="amr"))
+    assert user.reply == say("voice_unheard", "en")
+
+
+def test_a_message_too_long_is_refused_in_the_customers_language_with_the_limit(wx: Setup) -> None:
+    user = Follower(wx.client, "o-long")
+    assert user.say("好" * 2001) == wx.instance.policy.say("message_too_long", "zh", limit="2000")
+    assert "2000" in user.reply
+    assert wx.client.get("/conversations/wechat:o-long").status_code == 404  # no turn was taken
 
 
 def test_a_new_follower_is_welcomed_once_and_one_who_leaves_gets_nothing(wx: Setup) -> None:
     user = Follower(wx.client, "o-new")
     subscribe = message("event", "o-new", Event="subscribe")
     user.post(subscribe)
-    assert user.reply == wechat.WELCOME
+    assert user.reply == wx.instance.policy.say("wechat_welcome", "zh")
     assert user.post(subscribe).text == "success"  # WeChat's retry of the same event
     assert user.post(message("event", "o-new", Event="unsubscribe", CreateTime=int(time.time()) + 1)).text == "success"
     assert wx.client.get("/conversations/wechat:o-new").status_code == 404  # no turn for either
@@ -386,24 +406,24 @@ def test_a_new_follower_is_welcomed_once_and_one_who_leaves_gets_nothing(wx: Set
 
 
 def test_several_replies_share_the_passive_reply_while_they_fit() -> None:
-    parts, numbers = wechat.render(
+    parts, numbers = wechat_text.render(
         [
             OutboundMessage("wechat:o", "您的订单已发货"),
             OutboundMessage("wechat:o", "还有其他问题吗？", [{"title": "没有了", "payload": "/goodbye"}]),
         ]
     )
     assert numbers == {"1": "/goodbye"}
-    content, rest = wechat.passive(parts)
+    content, rest = wechat_text.passive(parts)
     assert content == "您的订单已发货\n\n还有其他问题吗？\n回复 1：没有了" and rest == []
-    content, rest = wechat.passive([Part("长" * 600), Part("短"), Part("再" * 100), Part("末")])
+    content, rest = wechat_text.passive([Part("长" * 600), Part("短"), Part("再" * 100), Part("末")])
     assert content == "长" * 600 + "\n\n短" and rest == [Part("再" * 100), Part("末")]  # 1805 + 302 bytes > 2000
-    content, rest = wechat.passive([Part(image={"media_id": "m"}), Part("字")])
+    content, rest = wechat_text.passive([Part(image={"media_id": "m"}), Part("字")])
     assert content is None and len(rest) == 2
 
 
 def test_long_texts_are_cut_into_messages_wechat_accepts() -> None:
-    pieces = wechat.chunks("第一行\n" + "长" * 1000 + "\n最后一行")
-    assert all(len(p.encode()) <= wechat.TEXT_LIMIT_BYTES for p in pieces)
+    pieces = wechat_text.chunks("第一行\n" + "长" * 1000 + "\n最后一行")
+    assert all(len(p.encode()) <= wechat_text.TEXT_LIMIT_BYTES for p in pieces)
     assert "".join(pieces).replace("\n", "") == "第一行" + "长" * 1000 + "最后一行"
-    assert wechat.pressed(" ２ ", {"2": "/human_request"}) == "/human_request"
-    assert wechat.pressed("22", {"2": "/x"}) is None and wechat.pressed("二", {"2": "/x"}) is None
+    assert wechat_text.pressed(" ２ ", {"2": "/human_request"}) == "/human_request"
+    assert wechat_text.pressed("22", {"2": "/x"}) is None and wechat_text.pressed("二", {"2": "/x"}) is None
