@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
+from bot.channels import telegram, wechat
 from bot.channels.contract import DELIVERY_ATTEMPTS, DeliveryFailed, Pushes, address_of, sender_for
+from bot.channels.telegram import TelegramChannel
+from bot.channels.wechat_account import WeChat
 from bot.engine import OutboundMessage
+from bot.nlu.parser import NLU
+from core.config import Settings
+from core.media import store_for
+from core.runtime import Runtime
+from tests.conftest import make_instance
 
 
 class Recorder:
@@ -20,13 +30,18 @@ class Recorder:
         self.sent: list[tuple[str, list[str]]] = []
         self.tries = 0
         self.done = threading.Event()
+        self.closed = False
 
     def deliver(self, address: str, messages: Sequence[OutboundMessage]) -> None:
+        assert not self.closed, "delivering on a closed channel"
         self.tries += 1
         if self.tries <= self.fail:
             raise DeliveryFailed("platform busy", retry=self.retry, after=self.after)
         self.sent.append((address, [m.text for m in messages]))
         self.done.set()
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def pushes(*channels: Recorder) -> Pushes:
@@ -88,3 +103,34 @@ def test_a_failed_push_is_retried_and_a_refused_one_is_given_up() -> None:
     down = Recorder("telegram", fail=99)
     assert pushes(down).send(down, "42", [OutboundMessage("telegram:42", "hi")]) is False
     assert down.tries == DELIVERY_ATTEMPTS
+
+
+class Slow(Recorder):
+    """A chat app that takes a while to answer: a push is still under way when the instance closes."""
+
+    def deliver(self, address: str, messages: Sequence[OutboundMessage]) -> None:
+        time.sleep(0.2)
+        super().deliver(address, messages)
+
+
+def test_closing_the_instance_lets_pushes_under_way_arrive_then_closes_every_channel(tmp_path: Path, nlu: NLU) -> None:
+    slow, idle = Slow("wechat"), Recorder("telegram")
+    instance = make_instance(f"sqlite:///{tmp_path / 'triage.db'}", nlu, channels=[slow, idle])
+    assert instance.pushes is not None
+    instance.pushes([OutboundMessage("wechat:o1", "客服已接入")])
+    instance.close()
+    assert slow.sent == [("o1", ["客服已接入"])]
+    assert slow.closed and idle.closed
+
+
+def test_closing_the_instance_releases_the_chat_apps_http_clients(tmp_path: Path, nlu: NLU) -> None:
+    env = {"TRIAGE_WECHAT_TOKEN": "wx-token", "TRIAGE_TELEGRAM_TOKEN": "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"}
+    settings = Settings.from_env(env, data_dir=str(tmp_path))
+    runtime, media = Runtime(None), store_for(settings)
+    wx, tg = wechat.from_settings(settings, runtime, media), telegram.from_settings(settings, runtime, media)
+    assert isinstance(wx, WeChat) and isinstance(tg, TelegramChannel)
+    instance = make_instance(f"sqlite:///{tmp_path / 'triage.db'}", nlu, media=media, channels=[wx, tg])
+    assert not wx.http.is_closed and not tg.api.client.is_closed
+    instance.close()
+    runtime.close()
+    assert wx.http.is_closed and tg.api.client.is_closed

@@ -72,7 +72,9 @@ class Instance:
 
     def close(self) -> None:
         if self.pushes is not None:
-            self.pushes.close()
+            self.pushes.close()  # waits for the pushes under way: they need the channels' clients
+        for channel in self.channels.values():
+            channel.close()
         if self.actions is not None:
             self.actions.close()
         self.runtime.close()

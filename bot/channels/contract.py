@@ -63,6 +63,10 @@ class AppChannel(Protocol):
         """Send `messages` to `address`, in order; raises DeliveryFailed."""
         ...
 
+    def close(self) -> None:
+        """Release what the channel holds (its HTTP client); the instance calls it on shutdown."""
+        ...
+
 
 def sender_for(channel: str, address: str) -> str:
     """The sender id of the customer at `address` on `channel` (at most 128 characters)."""
