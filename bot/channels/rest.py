@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.channels.contract import address_of
 from bot.channels.media import MAX_ATTACHMENTS, AttachmentRef, attachments_of
 from bot.engine import InboundMessage
 from core.body import parse_body, read_body
@@ -33,12 +34,13 @@ class RestMessage(BaseModel):
 # caller say it, never the customer: a web chat session is "web", anyone else on this route "rest",
 # and a signed integration (a chat-app bridge, the merchant's site) may name its own from this list.
 CHANNELS = ("rest", "web", "widget", "wechat", "telegram", "app")
+APP_CHANNELS = ("wechat", "telegram")  # customers reached through the app's own API (bot/channels/contract.py)
 
 
 def channel_of(caller: Caller, metadata: dict[str, Any]) -> str:
     """The channel a message arrived on; 422 when a signed integration names one we do not know."""
-    if caller.kind == "chat":
-        return "web"
+    if caller.kind == "chat":  # the chat page, on its own or in the shop's widget
+        return "widget" if metadata.get("channel") == "widget" else "web"
     named = metadata.get("channel")
     if caller.kind != "signed" or named is None:
         return "rest"
@@ -48,9 +50,14 @@ def channel_of(caller: Caller, metadata: dict[str, Any]) -> str:
 
 
 def authorised(request: Request, caller: Caller, sender_id: str) -> None:
-    """403 when a chat token speaks for another sender; counts the request against the limits."""
+    """403 when a chat token speaks for another sender, or anyone but a signed integration for a
+    chat app's customer (their sender ids route the agents' replies to that app); counts the
+    request against the limits."""
     if not caller.may_act_as(sender_id):
         raise HTTPException(403, "this chat session belongs to another sender")
+    app_sender = address_of(sender_id)
+    if app_sender is not None and app_sender[0] in APP_CHANNELS and caller.kind != "signed":
+        raise HTTPException(403, f"sender ids starting {app_sender[0]}: belong to that chat app's customers")
     guard: Guard = request.app.state.guard
     guard.limit(request, sender_id)
 

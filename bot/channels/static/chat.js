@@ -17,6 +17,42 @@
   "use strict";
 
   var MAX_LEN = 2000;
+  // In the shop's widget (/embed) the page is framed by the shop. The widget passes, in the address
+  // fragment (which never reaches a server), the shopper's signed identity (bot/identity.py) and
+  // the session it keeps for us in the shop's own storage: browsers that refuse a framed page its
+  // storage (Safari, third-party storage blocked) would otherwise start a new chat on each page.
+  var EMBEDDED = window.location.pathname === "/embed";
+  var FRAGMENT = EMBEDDED ? fragmentParams() : {};
+  var SIGNED_CUSTOMER = signedCustomer(FRAGMENT.customer);
+
+  function fragmentParams() {
+    var found = {};
+    (window.location.hash || "").replace(/^#/, "").split("&").forEach(function (part) {
+      var eq = part.indexOf("=");
+      if (eq > 0) {
+        try { found[part.slice(0, eq)] = decodeURIComponent(part.slice(eq + 1)); } catch (e) { /* skip it */ }
+      }
+    });
+    return found;
+  }
+
+  function signedCustomer(raw) {
+    if (!raw) return null;
+    try {
+      var value = JSON.parse(raw);
+      return value && typeof value.phone === "string" && typeof value.signature === "string" ? value : null;
+    } catch (e) {
+      return null;  // not a signed identity: an anonymous visitor
+    }
+  }
+
+  /** Give the widget on the shop's page the session to keep for the next page (embedded only). */
+  function tellWidget(sessionToken) {
+    if (!EMBEDDED || window.parent === window) return;
+    var ancestors = window.location.ancestorOrigins;
+    var shop = ancestors && ancestors.length ? ancestors[0] : "*";  // frame-ancestors decides who frames us
+    window.parent.postMessage({ type: "triage:session", token: sessionToken }, shop);
+  }
   var SENDER_KEY = "triage_sender";
   var TOKEN_KEY = "triage_chat_token";
   var REQUEST_TIMEOUT_MS = 30000;
@@ -81,7 +117,7 @@
   }
 
   function openSession(renew) {
-    var old = renew ? stored(TOKEN_KEY) : null;
+    var old = renew ? (stored(TOKEN_KEY) || FRAGMENT.token || null) : null;
     return fetch("/chat/session", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
@@ -94,6 +130,7 @@
         token = s.token;
         store(SENDER_KEY, sender);
         store(TOKEN_KEY, token);
+        tellWidget(token);
         document.documentElement.setAttribute("data-sender", sender);
       });
     });
@@ -453,7 +490,9 @@
     setBusy(true);
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
-    var body = { sender: sender, message: fields.message || "", metadata: { channel: "web", locale: navigator.language || "" } };
+    var metadata = { channel: EMBEDDED ? "widget" : "web", locale: navigator.language || "" };
+    if (SIGNED_CUSTOMER) metadata.customer = SIGNED_CUSTOMER;
+    var body = { sender: sender, message: fields.message || "", metadata: metadata };
     if (fields.attachments) body.attachments = fields.attachments;
     return fetch("/webhooks/rest/webhook", {
       method: "POST",

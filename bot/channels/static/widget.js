@@ -20,10 +20,22 @@
   var data = script.dataset;
   var lang = data.lang === "en" ? "en" : "zh";
   var OPEN_KEY = "triage_widget_open";
+  // The chat's session, kept here in the shop's own storage: a framed page may be refused its own.
+  var TOKEN_KEY = "triage_widget_session";
   var LABEL = lang === "en" ? { open: "Chat with us", close: "Close chat" } : { open: "在线客服", close: "关闭客服窗口" };
+
+  function kept(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
+  }
+
+  function keep(key, value) {
+    try { window.localStorage.setItem(key, value); } catch (e) { /* this page only */ }
+  }
 
   function fragment() {
     var parts = ["lang=" + lang];
+    var session = kept(TOKEN_KEY);
+    if (session) parts.push("token=" + encodeURIComponent(session));
     if (data.customerPhone && data.customerSignature) {
       var customer = { phone: data.customerPhone, signature: data.customerSignature };
       if (data.customerExpires) customer.expires = parseInt(data.customerExpires, 10);
@@ -87,6 +99,11 @@
   }
 
   launcher.addEventListener("click", function () { setOpen(panel.hidden); });
+  window.addEventListener("message", function (e) {
+    var d = e.data;
+    if (e.origin !== base || !frame || e.source !== frame.contentWindow) return;
+    if (d && d.type === "triage:session" && typeof d.token === "string" && d.token.length < 1024) keep(TOKEN_KEY, d.token);
+  });
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && !panel.hidden) { setOpen(false); launcher.focus(); }
   });
