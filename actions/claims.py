@@ -3,7 +3,9 @@ then hand the conversation to the claims queue."""
 
 from __future__ import annotations
 
+import re
 import secrets
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz, process
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from actions.access import resolve_order
 from actions.base import MerchantAction, Outcome, rules
-from merchant.models import Claim, Order, OrderItem
+from merchant.models import Claim, Order, OrderItem, Sku
 from merchant.store import local
 
 # Which knowledge-base question opened the claim decides its kind.
@@ -47,6 +49,21 @@ def _pick(values: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+def _aliases(session: Session, item: OrderItem) -> list[str]:
+    """What customers call the item: its product's names and aliases (an item sold without a
+    product in the catalogue has its own names only)."""
+    sku = session.get(Sku, item.sku_id) if item.sku_id is not None else None
+    product = [sku.product.name_zh, sku.product.name_en, *sku.product.aliases] if sku is not None else []
+    return [n.lower() for n in (item.name_zh, item.name_en, *product) if len(n) >= 2]
+
+
+def _says(text: str, name: str) -> bool:
+    """`name` said in `text`: as a word in English, anywhere in Chinese."""
+    if name.isascii():
+        return re.search(rf"(?<![a-z]){re.escape(name)}s?(?![a-z])", text) is not None
+    return name in text
+
+
 def item_name(item: OrderItem, lang: str) -> str:
     return item.name_zh if lang == "zh" else item.name_en
 
@@ -60,8 +77,12 @@ class ActionClaimIntake(MerchantAction):
         kind = turn.slot("claim_kind") or KIND_BY_FAQ.get(turn.faq_id or "", "damage")
         if turn.slot("claim_kind") != kind:
             outcome.set("claim_kind", kind)
-        if turn.faq_id in KIND_BY_FAQ and turn.slot("requested_slot") is None:
+        # What the customer said the damage was, in their words: kept for the claim and for naming
+        # the item once the order is known ("杯子摔坏了 YX…", then the phone check, then the claim).
+        answering = turn.slot("requested_slot") in ("phone_last4", "claim_item")
+        if not answering and (turn.faq_id in KIND_BY_FAQ or not turn.slot("claim_description")):
             outcome.set("claim_description", turn.text)
+            turn = outcome.turn = replace(turn, slots={**turn.slots, "claim_description": turn.text})
         order = resolve_order(session, outcome, self.name(), recipient_ok=True)
         if order is None:
             return
@@ -85,21 +106,27 @@ class ActionClaimIntake(MerchantAction):
             outcome.done()
             outcome.say("claim_not_delivered", order_no=order.order_no)
             return
-        item = self.which_item(order, outcome)
+        item = self.which_item(session, order, outcome)
         if item is None and kind != "loss" and len(order.items) > 1 and turn.slot("requested_slot") != "claim_item":
             return  # asked which item
         self.open_claim(session, order, item, kind, delivered is not None and self.late(delivered), outcome)
 
-    def which_item(self, order: Order, outcome: Outcome) -> OrderItem | None:
-        """The item the claim is about: the only one, or the one the customer names; else asks,
-        once. A reply that names none ("the broken one", photos of everything) opens the claim on
-        the whole order: the claims desk reads the photos, and the customer is not asked again."""
+    def which_item(self, session: Session, order: Order, outcome: Outcome) -> OrderItem | None:
+        """The item the claim is about: the only one, or the one the customer names, by its name or
+        by what customers call it (the product's aliases: 杯子 for the 陶瓷马克杯, "mug"); else
+        asks, once. A reply that names none ("the broken one", photos of everything) opens the
+        claim on the whole order: the claims desk reads the photos, and the customer is not asked
+        again."""
         items = list(order.items)
         if len(items) <= 1:
             return items[0] if items else None
         turn = outcome.turn
+        text = f"{turn.text} {turn.slot('claim_description') or ''}".lower()
+        called = [i for i in items if any(_says(text, alias) for alias in _aliases(session, i))]
+        if len(called) == 1:
+            return called[0]
         names = {i.id: f"{i.name_zh} {i.name_en}".lower() for i in items}
-        best = process.extractOne(turn.text.lower(), names, scorer=fuzz.partial_ratio, score_cutoff=80)
+        best = process.extractOne(text, names, scorer=fuzz.partial_ratio, score_cutoff=80)
         if best is not None:
             return next(i for i in items if i.id == best[2])
         if turn.slot("requested_slot") != "claim_item":

@@ -246,7 +246,7 @@ class _Turn:
             return self.handoff("anger", [*replies, Reply(self.p.say("handoff_anger", self.lang))])
         if loop:
             if self.continues(str(loop)):
-                return self.run_action(str(loop))
+                return self.run_action(self.answered_with(str(loop)))
             self.forget_question()
         if parse.intent == "deny":
             return self.decision(
@@ -409,6 +409,20 @@ class _Turn:
         if not (about_own_order(self.parse.text) and asks_progress(self.parse.text)):
             return None
         return PROGRESS_ACTIONS[entry.topic]
+
+    def answered_with(self, loop: str) -> str:
+        """The lookup an answer to "which order?" calls for: the one that asked, unless the number
+        came with words that call for another ("杯子摔坏了 YX…" when asked which parcel to track is
+        a claim on it; "YX… 的退款呢" a refund's progress)."""
+        if self.slots.get("requested_slot") != "order_id":
+            return loop
+        if not any(e.entity in ("order_id", "waybill") for e in self.parse.entities):
+            return loop
+        text = normalize(self.parse.text)
+        claim, damage = LOOKUP_CUES[0]
+        if damage.search(text) and not _ASKS_ABOUT_CLAIMS.search(text):
+            return claim
+        return next((action for action, cue in LOOKUP_CUES[1:] if cue.search(text)), loop)
 
     def lookup_for_number(self, close: list[Entry]) -> str | None:
         """An order or waybill number means "look this up", unless it came with a clear question

@@ -60,7 +60,11 @@ def load(db: Database) -> None:
             external_id="P-HOODIE", name_zh="连帽卫衣", name_en="Hooded sweatshirt", aliases=["卫衣", "hoodie"]
         )
         mug = Product(
-            external_id="P-MUG", name_zh="陶瓷马克杯", name_en="Ceramic mug", category="home", aliases=["mug"]
+            external_id="P-MUG",
+            name_zh="陶瓷马克杯",
+            name_en="Ceramic mug",
+            category="home",
+            aliases=["杯子", "mug", "cup"],
         )
         s.add_all([alice, bob, shipper, hoodie, mug])
         s.flush()

@@ -183,6 +183,23 @@ def test_a_claim_whose_item_is_not_named_is_opened_on_the_whole_order_without_as
     assert claim.item is None
 
 
+@pytest.mark.parametrize(
+    ("first", "answer", "expect"),
+    [
+        ("我的订单到哪了", f"杯子摔坏了 {merchant.DAMAGED}", "理赔单"),
+        ("where is my parcel", f"{merchant.DAMAGED} arrived but the mug is cracked", "claim"),
+        ("帮我查下快递", f"{merchant.REFUNDING} 的退款到哪了", "支付宝"),
+    ],
+)
+def test_a_number_given_with_words_for_another_lookup_runs_that_lookup(
+    alice: Chat, first: str, answer: str, expect: str
+) -> None:
+    alice.say(first)
+    alice.say(answer)
+    alice.say("1234")
+    assert expect in alice.text
+
+
 @pytest.mark.parametrize("identity_secret", ["s3cret-for-tests"])
 def test_channel_verified_identity_skips_the_question(client: TestClient, shop: Instance) -> None:
     body = {

@@ -42,10 +42,10 @@ def test_photos_sent_before_the_claim_are_recorded_with_it(alice: Chat, shop: In
     send_photo(shop, "alice", Attachment("box", "image/jpeg"), Attachment("mug", "image/png"))
     alice.say(f"杯子摔坏了 {merchant.DAMAGED}")
     alice.say("1234")
-    alice.say("陶瓷马克杯")
     assert "2 张照片" in alice.text and alice.handed_over
     claim = claim_of(shop, "alice")
     assert claim.photos == ["box", "mug"] and claim.status == "under_review"
+    assert claim.item == "陶瓷马克杯"  # 杯子: what customers call the mug (its product's aliases)
 
 
 def test_a_photo_answering_which_item_opens_the_claim_on_the_whole_order(alice: Chat, shop: Instance) -> None:
