@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -83,7 +84,7 @@ def make_instance(
         actions=runner,
         now=clock_from(NOW),
         identity_secret=identity_secret,
-        media=media,
+        media=media or LocalMedia(Path(tempfile.mkdtemp(prefix="triage-test-media-"))),
         channels=channels,
     )
 

@@ -409,3 +409,17 @@ def test_an_agents_photo_reaches_the_customer_with_its_links(
         to_customer, _ = instance.desk.reply(s, ticket, wang, "这是运单照片", files, link)
     (photo,) = to_customer.custom["attachments"]
     assert photo["media_id"] == kept.media_id and client.get(photo["url"]).status_code == 200
+
+
+def test_an_instance_without_a_file_store_still_answers_words_and_refuses_files(
+    tmp_path: Path, instance: Instance
+) -> None:
+    instance.media = None
+    with TestClient(create_app(Settings.from_env({}, data_dir=str(tmp_path)), instance=instance)) as client:
+        words = client.post("/webhooks/rest/webhook", json={"sender": "no-files", "message": "下单后多久发货"})
+        assert words.status_code == 200 and words.json()
+        photo = client.post(
+            "/webhooks/rest/webhook",
+            json={"sender": "no-files", "message": "", "attachments": [{"media_id": "abc"}]},
+        )
+        assert photo.status_code == 503 and "keeps no files" in photo.json()["detail"]

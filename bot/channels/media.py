@@ -75,6 +75,8 @@ def store_of(request: Request) -> MediaStore:
 
 async def attachments_of(request: Request, refs: list[AttachmentRef]) -> tuple[Attachment, ...]:
     """The files a message names, each kept already (422 naming the first that is not)."""
+    if not refs:
+        return ()
     store = store_of(request)
 
     def look() -> tuple[Attachment, ...]:
@@ -89,7 +91,7 @@ async def attachments_of(request: Request, refs: list[AttachmentRef]) -> tuple[A
             found.append(Attachment(kept.media_id, kept.content_type, ref.name))
         return tuple(found)
 
-    return await run_in_threadpool(look) if refs else ()
+    return await run_in_threadpool(look)
 
 
 async def read_upload(request: Request) -> bytes:
