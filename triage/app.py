@@ -36,7 +36,7 @@ from core.turns import TurnPool
 from handoff.agents import agent_for_token, demo_secret
 from merchant import sync_api as sync
 from staff import agent_api as desk_api
-from staff import inbox_api, kb_api, transfer_api
+from staff import floor_api, inbox_api, kb_api, quality_api, report_api, transfer_api
 from staff import pages as page
 from staff.deps import Services
 from triage import kb_reload, wiring
@@ -141,6 +141,9 @@ def create_app(
     app.include_router(kb_api.router)
     app.include_router(transfer_api.router)
     app.include_router(inbox_api.router)
+    app.include_router(report_api.router)
+    app.include_router(floor_api.router)
+    app.include_router(quality_api.router)
     app.include_router(page.router)
     # The staff pages' files: staff/static/{common,console,kb}, the folder above the console's.
     app.mount("/staff/static", StaticFiles(directory=desk_api.STATIC_DIR.parent), name="staff-static")
