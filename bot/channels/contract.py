@@ -68,6 +68,28 @@ class AppChannel(Protocol):
         ...
 
 
+def retrying(
+    send: Callable[[], None],
+    what: str,
+    sleep: Callable[[float], None] = time.sleep,
+    longest_wait: float = MAX_WAIT_SECONDS,
+) -> bool:
+    """`send()` tried up to DELIVERY_ATTEMPTS times while the platform's failure can be retried,
+    waiting our back-off or as long as the platform asks (Telegram's retry_after), at most
+    `longest_wait`; True when it went, False (logged) when it was given up."""
+    for attempt in range(DELIVERY_ATTEMPTS):
+        try:
+            send()
+            return True
+        except DeliveryFailed as exc:
+            log.warning("%s failed (attempt %d): %s", what, attempt + 1, exc)
+            if not exc.retry or attempt == DELIVERY_ATTEMPTS - 1:
+                return False
+            wait = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+            sleep(min(max(wait, exc.after or 0.0), longest_wait))
+    return False
+
+
 def sender_for(channel: str, address: str) -> str:
     """The sender id of the customer at `address` on `channel` (at most 128 characters)."""
     return f"{channel}:{address}"
@@ -131,18 +153,7 @@ class Pushes:
         return all(self._one(channel, address, message) for message in messages)
 
     def _one(self, channel: AppChannel, address: str, message: OutboundMessage) -> bool:
-        for attempt in range(DELIVERY_ATTEMPTS):
-            try:
-                channel.deliver(address, [message])
-                return True
-            except DeliveryFailed as exc:
-                last = attempt == DELIVERY_ATTEMPTS - 1 or not exc.retry
-                log.warning("push to %s:%s failed (attempt %d): %s", channel.name, address, attempt + 1, exc)
-                if last:
-                    return False
-                wait = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
-                self.sleep(min(max(wait, exc.after or 0.0), MAX_WAIT_SECONDS))
-        return False
+        return retrying(lambda: channel.deliver(address, [message]), f"push to {channel.name}:{address}", self.sleep)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=False)

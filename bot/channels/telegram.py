@@ -30,6 +30,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import redis
@@ -37,12 +38,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from bot.channels.contract import (
-    DELIVERY_ATTEMPTS,
-    RETRY_SECONDS,
     AppChannel,
     DeliveryFailed,
     language_of,
     refusal,
+    retrying,
     sender_for,
 )
 from bot.channels.telegram_api import BotApi, BotApiError, File, Message, Update, User
@@ -91,19 +91,10 @@ class TelegramChannel:
         self.api.close()
 
     def reply(self, address: str, messages: Sequence[OutboundMessage]) -> bool:
-        """A turn's replies, now: each retried where that can help; False when one was given up."""
-        for message in messages:
-            for attempt in range(DELIVERY_ATTEMPTS):
-                try:
-                    self._send(address, message)
-                    break
-                except DeliveryFailed as exc:
-                    log.warning("reply to telegram:%s failed (attempt %d): %s", address, attempt + 1, exc)
-                    if not exc.retry or attempt == DELIVERY_ATTEMPTS - 1:
-                        return False
-                    asked = exc.retry_after if isinstance(exc, BotApiError) else None
-                    self.sleep(min(asked or RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)], RETRY_AFTER_CAP))
-        return True
+        """A turn's replies, now: each retried where that can help; False when one was given up
+        (the rest are not sent: they would arrive out of order)."""
+        what = f"reply to telegram:{address}"
+        return all(retrying(partial(self._send, address, m), what, self.sleep, RETRY_AFTER_CAP) for m in messages)
 
     def _send(self, chat_id: str, message: OutboundMessage) -> None:
         text = message.text if message.text.strip() else ""

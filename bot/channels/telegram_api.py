@@ -82,7 +82,7 @@ class BotApiError(DeliveryFailed):
     """Telegram answered `ok: false` (or not at all: `code` None); retrying helps on 429 and 5xx only."""
 
     def __init__(self, message: str, code: int | None, retry_after: float | None = None) -> None:
-        super().__init__(message, retry=code is None or code == 429 or code >= 500)
+        super().__init__(message, retry=code is None or code == 429 or code >= 500, after=retry_after)
         self.code = code
         self.retry_after = retry_after
 

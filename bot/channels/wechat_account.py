@@ -19,7 +19,7 @@ import anyio
 import httpx
 import redis
 
-from bot.channels.contract import DELIVERY_ATTEMPTS, RETRY_SECONDS, DeliveryFailed
+from bot.channels.contract import DeliveryFailed, retrying
 from bot.channels.wechat_api import HTTP_TIMEOUT, WeChatApi, fetch_picture
 from bot.channels.wechat_crypto import Malformed, MessageCrypt, check_signature, parse_xml
 from bot.channels.wechat_text import Part, pressed, render
@@ -172,17 +172,9 @@ class WeChat:
         api.send(openid, {"msgtype": "image", "image": {"media_id": wx_media}})
 
     def send_retrying(self, openid: str, parts: Sequence[Part]) -> None:
-        """`send` on this thread, tried as pushes are (contract.DELIVERY_ATTEMPTS); failures are logged."""
+        """`send` on this thread, tried as pushes are (contract.retrying); failures are logged."""
         pending = list(parts)
-        for attempt in range(DELIVERY_ATTEMPTS):
-            try:
-                self.send(openid, pending)
-                return
-            except DeliveryFailed as exc:
-                log.warning("wechat: sending to %s failed (attempt %d): %s", openid, attempt + 1, exc)
-                if not exc.retry or attempt == DELIVERY_ATTEMPTS - 1:
-                    return
-                self.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+        retrying(lambda: self.send(openid, pending), f"wechat: sending to {openid}", self.sleep)
 
     def send_later(self, openid: str, turn: asyncio.Task[list[OutboundMessage]]) -> None:
         """The turn outlived the reply window: its replies go through the API once it ends."""
