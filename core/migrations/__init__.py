@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 
 from alembic import command
@@ -14,6 +15,10 @@ def alembic_config(engine: Engine) -> Config:
     config.set_main_option("script_location", str(resources.files("core") / "migrations"))
     config.attributes["engine"] = engine
     return config
+
+
+# Alembic names each of its plugins at INFO on every start: nine lines that say nothing of the schema.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def upgrade(engine: Engine) -> None:
