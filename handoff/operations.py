@@ -1,8 +1,10 @@
-"""What an agent does with a ticket: claim it, reply, note, transfer, resolve, hand back.
+"""What an agent does with a ticket: claim it, reply, note, transfer, resolve, hand back; and what
+a supervisor does with a colleague's: whisper to them, take it over.
 
-Every operation checks that the agent may see the ticket (handoff/visibility.py) and, but for a
-note, that it is theirs. Messages for customers and consoles are returned as `Notice`s and
-published by the caller after the commit, so nobody hears of a change that was rolled back.
+Every agent's operation checks that the agent may see the ticket (handoff/visibility.py) and, but
+for a note, that it is theirs; a supervisor's, that they are one. Messages for customers and
+consoles are returned as `Notice`s and published by the caller after the commit, so nobody hears
+of a change that was rolled back.
 """
 
 from __future__ import annotations
@@ -190,6 +192,64 @@ class Operations:
         return [
             Notice(conv.sender_id, text, custom={"system": True, "state": "bot"}),
             Notice(desk_event=desk_event(session, ticket, "ticket_handed_back")),
+        ]
+
+    def whisper(self, session: Session, ticket_id: int, supervisor: Agent, text: str) -> list[Notice]:
+        """A supervisor's private word to the agent serving the ticket (悄悄话): kept on the ticket and
+        announced to the desk only, so that agent's console (and the supervisors') shows it. The
+        customer never hears of it: no message, nothing for their channel."""
+        if not sees_all(Viewer.of(supervisor)):
+            raise DeskError("only supervisors and admins whisper to an agent")
+        if not text.strip():
+            raise DeskError("a whisper needs a text")
+        ticket, _ = load(session, ticket_id, lock=True)  # to the agent serving it as of now
+        if ticket.status != ASSIGNED or ticket.agent_id is None:
+            raise Conflict(f"nobody is serving ticket {ticket_id}: add a note for whoever takes it")
+        if ticket.agent_id == supervisor.id:
+            raise DeskError("the chat is yours: write to the customer, or add a note")
+        to_agent = ticket.agent_id
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                kind="whisper",
+                agent_id=supervisor.id,
+                data={"text": text, "to_agent_id": to_agent},
+            )
+        )
+        event = desk_event(session, ticket, "whisper", from_agent_id=supervisor.id, to_agent_id=to_agent)
+        return [Notice(desk_event=event)]  # the text stays in SQL: consoles fetch it if they may read it
+
+    def take_over(self, session: Session, ticket_id: int, supervisor: Agent) -> list[Notice]:
+        """A supervisor takes a chat from the agent serving it: it is the supervisor's from now on,
+        whatever their seats say (stepping in is the point). The customer is greeted by the new
+        person's name; the agent's console hears of it (they owned it, so they may still read it)."""
+        if not sees_all(Viewer.of(supervisor)):
+            raise DeskError("only supervisors and admins take over a chat")
+        # Their row before the ticket's, as a claim holds them: a claim of theirs racing this counts it.
+        seats.lock_seats(session, supervisor.id)
+        ticket, conv = load(session, ticket_id, lock=True)
+        if ticket.status != ASSIGNED or ticket.agent_id is None:
+            raise Conflict(f"nobody is serving ticket {ticket_id}: claim it from the queue")
+        if ticket.agent_id == supervisor.id:
+            raise DeskError("the chat is already yours")
+        previous = ticket.agent_id
+        ticket.agent_id, ticket.assigned_at = supervisor.id, self.state.now()
+        session.add(
+            TicketEvent(ticket_id=ticket.id, kind="taken_over", agent_id=supervisor.id, data={"from_agent": previous})
+        )
+        text = line("joined", conv.language or "zh", agent=supervisor.display_name)
+        _agent_message(session, conv, supervisor, text)
+        return [
+            Notice(
+                conv.sender_id,
+                text,
+                custom={"author": "agent", "agent_name": supervisor.display_name, "handoff": "joined"},
+            ),
+            Notice(
+                desk_event=desk_event(
+                    session, ticket, "ticket_taken_over", agent_id=supervisor.id, from_agent_id=previous
+                )
+            ),
         ]
 
     def _requeue(self, session: Session, ticket_id: int) -> None:

@@ -30,6 +30,7 @@ from handoff import agents as accounts
 from handoff.access import Feed, Viewer, queues_for
 from handoff.errors import DeskError
 from handoff.events import ticket_summary
+from handoff.floor import hears_whisper
 from handoff.models import ASSIGNED, PRESENCE, Agent, CannedReply, EscalationKeyword, Ticket, TicketEvent
 from staff.auth import CurrentAgent, DeskAgent, token_of
 from staff.deps import services
@@ -196,12 +197,16 @@ async def queue(request: Request, agent: DeskAgent) -> dict[str, Any]:
 
 @router.get("/api/agent/tickets/{ticket_id}")
 async def ticket(request: Request, ticket_id: TicketId, agent: DeskAgent) -> dict[str, Any]:
+    """The ticket with its context, transcript and events (notes; a supervisor's whisper for the
+    agent it was written to and the supervisors only). Supervisors read any ticket this way,
+    without claiming it (the live floor's read-only view); agents, the tickets of their queues."""
     desk = services(request).desk
     link = linker(request.app.state.settings)  # the transcript's photos, with links made for this read
 
     def work(s: Session) -> tuple[dict[str, Any], list[Notice]]:
         t, conv = desk.load_for(s, ticket_id, agent)
         events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id))
+        viewer = Viewer.of(agent)
         return {
             **ticket_summary(t),
             "context": t.context,
@@ -210,7 +215,9 @@ async def ticket(request: Request, ticket_id: TicketId, agent: DeskAgent) -> dic
             "state": conv.state,
             "messages": [message_dict(m, link) for m in transcript(s, conversation_id=conv.id)],
             "events": [
-                {"kind": e.kind, "agent_id": e.agent_id, "data": e.data, "at": e.at.isoformat()} for e in events
+                {"kind": e.kind, "agent_id": e.agent_id, "data": e.data, "at": e.at.isoformat()}
+                for e in events
+                if e.kind != "whisper" or hears_whisper(viewer, e.agent_id, e.data)
             ],
         }, []
 

@@ -1,5 +1,6 @@
 /* The chat view in the middle: the open ticket's title, who may act on it, and its transcript
- * (messages, private notes and what happened to the ticket, in time order). */
+ * (messages, private notes, a supervisor's whispers and what happened to the ticket, in time
+ * order). */
 
 import { remember } from "../common/api.js";
 import { $, clear, el } from "../common/dom.js";
@@ -131,7 +132,9 @@ function transcriptItems() {
   (ticket.events || []).forEach(function (e, i) {
     if (e.kind === "queued") return; // the bot's own line already says so
     var at = parseDate(e.at);
-    var item = e.kind === "note" ? { key: "e" + i, at: at, note: e } : { key: "e" + i, at: at, event: e };
+    var item = { key: "e" + i, at: at, event: e };
+    if (e.kind === "note") item = { key: "e" + i, at: at, note: e };
+    if (e.kind === "whisper") item = { key: "e" + i, at: at, whisper: e };
     var pos = items.length;
     for (var j = 0; j < items.length; j++) {
       if (at && items[j].at && items[j].at > at) { pos = j; break; }
@@ -150,6 +153,7 @@ function eventText(e) {
     case "transferred":
       if (d.to_agent) return who + " 转给 " + colleagueName(d.to_agent) + " · transferred";
       return who + " 转到队列 " + queueName(d.to_queue) + " · transferred";
+    case "taken_over": return who + " 接管了会话（原 " + colleagueName(d.from_agent) + "）· taken over by a supervisor";
     case "overflow": return "等待过久，从 " + queueName(d.from) + " 溢出到综合 · overflowed";
     case "sla_breached": return "首次响应超时 · first response SLA missed";
     case "resolved": return who + " 已解决 · resolved";
@@ -217,6 +221,18 @@ function renderItem(item) {
     line.appendChild(el("span", "event-text", eventText(item.event)));
     line.appendChild(el("time", "time", formatTime(item.at)));
     return line;
+  }
+  if (item.whisper) {
+    var w = item.whisper;
+    var to = w.data && w.data.to_agent_id;
+    var box = el("div", "msg whisper");
+    var top = el("div", "meta");
+    top.appendChild(el("span", "who", "主管悄悄话 · " + colleagueName(w.agent_id) + (to ? " → " + colleagueName(to) : "")));
+    top.appendChild(el("span", "private", "仅你可见，客户看不到 · whisper, not sent to the customer"));
+    top.appendChild(el("time", "time", formatTime(item.at)));
+    box.appendChild(top);
+    box.appendChild(el("div", "bubble", (w.data && w.data.text) || ""));
+    return box;
   }
   if (item.note) {
     var n = item.note;

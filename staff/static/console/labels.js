@@ -48,6 +48,14 @@ export function queueName(id) {
   return q ? q.name_zh + " " + q.name_en : String(id || "");
 }
 
+/** A ticket's label in words; from_<queue> (it overflowed from that queue) names the queue with
+ * `nameQueue` (the console's queueName unless a page names queues its own way). */
+export function labelText(label, nameQueue) {
+  var from = /^from_(.+)$/.exec(String(label));
+  if (from) return "溢出 from " + (nameQueue || queueName)(from[1]);
+  return LABELS[label] || String(label);
+}
+
 export function reasonText(code) {
   return REASONS[code] ? REASONS[code] + " (" + code + ")" : String(code || "");
 }

@@ -6,7 +6,7 @@ import { openTicket } from "./chat.js";
 import { paintCountdown, paintWaited } from "./clocks.js";
 import { loadQueue, refresh } from "./desk.js";
 import { flash } from "./flash.js";
-import { LABELS, queueName, REASONS, reasonText } from "./labels.js";
+import { labelText, queueName, REASONS, reasonText } from "./labels.js";
 import { state } from "./state.js";
 
 var TAKEN = "已被同事接入 / A colleague already took this chat";
@@ -15,7 +15,7 @@ var TAKEN = "已被同事接入 / A colleague already took this chat";
 export function badges(labels) {
   var wrap = el("span", "badges");
   (labels || []).forEach(function (l) {
-    var b = el("span", "badge label-" + String(l).replace(/[^a-z0-9_-]/gi, ""), LABELS[l] || l);
+    var b = el("span", "badge label-" + String(l).replace(/[^a-z0-9_-]/gi, ""), labelText(l));
     wrap.appendChild(b);
   });
   return wrap;

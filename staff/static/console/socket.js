@@ -5,6 +5,8 @@
 import { api, getToken, sessionExpired } from "../common/api.js";
 import { $ } from "../common/dom.js";
 import { refresh } from "./desk.js";
+import { flash } from "./flash.js";
+import { colleagueName } from "./labels.js";
 import { renderMe } from "./presence.js";
 import { isMine, renderLists } from "./queue.js";
 import { state } from "./state.js";
@@ -52,11 +54,36 @@ function handleEvent(ev) {
     var known = state.waiting.some(function (t) { return t.id === ev.ticket.id; });
     if (!known) { state.waiting.push(ev.ticket); renderLists(); }
   }
+  if (ev.type === "whisper") {
+    if (state.me && ev.to_agent_id === state.me.id) showWhisper(ev.ticket_id);
+    if (onOpen) refresh({ ticket: true });
+    return;
+  }
+  if (ev.type === "ticket_taken_over" && state.me && ev.from_agent_id === state.me.id) {
+    flash("主管 " + colleagueName(ev.agent_id) + " 接管了会话 #" + ev.ticket_id +
+      " / A supervisor took over chat #" + ev.ticket_id, "warn");
+  }
   if (ev.type === "agent_message" || ev.type === "note") {
     if (onOpen) refresh({ ticket: true }); // the lists do not change
     return;
   }
   refresh({ queue: true, ticket: onOpen });
+}
+
+/** A supervisor whispered to this agent: the event says so, the ticket holds the words (an event
+ * reaches every console that may see the ticket, so the text is not in it). */
+function showWhisper(ticketId) {
+  api("GET", "/api/agent/tickets/" + ticketId).then(function (r) {
+    if (!r.ok || !r.body) return;
+    var me = state.me;
+    var heard = (r.body.events || []).filter(function (e) {
+      return e.kind === "whisper" && me && e.data && e.data.to_agent_id === me.id;
+    });
+    var last = heard[heard.length - 1];
+    if (!last) return;
+    flash("主管悄悄话 #" + ticketId + " · " + colleagueName(last.agent_id) + "：" + last.data.text +
+      " （客户看不到 · whisper, the customer never sees it）", "whisper");
+  });
 }
 
 function servesQueue(queue) {
