@@ -22,6 +22,7 @@ from bot.nlu.language import Language
 from bot.nlu.parser import OUT_OF_SCOPE, Parse
 from bot.nlu.sentiment import Sentiment
 from bot.policy import QUESTION_SLOTS, Decision, Policy, Reply, State
+from bot.script import in_script, written_in
 from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, get_or_create, recent_inbound
 from core import errors, logs, metrics
 from core.db import Database
@@ -255,6 +256,9 @@ class Engine:
         conv.language = decision.language
         conv.fallback_count = decision.fallback_count
         conv.slots = decision.slots
+        script = written_in(message.text) or (conv.slots or {}).get("script")
+        if script is not None:
+            conv.slots = {**conv.slots, "script": script}  # the bot answers in the customer's script
         if decision.handoff:
             context = {
                 **decision.handoff_context,
@@ -373,20 +377,24 @@ class Engine:
         return record
 
     def _record_out(self, session: Any, conv: Conversation, decision: Decision) -> list[OutboundMessage]:
+        """The replies, in the customer's script (bot/script.py), recorded as the customer sees them."""
+        script = (conv.slots or {}).get("script") if decision.language == "zh" else None
         out = []
         for reply in decision.replies:
+            text = in_script(reply.text, script)
+            buttons = [{**b, "title": in_script(b["title"], script)} for b in reply.buttons] if reply.buttons else None
             session.add(
                 _message(
                     conversation_id=conv.id,
                     direction="out",
                     author="bot",
-                    text=reply.text,
-                    buttons=reply.buttons,
+                    text=text,
+                    buttons=buttons,
                     custom=reply.custom,
                     language=decision.language,
                 )
             )
-            out.append(OutboundMessage(conv.sender_id, reply.text, reply.buttons, reply.custom))
+            out.append(OutboundMessage(conv.sender_id, text, buttons, reply.custom))
         return out
 
 
