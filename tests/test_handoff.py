@@ -356,7 +356,9 @@ def test_transfer_needs_an_online_colleague_and_a_ticket_is_rated_once(
         assert [r.agent_id is not None for r in s.scalars(select(Rating).order_by(Rating.id))] == [True]
 
 
-def test_agents_are_created_from_the_command_line(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_agents_are_created_from_the_command_line(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import io
 
     from core.config import Settings
@@ -368,10 +370,17 @@ def test_agents_are_created_from_the_command_line(tmp_path: Any, monkeypatch: py
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
     assert main(["agent", "add", "wang", "--name", "王芳", "--skills", "tracking,general", "--password-stdin"]) == 0
+    assert "/console" in capsys.readouterr().out
     monkeypatch.setattr("sys.stdin", io.StringIO("another-long-password\n"))
     assert main(["agent", "add", "editor", "--name", "小编", "--role", "kb_editor", "--password-stdin"]) == 0
+    told = capsys.readouterr().out
+    assert "/kb" in told and "/console" not in told  # an editor works on the knowledge-base page
     monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
     assert main(["agent", "add", "wang", "--name", "王芳", "--password-stdin"]) == 2  # taken
+    # No --password-stdin and no terminal to ask on (a script, CI): a clear message, not a traceback.
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["agent", "add", "li", "--name", "李", "--skills", "general"]) == 2
+    assert "--password-stdin" in capsys.readouterr().err
     db = Database(Settings.from_env().database_url)
     with db.session() as s:
         agent = s.scalars(select(Agent).where(Agent.username == "wang")).one()

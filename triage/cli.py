@@ -147,9 +147,20 @@ def _agent_add(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    password = (
-        sys.stdin.readline().strip() if args.password_stdin else getpass.getpass(f"password for {args.username}: ")
-    )
+    if args.password_stdin:
+        password = sys.stdin.readline().strip()
+    elif not sys.stdin.isatty():
+        print(
+            "triage agent add: no terminal to ask for the password on; pipe it in with --password-stdin",
+            file=sys.stderr,
+        )
+        return 2
+    else:
+        try:
+            password = getpass.getpass(f"password for {args.username}: ")
+        except (EOFError, KeyboardInterrupt):
+            print("\ntriage agent add: no password given; nothing was created", file=sys.stderr)
+            return 2
     if len(password) < 10:
         print("triage agent add: the password needs at least 10 characters", file=sys.stderr)
         return 2
@@ -170,7 +181,11 @@ def _agent_add(args: argparse.Namespace) -> int:
     except AgentExists as exc:
         print(f"triage agent add: {exc}", file=sys.stderr)
         return 2
-    print(f"agent {args.username} ({args.name}) can now log in at /console; queues: {', '.join(skills)}")
+    role = "supervisor" if args.supervisor else args.role
+    if role == "kb_editor":
+        print(f"{args.username} ({args.name}) can now log in at /kb to edit the knowledge base")
+    else:
+        print(f"{args.username} ({args.name}) can now log in at /console; queues: {', '.join(skills)}")
     return 0
 
 
