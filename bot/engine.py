@@ -23,7 +23,16 @@ from bot.nlu.parser import OUT_OF_SCOPE, Parse
 from bot.nlu.sentiment import Sentiment
 from bot.policy import QUESTION_SLOTS, Decision, Policy, Reply, State
 from bot.script import in_script, written_in
-from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message, get_or_create, recent_inbound
+from bot.store import (
+    BOT,
+    HUMAN,
+    PENDING_HANDOFF,
+    Conversation,
+    Message,
+    get_or_create,
+    recent_inbound,
+    unanswered_while_human,
+)
 from core import errors, logs, metrics
 from core.db import Database
 from core.runtime import EVENTS_CHANNEL, Runtime, ServiceUnavailable, customer_channel
@@ -133,7 +142,24 @@ class Engine:
             with metrics.REPLY_SECONDS.time():
                 return self._handle(message)
 
-    def _handle(self, message: InboundMessage) -> list[OutboundMessage]:
+    def take_up(self, conversation_id: str) -> list[OutboundMessage]:
+        """A person handed the chat back: the customer's latest message, if it came while the person
+        had the chat and they did not answer it, is answered now as if it had just arrived (its
+        record kept, not repeated); the replies are pushed to the customer."""
+        with self._db.session() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None or conv.state != BOT:
+                return []
+            waiting = unanswered_while_human(session, conversation_id=conv.id)
+            if waiting is None:
+                return []
+            message, retake = InboundMessage(conv.sender_id, waiting.text, conv.channel), waiting.id
+        with logs.bound(sender_id=message.sender_id, channel=message.channel):
+            replies = self._handle(message, retake=retake)
+        self.deliver([Notice(r.recipient_id, r.text, r.buttons, r.custom or {}) for r in replies])
+        return replies
+
+    def _handle(self, message: InboundMessage, retake: int | None = None) -> list[OutboundMessage]:
         with self._runtime.lock(f"conversation:{message.sender_id}"):
             with self._db.session() as session:
                 conv = get_or_create(session, sender_id=message.sender_id, channel=message.channel)
@@ -149,7 +175,7 @@ class Engine:
                     keyword = None
                 else:
                     parse = self._knowledge.nlu.parse(message.text, previous)
-                    record = self._record_in(session, conv, message, parse)
+                    record = self._record_in(session, conv, message, parse, retake)
                     keyword = self._desk.keyword_queue(session, message.text) if conv.state == BOT else None
                     decision = self._policy.decide(parse, _state(conv), keyword=keyword[0] if keyword else None)
                 if keyword is not None:
@@ -351,7 +377,16 @@ class Engine:
         context = {"action": decision.action, "error": why}
         return replace(decision, replies=replies, slots=slots, kind="handoff", handoff=reason, handoff_context=context)
 
-    def _record_in(self, session: Any, conv: Conversation, message: InboundMessage, parse: Parse) -> Message:
+    def _record_in(
+        self, session: Any, conv: Conversation, message: InboundMessage, parse: Parse, retake: int | None = None
+    ) -> Message:
+        """The inbound message's record, with what the NLU made of it; `retake`: the id of a message
+        recorded before and answered only now (take_up), whose row is reused."""
+        if retake is not None:
+            record: Message = session.get_one(Message, retake)
+            record.parse, record.topic, record.confidence = parse.as_dict(), parse.topic, parse.confidence
+            record.language = parse.language
+            return record
         conv.channel = message.channel
         if message.metadata:
             conv.meta = {**(conv.meta or {}), "last_metadata": message.metadata}

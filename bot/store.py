@@ -99,6 +99,25 @@ def recent_inbound(session: Session, *, conversation_id: str, within: int) -> li
     return [text for direction, text in reversed(newest) if direction == "in"]
 
 
+def unanswered_while_human(session: Session, *, conversation_id: str) -> Message | None:
+    """The customer's latest message if it came while a person had the chat (recorded `silent`)
+    and no person answered it since: what the bot takes up when the chat is handed back."""
+    latest = session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == "in")
+        .order_by(Message.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.outcome != "silent" or not latest.text:
+        return None
+    answered = session.scalars(
+        select(Message.id)
+        .where(Message.conversation_id == conversation_id, Message.id > latest.id, Message.author == "agent")
+        .limit(1)
+    ).first()
+    return None if answered is not None else latest
+
+
 # Adds what a reader needs to open a file a message carries (its signed, expiring links), given
 # the file as kept: {"media_id", "content_type", "name"}. The web layer makes it (bot/channels/media.py).
 Link = Callable[[dict[str, Any]], dict[str, Any]]

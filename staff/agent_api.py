@@ -255,7 +255,12 @@ def _action(name: str) -> None:
                 notices = desk.hand_back(s, ticket_id, me)
             return ticket_summary(desk.load(s, ticket_id)[0]), notices
 
-        return await run(request, work)
+        done = await run(request, work)
+        if name == "handback":
+            # The bot has the chat again: a question the customer asked meanwhile is answered now.
+            engine = services(request).engine
+            await request.app.state.turns.run(engine.take_up, str(done["conversation_id"]))
+        return done
 
     router.add_api_route(f"/api/agent/tickets/{{ticket_id}}/{name}", act, methods=["POST"], name=f"ticket_{name}")
 

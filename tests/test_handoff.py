@@ -194,6 +194,36 @@ def test_hand_back_has_no_survey_and_a_later_handoff_opens_a_fresh_ticket(
     assert [t.status for t in tickets(desk_instance)] == ["handed_back", "queued"]
 
 
+def test_a_question_asked_while_the_person_had_the_chat_is_answered_when_it_is_handed_back(
+    api: TestClient, desk_instance: Instance, two_agents: Any
+) -> None:
+    wang, _ = two_agents
+    chat = Chat(api, "c4b")
+    chat.say("转人工")
+    (ticket,) = tickets(desk_instance)
+    api.post(f"/api/agent/tickets/{ticket.id}/claim", headers=wang)
+    assert chat.say("对了，下单后多久发货？") == []  # the person has the chat: the bot keeps quiet
+    api.post(f"/api/agent/tickets/{ticket.id}/handback", headers=wang)
+    messages = chat.state()["messages"]
+    assert "48小时" in messages[-1]["text"] and messages[-1]["author"] == "bot"  # taken up, not asked again
+    assert [m["text"] for m in messages if m["direction"] == "in"] == ["转人工", "对了，下单后多久发货？"]
+
+
+def test_a_question_the_person_answered_is_not_answered_again_after_hand_back(
+    api: TestClient, desk_instance: Instance, two_agents: Any
+) -> None:
+    wang, _ = two_agents
+    chat = Chat(api, "c4c")
+    chat.say("转人工")
+    (ticket,) = tickets(desk_instance)
+    api.post(f"/api/agent/tickets/{ticket.id}/claim", headers=wang)
+    chat.say("下单后多久发货？")
+    api.post(f"/api/agent/tickets/{ticket.id}/reply", headers=wang, json={"text": "一般48小时内发货"})
+    api.post(f"/api/agent/tickets/{ticket.id}/handback", headers=wang)
+    bot_replies = [m for m in chat.state()["messages"] if m["author"] == "bot"]
+    assert not any("48小时" in m["text"] for m in bot_replies[1:])
+
+
 def test_messages_while_waiting_join_the_ticket_and_get_no_second_handoff(
     api: TestClient, desk_instance: Instance
 ) -> None:
