@@ -46,7 +46,7 @@ def queued_notice(state: DeskState, session: Session, ticket: Ticket, lang: str,
     position = state.queue.position(ticket.id, ticket.queue) or 1
     minutes = wait_minutes(state, session, ticket.queue, position)
     if position <= 1:
-        text = line("queued_next", lang, queue=queue_name)
+        text = line("queued_next", lang, queue=queue_name, minutes=minutes)
     else:
         text = line("queued", lang, queue=queue_name, ahead=position - 1, minutes=minutes)
     return Notice(text=text, custom={"queue": ticket.queue, "position": position}, desk_event=desk_event)
@@ -71,7 +71,7 @@ def positions(state: DeskState, session: Session, queue: str) -> list[Notice]:
             continue
         sender, lang = who[ticket_id]
         if position <= 1:
-            text = line("position_next", lang)
+            text = line("position_next", lang, minutes=per_place)
         else:
             text = line("position", lang, ahead=position - 1, minutes=per_place * position)
         notices.append(Notice(sender, text, custom={"queue": queue, "position": position, "system": True}))
