@@ -218,6 +218,7 @@ def test_hand_back_returns_the_customer_to_the_bot_without_a_survey(
     wang = agent(browser, site, "wangfang")
     wang.select_option("#presence", "away")
     wang.wait_for_selector("#presence[data-presence=away]")
+    wang.wait_for_selector("#flash.info:has-text('不会再给您分配新会话')")  # told what away means
     wang.reload()  # the session survives a reload (sessionStorage), presence too
     wang.wait_for_selector("#status[data-state=online]")
     assert wang.input_value("#presence") == "away"
@@ -225,7 +226,12 @@ def test_hand_back_returns_the_customer_to_the_bot_without_a_survey(
     alice = customer(browser, site)
     ask(alice, "转人工")
     ticket = ticket_of(instance, alice)
-    wang.click(ticket_in(wang, "queue", ticket) + " .claim")
+    waiting = ticket_in(wang, "queue", ticket)
+    wang.wait_for_selector(waiting + " .claim-off")  # away: no Claim button, and why
+    assert wang.locator(waiting + " .claim").count() == 0
+    wang.select_option("#presence", "online")
+    wang.wait_for_selector("#flash.info:has-text('可以接入')")
+    wang.click(waiting + " .claim")
     wang.wait_for_selector("#transcript .msg.customer:has-text('转人工')")
     wang.click("#handback")
     wang.wait_for_selector("#readonly[data-status=handed_back]")

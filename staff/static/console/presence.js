@@ -4,7 +4,15 @@ import { api, errorText, NETWORK_ERROR } from "../common/api.js";
 import { $ } from "../common/dom.js";
 import { showMe } from "../common/login.js";
 import { flash } from "./flash.js";
+import { renderLists } from "./queue.js";
 import { state } from "./state.js";
+
+// What each presence means for the agent's work, said when they choose it.
+var SAID = {
+  online: "已上线：可以接入排队中的会话 / Online: you can take chats from the queue",
+  away: "已设为离开：不会再给您分配新会话，您手上的会话不受影响 / Away: no new chats for you; your open chats stay yours",
+  offline: "已下线：不会再给您分配新会话 / Offline: no new chats for you"
+};
 
 export function renderMe() {
   var me = state.me;
@@ -26,6 +34,8 @@ export function bindPresence() {
       if (!r.ok) { $("presence").value = before; flash(errorText(r)); return; }
       state.me.presence = r.body.presence;
       renderMe();
+      renderLists();  // the queue's Claim buttons are for agents who are online
+      flash(SAID[state.me.presence] || "", "info");
     }, function () { $("presence").value = before; flash(NETWORK_ERROR); });
   });
 }

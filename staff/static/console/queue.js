@@ -70,7 +70,9 @@ function ticketItem(t, kind) {
   paintWaited(waited);
   foot.appendChild(waited);
   foot.appendChild(countdown(t));
-  if (kind === "queue") {
+  if (kind === "queue" && me && me.presence !== "online") {
+    foot.appendChild(el("span", "claim-off", "上线后可接入 Go online to claim"));
+  } else if (kind === "queue") {
     var claim = el("button", "btn primary small claim", "接入 Claim");
     claim.type = "button";
     claim.setAttribute("data-id", String(t.id));
