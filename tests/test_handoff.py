@@ -210,6 +210,19 @@ def test_a_question_asked_while_the_person_had_the_chat_is_answered_when_it_is_h
     assert [m["text"] for m in messages if m["direction"] == "in"] == ["转人工", "对了，下单后多久发货？"]
 
 
+def test_an_english_customer_sees_the_agent_labelled_in_english(
+    api: TestClient, desk_instance: Instance, two_agents: Any
+) -> None:
+    wang, _ = two_agents
+    chat = Chat(api, "en-1")
+    chat.say("I want to talk to a human please")
+    (ticket,) = tickets(desk_instance)
+    api.post(f"/api/agent/tickets/{ticket.id}/claim", headers=wang)
+    api.post(f"/api/agent/tickets/{ticket.id}/reply", headers=wang, json={"text": "Hi, how can I help?"})
+    labels = {m["custom"]["agent_label"] for m in chat.state()["messages"] if m["author"] == "agent"}
+    assert labels == {"Agent"}
+
+
 def test_a_question_the_person_answered_is_not_answered_again_after_hand_back(
     api: TestClient, desk_instance: Instance, two_agents: Any
 ) -> None:

@@ -224,7 +224,7 @@
     }
 
     if (author === "agent") {
-      var label = TEXT.agent + (opts.agentName ? " · " + opts.agentName : "");
+      var label = (opts.agentLabel || TEXT.agent) + (opts.agentName ? " · " + opts.agentName : "");
       row.appendChild(el("div", "label", label));
     }
 
@@ -411,9 +411,15 @@
     var custom = item.custom && typeof item.custom === "object" ? item.custom : null;
     var author = "bot";
     var agentName = null;
+    var agentLabel = null;
     if (custom) {
-      if (custom.author === "agent") { author = "agent"; agentName = custom.agent_name || null; }
-      else if (custom.author === "system") author = "system";
+      if (custom.author === "agent") {
+        author = "agent";
+        agentName = custom.agent_name || null;
+        agentLabel = custom.agent_label || null;  // in the customer's language: 人工客服 / Agent
+      } else if (custom.author === "system") {
+        author = "system";
+      }
     }
     var text = typeof item.text === "string" ? item.text
       : (item.text !== undefined && item.text !== null ? String(item.text) : "");
@@ -423,6 +429,7 @@
       renderMessage({
         author: author,
         agentName: agentName,
+        agentLabel: agentLabel,
         text: text,
         image: item.image,
         attachments: attachmentsOf(custom),
@@ -765,6 +772,7 @@
         chipsEnabled: i > lastCustomer,
         time: parseDate(m.created_at),
         agentName: m.agent_name || (m.custom && m.custom.agent_name) || null,
+        agentLabel: (m.custom && m.custom.agent_label) || null,
         image: m.image,
         attachments: attachmentsOf(m.custom),
         force: true
