@@ -125,9 +125,14 @@ def is_question(text: str) -> bool:
     return bool(norm) and not text.lstrip().startswith("/") and not _ONLY_NUMBERS.fullmatch(norm)
 
 
-def unanswered(session: Session, *, days: int, now: datetime | None = None) -> Selection:
+def unanswered(
+    session: Session, *, days: int, now: datetime | None = None, answered_from: float | None = None
+) -> Selection:
     """The customer messages of the last `days` days the bot did not answer and staff have not
-    dealt with, newest first, at most MAX_MESSAGES of them."""
+    dealt with, newest first, at most MAX_MESSAGES of them. Not among them: a button pressed
+    (its payload is the text: "陶瓷马克杯 白色"), and, given `answered_from` (the matcher's answer
+    threshold), a message the bot found its entry for surely and answered before handing over
+    (asked again, or angry): the knowledge base has that question already."""
     since = (now or utcnow()) - timedelta(days=days)
     rows = session.execute(
         select(Message, Conversation.sender_id)
@@ -140,18 +145,51 @@ def unanswered(session: Session, *, days: int, now: datetime | None = None) -> S
             or_(Message.topic.is_(None), Message.topic.not_in(NOT_QUESTIONS)),
             ~Message.text.startswith("/"),
             ~exists().where(KBInboxMark.message_id == Message.id),
+            *(
+                [or_(Message.outcome != "handoff", Message.confidence.is_(None), Message.confidence < answered_from)]
+                if answered_from is not None
+                else []
+            ),
         )
         .order_by(Message.id.desc())
         .limit(MAX_MESSAGES + 1)
     ).all()
+    kept = [(m, sender) for m, sender in rows[:MAX_MESSAGES] if is_question(m.text)]
+    pressed = _pressed(session, [m for m, _ in kept])
     found = [
         Unanswered(
             m.id, m.text, m.conversation_id, sender, m.created_at, str(m.outcome), m.topic, m.confidence, m.language
         )
-        for m, sender in rows[:MAX_MESSAGES]
-        if is_question(m.text)
+        for m, sender in kept
+        if m.id not in pressed
     ]
     return Selection(found, truncated=len(rows) > MAX_MESSAGES)
+
+
+def _pressed(session: Session, messages: Sequence[Message]) -> set[int]:
+    """The ids of `messages` that are a button pressed: the text is a payload of a button the bot
+    offered in its last message before it."""
+    if not messages:
+        return set()
+    offered = session.execute(
+        select(Message.conversation_id, Message.id, Message.buttons)
+        .where(
+            Message.conversation_id.in_({m.conversation_id for m in messages}),
+            Message.direction == "out",
+            Message.id < max(m.id for m in messages),
+        )
+        .order_by(Message.conversation_id, Message.id)
+    ).all()
+    before: dict[str, list[tuple[int, set[str]]]] = {}
+    for conversation_id, message_id, buttons in offered:
+        payloads = {str(b.get("payload", "")) for b in buttons or [] if isinstance(b, dict)}
+        before.setdefault(conversation_id, []).append((message_id, payloads))
+    pressed = set()
+    for m in messages:
+        earlier = [payloads for message_id, payloads in before.get(m.conversation_id, []) if message_id < m.id]
+        if earlier and m.text.strip() in earlier[-1]:
+            pressed.add(m.id)
+    return pressed
 
 
 def phrasings_of(nlu: NLU) -> list[str]:

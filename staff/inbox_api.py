@@ -46,8 +46,9 @@ async def list_inbox(
     request: Request, agent: CurrentAgent, days: Annotated[int, Query(ge=1, le=365)] = 30
 ) -> dict[str, Any]:
     """The unanswered messages of the last `days` days, grouped by question, largest first."""
-    selection = await run(request, lambda s: inbox.unanswered(s, days=days))
-    return await run_in_threadpool(inbox.report, selection, services(request).knowledge.nlu, days=days)
+    nlu = services(request).knowledge.nlu
+    selection = await run(request, lambda s: inbox.unanswered(s, days=days, answered_from=nlu.thresholds.answer))
+    return await run_in_threadpool(inbox.report, selection, nlu, days=days)
 
 
 @router.post("/inbox/add")

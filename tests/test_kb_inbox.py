@@ -258,3 +258,40 @@ def test_phrasings_added_under_a_pending_draft_survive_its_publishing(api: TestC
     again = cluster_of(read_inbox(api, editor), "why is my sweater pilling")["message_ids"]
     archived = api.post("/api/kb/inbox/add", json={"message_ids": again, "entry_id": CARE}, headers=editor)
     assert archived.status_code == 409
+
+
+def test_a_button_pressed_and_a_question_answered_before_a_handoff_are_not_unanswered(instance: Instance) -> None:
+    from bot.store import Conversation, Message
+
+    with instance.db.session() as s:
+        conv = Conversation(sender_id="inbox-edges", slots={}, meta={})
+        s.add(conv)
+        s.flush()
+        mug = [{"title": "陶瓷马克杯 白色", "payload": "陶瓷马克杯 白色"}]
+
+        def said(text: str, outcome: str, confidence: float) -> None:
+            s.add(
+                Message(
+                    conversation_id=conv.id,
+                    direction="in",
+                    author="customer",
+                    text=text,
+                    outcome=outcome,
+                    topic="stock",
+                    confidence=confidence,
+                )
+            )
+            s.add(Message(conversation_id=conv.id, direction="out", author="bot", text="……"))  # the bot's reply
+            s.flush()
+
+        s.add(Message(conversation_id=conv.id, direction="out", author="bot", text="哪一款？", buttons=mug))
+        s.flush()
+        said("陶瓷马克杯 白色", "fallback", 0.2)  # the button, pressed
+        said("能开专票吗", "fallback", 0.2)  # a real gap
+        said("下单后多久发货 太慢了气死了", "handoff", 0.93)  # answered surely, then handed over for the anger
+        said("陶瓷马克杯 白色", "fallback", 0.2)  # typed again later, with no button before it: a question
+    with instance.db.session() as s:
+        texts = [m.text for m in inbox.unanswered(s, days=30, answered_from=0.5).messages]
+        everything = [m.text for m in inbox.unanswered(s, days=30).messages]
+    assert texts == ["陶瓷马克杯 白色", "能开专票吗"]  # newest first; the pressed one and the answered one gone
+    assert "下单后多久发货 太慢了气死了" in everything  # without the threshold it stays (the old behaviour)
