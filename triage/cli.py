@@ -131,6 +131,37 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_history(args: argparse.Namespace) -> int:
+    from core.config import Settings
+    from core.db import Database
+    from handoff.agents import demo_password, seed_demo_desk
+    from triage.history import HistoryExists, generate
+
+    overrides = {"database_url": args.database_url} if args.database_url else {}
+    if args.data_dir:
+        overrides["data_dir"] = args.data_dir
+    settings = Settings.from_env(**overrides)
+    db = Database(settings.database_url)
+    with db.startup_lock():
+        db.migrate()
+        if settings.embedded:  # the demo desk `triage serve` makes, with the password it prints
+            with db.session() as session:
+                seed_demo_desk(session, demo_password(settings.data_dir))
+    try:
+        summary = generate(db, days=args.days, per_day=args.per_day, seed=args.seed, end=args.end, replace=args.replace)
+    except HistoryExists as exc:
+        print(f"triage demo-history: {exc}", file=sys.stderr)
+        return 2
+    added = f"; {summary.agents_added} agents added for the traffic" if summary.agents_added else ""
+    print(
+        f"{summary.days} days: {summary.conversations:,} conversations, {summary.messages:,} messages, "
+        f"{summary.tickets:,} tickets, {summary.ticket_events:,} ticket events, {summary.ratings:,} ratings{added} "
+        f"in {summary.seconds:.1f} s ({summary.conversations_per_second:,.0f} conversations/s) "
+        f"into {settings.database_url.split('@')[-1]}"
+    )
+    return 0
+
+
 def _agent_add(args: argparse.Namespace) -> int:
     import getpass
 
@@ -381,6 +412,13 @@ def _at_least_showcase(value: str) -> int:
     return number
 
 
+def _positive(value: str) -> int:
+    number = int(value) if value.isdigit() else 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return number
+
+
 def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -420,6 +458,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--database-url", help="default: DATABASE_URL, or the embedded SQLite file")
     demo.add_argument("--replace", action="store_true", help="delete the merchant data already there first")
     demo.set_defaults(func=_demo_data)
+
+    history = sub.add_parser(
+        "demo-history", help="write weeks of generated conversations, handoffs, tickets and ratings into the database"
+    )
+    history.add_argument("--days", type=_positive, default=30, help="how many days, ending with --end (default 30)")
+    history.add_argument("--per-day", type=_positive, default=200, help="contacts on an average day (default 200)")
+    history.add_argument("--seed", type=int, default=7, help="same seed, days, size and --end: same rows (default 7)")
+    history.add_argument("--end", type=_day, help="the last day, YYYY-MM-DD (default: today in China, up to now)")
+    history.add_argument("--database-url", help="default: DATABASE_URL, or the embedded SQLite file")
+    history.add_argument("--data-dir", help="where SQLite keeps its file (default ./triage-data)")
+    history.add_argument("--replace", action="store_true", help="delete a history generated before first")
+    history.set_defaults(func=_demo_history)
 
     agent = sub.add_parser("agent", help="agent accounts for the human desk")
     agent_sub = agent.add_subparsers(dest="agent_command", required=True)
