@@ -6,6 +6,7 @@ Pure functions over the live NLU and policy: `try_message` explains one customer
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -135,6 +136,43 @@ def conflicts(nlu: NLU, entry_id: str, content: Mapping[str, Any]) -> list[dict[
             continue  # the matcher already learnt this phrasing for this entry
         fresh.append((lang, text))
     warnings.extend(_better_matches(nlu, entry_id, content, fresh))
+    if live is not None:
+        warnings.extend(answers_drift(live.answer, content.get("answer") or {}))
+    return warnings
+
+
+# The figures an answer states: times (16:00), amounts and counts (¥199, 48 小时, 7 days).
+_FIGURE = re.compile(r"\d+(?:[.:：]\d+)?")
+
+
+def _figures(text: str) -> set[str]:
+    return {f.replace("：", ":") for f in _FIGURE.findall(text)}
+
+
+def answers_drift(live: Mapping[str, str], edited: Mapping[str, str]) -> list[dict[str, Any]]:
+    """answers_differ: the edit changes a figure in one language's answer (16:00 → 15:00) while the
+    other language's answer, its figures untouched, still states the old one."""
+    warnings = []
+    for lang, other in (("zh", "en"), ("en", "zh")):
+        before, after = _figures(live.get(lang, "")), _figures(edited.get(lang, live.get(lang, "")))
+        other_before = _figures(live.get(other, ""))
+        other_after = _figures(edited.get(other, live.get(other, "")))
+        stale = sorted((before - after) & other_after)
+        if before == after or other_before != other_after or not stale:
+            continue
+        new = "、".join(sorted(after - before)) or "—"
+        old = "、".join(stale)
+        langs = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
+        (zh_name, en_name), (zh_other, en_other) = langs[lang], langs[other]
+        warnings.append(
+            {
+                "kind": "answers_differ",
+                "lang": lang,
+                "text": edited.get(lang, ""),
+                "message": f"{zh_name}答案改成了 {new}，{zh_other}答案仍是 {old}"
+                f" / The {en_name} answer now says {new}; the {en_other} answer still says {old}",
+            }
+        )
     return warnings
 
 

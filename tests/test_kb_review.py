@@ -96,6 +96,19 @@ def test_a_phrasing_that_belongs_to_another_entry_is_warned_about(api: TestClien
     assert better["message"]
 
 
+def test_changing_a_time_in_one_language_only_warns_that_the_answers_disagree(
+    api: TestClient, editor: dict[str, str]
+) -> None:
+    body = editable(entry(api, editor))  # SEEDED: dispatch before 16:00 in both answers
+    body["answer"]["zh"] = body["answer"]["zh"].replace("16:00", "15:00")
+    warnings = api.post("/api/kb/check", json={"id": SEEDED, **body}, headers=editor).json()["warnings"]
+    (drift,) = [w for w in warnings if w["kind"] == "answers_differ"]
+    assert "15:00" in drift["message"] and "16:00" in drift["message"] and drift["lang"] == "zh"
+    body["answer"]["en"] = body["answer"]["en"].replace("16:00", "15:00")  # both changed: they agree
+    warnings = api.post("/api/kb/check", json={"id": SEEDED, **body}, headers=editor).json()["warnings"]
+    assert [w for w in warnings if w["kind"] == "answers_differ"] == []
+
+
 def test_an_entry_as_published_has_no_warnings(api: TestClient, editor: dict[str, str]) -> None:
     body = editable(entry(api, editor))
     warnings = api.post("/api/kb/check", json={"id": SEEDED, **body}, headers=editor).json()["warnings"]

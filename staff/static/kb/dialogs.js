@@ -5,7 +5,12 @@ import { $, clear, el } from "../common/dom.js";
 import { num } from "./format.js";
 import { state } from "./state.js";
 
-var WARNINGS = { better_match: "被其他条目抢答 Better match elsewhere", overlap: "问法重叠 Overlap", duplicate: "重复 Duplicate" };
+var WARNINGS = {
+  better_match: "被其他条目抢答 Better match elsewhere",
+  overlap: "问法重叠 Overlap",
+  duplicate: "重复 Duplicate",
+  answers_differ: "中英答案不一致 Answers disagree"
+};
 
 /** A modal question; resolves to the chosen button's value ("cancel" on Escape). */
 export function ask(title, content, buttons) {
