@@ -320,6 +320,8 @@ def test_a_yaml_file_is_dry_run_then_imported_with_a_progress_bar(
     site: str, browser: Browser, instance: Instance
 ) -> None:
     page = staff(browser, site, "limei")
+    page.click('#entries .entry[data-id="shipping_dispatch_time"]')  # an entry open while importing
+    page.wait_for_function("document.getElementById('f-id').value === 'shipping_dispatch_time'")
     page.click("#tab-transfer")
     choose_file(page, "spring.yml", [gift_wrapping()])
     assert page.inner_text("#import-format") == "YAML"
@@ -335,9 +337,13 @@ def test_a_yaml_file_is_dry_run_then_imported_with_a_progress_bar(
         assert s.get(KBEntry, "gift_wrapping") is None  # a dry run writes nothing
 
     page.click("#do-import")
-    answer(page, "ok")
+    # The open entry is refreshed once the import is done (its history read last): the page stays put.
+    with page.expect_response(lambda r: "/api/kb/entries/shipping_dispatch_time/history" in r.url):
+        answer(page, "ok")
     page.wait_for_selector("#import-report:has-text('导入报告')")
     assert page.get_attribute("#import-progress", "value") == "100"
+    assert page.get_attribute("#tab-transfer", "aria-selected") == "true"
+    assert page.is_visible("#import-report .report-created")
     assert live(instance, "gift_wrapping").status == "published"
     page.click("#tab-entries")
     page.wait_for_selector('#entries .entry[data-id="gift_wrapping"]')

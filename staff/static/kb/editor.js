@@ -98,7 +98,8 @@ function showEditor() {
   setEditable();
 }
 
-/** Open an entry (options.live: its live content even when a draft is pending). */
+/** Open an entry (options.live: its live content even when a draft is pending; options.stay: refresh
+ * it where it is, without switching to the Entries tab, e.g. under an import's report). */
 export function openEntry(id, options) {
   var opts = options || {};
   return api("GET", entryPath(id)).then(function (r) {
@@ -109,7 +110,7 @@ export function openEntry(id, options) {
     state.showingLive = !!opts.live;
     renderEntry();
     loadHistory(id);
-    showTab("entries");
+    if (!opts.stay) showTab("entries");
   }, function () { failed("打开条目 Open " + id, null); });
 }
 

@@ -111,7 +111,8 @@ function runImport(dryRun) {
       var text = dryRun ? "试运行完成，尚未写入 / Dry run done: nothing written yet" : "导入完成 / Import done";
       toast(text, "ok");
       status(text);
-      if (!dryRun) { loadAll(); loadList(); if (state.current && state.mode === "edit") openEntry(state.current.id); }
+      // The entries change under the page; the report stays where the editor is reading it.
+      if (!dryRun) { loadAll(); loadList(); if (state.current && state.mode === "edit") openEntry(state.current.id, { stay: true }); }
     } else {
       $("import-progress").setAttribute("data-done", "failed");
       $("import-phase").textContent = "文件有错误，什么都没有写入 · Nothing was written";
