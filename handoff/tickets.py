@@ -88,15 +88,18 @@ class Tickets:
             created_at=now,
             first_response_due=first_response_due(rules, decided.queue, now if open_now else next_opening(rules, now)),
             overflow_at=now + rules.overflow_after if decided.queue != GENERAL else None,
-            summary=summary(messages, reason, slots, self.state.entry_questions),
-            context=ticket_context(
-                messages,
-                reason=reason,
-                channel=conv.channel,
-                slots=slots,
-                handoff_context=handoff_context,
-                customer=customer,
-            ),
+            summary=summary(messages, reason, slots, self.state.entry_questions, _last_id(messages)),
+            context={
+                **ticket_context(
+                    messages,
+                    reason=reason,
+                    channel=conv.channel,
+                    slots=slots,
+                    handoff_context=handoff_context,
+                    customer=customer,
+                ),
+                "handed_at": _last_id(messages),  # what the customer says after this, the summary adds
+            },
             labels=list(decided.labels),
         )
         session.add(ticket)
@@ -158,9 +161,23 @@ class Tickets:
         session.add(TicketEvent(ticket_id=ticket.id, kind="escalated", data=data))
         return [Notice(desk_event=desk_event(session, ticket, "ticket_escalated", ticket=ticket_summary(ticket)))]
 
+    def _resummarise(self, session: Session, conv: Conversation) -> None:
+        """The waiting ticket's summary again, with what the customer has added since the handoff."""
+        ticket = session.scalars(
+            select(Ticket).where(Ticket.conversation_id == conv.id, Ticket.status.in_((QUEUED, OFFLINE)))
+        ).first()
+        if ticket is None:
+            return
+        messages = transcript(session, conversation_id=conv.id)
+        handed_at = (ticket.context or {}).get("handed_at")
+        slots = dict(conv.slots or {})
+        ticket.summary = summary(messages, ticket.reason, slots, self.state.entry_questions, handed_at)
+
     def subject_while_waiting(self, session: Session, conv: Conversation, topic: str | None) -> list[Notice]:
-        """A customer waiting in the general queue says what it is about (the parcel, the money, a
-        claim): the ticket moves to that desk's queue, keeping its priority and its age."""
+        """A customer waiting says more: the ticket's summary adds it; and a customer waiting in the
+        general queue who says what it is about (the parcel, the money, a claim) moves to that
+        desk's queue, keeping their priority and their age."""
+        self._resummarise(session, conv)
         queue = self.state.rules.queue_by_topic.get(topic or "") if topic not in NOT_A_SUBJECT else None
         if queue is None:
             return []
@@ -173,6 +190,10 @@ class Tickets:
         self.state.queue.move(ticket.id, queue, ticket.priority, ticket.created_at)
         session.add(TicketEvent(ticket_id=ticket.id, kind="rerouted", data={"from_queue": GENERAL, "topic": topic}))
         return [Notice(desk_event=desk_event(session, ticket, "ticket_rerouted", ticket=ticket_summary(ticket)))]
+
+
+def _last_id(messages: list[Message]) -> int | None:
+    return max((m.id for m in messages if m.id is not None), default=None)
 
 
 def subject(messages: list[Message], topic: str | None) -> str | None:

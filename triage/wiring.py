@@ -100,6 +100,8 @@ def assemble(
     knowledge = Knowledge(nlu)
     policy = Policy(knowledge.entries, load_responses(), nlu.thresholds, SUGGESTIONS, rules.high_value_total)
     closed = is_holiday or (lambda _: False)
+    # The questions the tickets' summaries name what the bot answered by (the knowledge base's own).
+    questions = questions if questions is not None else {e.id: e.question["zh"] for e in knowledge.entries.values()}
     desk = HelpDesk(TicketQueue(runtime.sync, rules), rules, questions, now=now, is_holiday=closed)
     pushes = Pushes.of(channels) if channels else None
     engine = Engine(
