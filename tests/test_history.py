@@ -14,13 +14,18 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.script import in_script
 from bot.store import BOT, HUMAN, PENDING_HANDOFF, Conversation, Message
 from core.db import Database
+from core.runtime import Runtime
 from core.text import to_simplified
 from handoff.access import Viewer, covers
 from handoff.agents import seed_demo_desk
 from handoff.desk import DESK_TZ, GENERAL, load_desk, next_opening
+from handoff.helpdesk import HelpDesk
 from handoff.models import ASSIGNED, OFFLINE, QUEUED, RESOLVED, Agent, Rating, Ticket, TicketEvent
+from handoff.queue import TicketQueue
+from handoff.ratings import rate
 from knowledge_base.store import load_files
 from merchant.demo.catalogue import catalogue_data
 from tests.backends import Backend, backend_fixture  # noqa: F401
@@ -441,7 +446,8 @@ def test_customers_say_what_the_knowledge_base_says_they_say(session: Session) -
         )
     ):
         if custom.get("faq_id"):
-            assert text == answers[custom["faq_id"]][lang]
+            answer = answers[custom["faq_id"]][lang]
+            assert text in (answer, in_script(answer, "hant_hk"), in_script(answer, "hant_tw"))  # the customer's script
 
 
 # --- the cut-off, the command, PostgreSQL ------------------------------------------------------------
@@ -501,3 +507,85 @@ def test_postgresql_gets_the_same_rows_as_sqlite(backend: Backend, tmp_path: Pat
             ]
 
     assert rows(backend.db) == rows(lite)
+
+
+# --- the same shapes as the real desk's ------------------------------------------------------------
+
+
+def real_desk_rows(tmp_path: Path) -> dict[str, Any]:
+    """What the real desk writes for two handoffs: one claimed, answered late, resolved and rated;
+    one that overflowed, was transferred to a queue, claimed again and handed back."""
+    db = fresh(tmp_path, "real.db")
+    runtime = Runtime(None)
+    clock = [datetime(2026, 11, 23, 10, 0, tzinfo=DESK_TZ)]
+    desk = HelpDesk(TicketQueue(runtime.sync, RULES), RULES, now=lambda: clock[0])
+    with db.session() as s:
+        for a in s.scalars(select(Agent)):
+            a.presence = "online"
+        wangfang, lijun = (s.scalars(select(Agent).where(Agent.username == u)).one() for u in ("wangfang", "lijun"))
+        ids = []
+        for n, text in enumerate(("我的快递到哪了", "货款怎么还没到")):
+            conv = Conversation(sender_id=f"web-real{n}", channel="web", state=PENDING_HANDOFF, slots={}, meta={})
+            s.add(conv)
+            s.flush()
+            s.add(Message(conversation_id=conv.id, direction="in", author="customer", text=text, topic="order_status"))
+            s.flush()
+            ticket, _ = desk.open_ticket(s, conv, "human_request", {"topic": "human_request", "last_message": text})
+            assert ticket is not None
+            ids.append((ticket.id, conv))
+    (first, conv1), (second, _) = ids
+    steps = [
+        (timedelta(minutes=2, seconds=30), lambda s: desk.sweep(s)),  # both overflow to general
+        (timedelta(minutes=3, seconds=10), lambda s: desk.sweep(s)),  # both late
+        (timedelta(minutes=4), lambda s: desk.claim(s, first, wangfang)),
+        (timedelta(minutes=5), lambda s: desk.reply(s, first, wangfang, "我帮您查询一下")),
+        (timedelta(minutes=6), lambda s: desk.resolve(s, first, wangfang)),
+        (timedelta(minutes=7), lambda s: rate(s, s.get_one(Conversation, conv1.id), 4, first)),
+        (timedelta(minutes=8), lambda s: desk.claim(s, second, wangfang)),
+        (timedelta(minutes=9), lambda s: desk.transfer(s, second, wangfang, queue="payments")),
+        (timedelta(minutes=10), lambda s: desk.claim(s, second, lijun)),
+        (timedelta(minutes=11), lambda s: desk.reply(s, second, lijun, "好的")),
+        (timedelta(minutes=12), lambda s: desk.hand_back(s, second, lijun)),
+    ]
+    for after, step in steps:
+        clock[0] = datetime(2026, 11, 23, 10, 0, tzinfo=DESK_TZ) + after
+        with db.session() as s:
+            step(s)
+    with db.session() as s:
+        rows = {
+            "events": {(e.kind, tuple(sorted(e.data))) for e in s.scalars(select(TicketEvent))},
+            "agent_custom": {
+                tuple(sorted(m.custom)) for m in s.scalars(select(Message).where(Message.author == "agent"))
+            },
+            "system": {
+                (m.text[:4], bool(m.buttons)) for m in s.scalars(select(Message).where(Message.author == "system"))
+            },
+            "context": {tuple(sorted(t.context)) for t in s.scalars(select(Ticket))},
+            "labels": {tuple(t.labels) for t in s.scalars(select(Ticket))},
+            "survey": [
+                m.buttons
+                for m in s.scalars(select(Message).where(Message.author == "system", Message.buttons.is_not(None)))
+            ],
+        }
+    runtime.close()
+    return rows
+
+
+def test_the_rows_have_the_shapes_the_real_desk_writes(session: Session, tmp_path: Path) -> None:
+    real = real_desk_rows(tmp_path)
+    made = {(e.kind, tuple(sorted(e.data))) for e in session.scalars(select(TicketEvent))}
+    assert real["events"] <= made
+    assert {kind for kind, _ in made} <= {kind for kind, _ in real["events"]} | {"offline", "rerouted", "sla_breached"}
+    agent_custom = {tuple(sorted(m.custom)) for m in session.scalars(select(Message).where(Message.author == "agent"))}
+    assert agent_custom == real["agent_custom"]
+    system = {(m.text[:4], bool(m.buttons)) for m in session.scalars(select(Message).where(Message.author == "system"))}
+    assert real["system"] <= system
+    contexts = {tuple(sorted(t.context)) for t in session.scalars(select(Ticket))}
+    assert contexts == real["context"]
+    assert {("from_tracking",), ("from_payments",)} & real["labels"]
+    buttons = real["survey"][0]
+    survey = session.execute(
+        select(Message.text, Message.buttons).where(Message.author == "system", Message.buttons.is_not(None))
+    ).first()
+    assert survey is not None and [b["title"] for b in survey.buttons] == [b["title"] for b in buttons]
+    assert all(re.fullmatch(r'/csat\{"score":[1-5],"ticket":\d+\}', b["payload"]) for b in survey.buttons)

@@ -333,7 +333,7 @@ class Bot:
     def human(self, story: Story, topic: str | None, entry_id: str, *, pressed: bool = False) -> None:
         """The customer asks for a person (typed, or the button): the desk of what it is about."""
         if pressed:
-            said = Said("/human_request", story.lang, ())
+            said = Said("/human_request", "unknown", ())  # a button's payload names no language
             story.customer(said, topic="human_request", outcome="handoff", confidence=1.0, intent="human_request",
                            ranking=[])  # fmt: skip
         else:

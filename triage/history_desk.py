@@ -38,7 +38,7 @@ from handoff.desk import (
     route,
 )
 from handoff.models import ASSIGNED, HANDED_BACK, OFFLINE, QUEUED, RESOLVED
-from triage.history_story import CsatButtons, PastCutoff, Story, TicketRef, pick, stamp
+from triage.history_story import CsatButtons, PastCutoff, Ref, Story, pick, stamp
 from triage.history_talk import read
 
 SWEEP = 5.0  # seconds between the desk's sweeps (triage/app.py)
@@ -165,7 +165,8 @@ class DeskRun:
         decided = route(rules, replace(h.case, anger_history=anger_history(messages)))
         moment = stamp(created)
         open_now = self.open_at(created)
-        ref = TicketRef()
+        ref = Ref()
+        handed_at = len(messages) - 1  # the message that handed over: what came after, the summary adds
         queue = decided.queue
         ticket: dict[str, Any] = {
             "ref": ref,
@@ -184,15 +185,19 @@ class DeskRun:
             "first_response_at": None,
             "sla_breached": False,
             "closed_at": None,
-            "summary": summary(messages, h.reason, story.slots, self.entry_questions),
-            "context": ticket_context(
-                messages,
-                reason=h.reason,
-                channel=story.channel,
-                slots=story.slots,
-                handoff_context=h.context,
-                customer=None,
-            ),
+            "summary": summary(messages, h.reason, story.slots, self.entry_questions, handed_at),
+            "context": {
+                **ticket_context(
+                    messages,
+                    reason=h.reason,
+                    channel=story.channel,
+                    slots=story.slots,
+                    handoff_context=h.context,
+                    customer=None,
+                ),
+                "handed_at": story.mark(),
+            },
+            "handed_at": handed_at,
             "labels": list(decided.labels),
             "offered_to": None,
             "csat": None,
@@ -227,7 +232,7 @@ class DeskRun:
         rng, ref = story.rng, ticket["ref"]
         if ticket["status"] == OFFLINE:
             ready = self.opening(ticket["created_at"], rng)
-            self._leave_message(story, ready)
+            self._leave_message(story, ticket, ready)
             story.at(ready)
             ticket["status"] = QUEUED
             ticket["first_response_due"] = first_response_due(self.rules, ticket["queue"], stamp(ready)).timestamp()
@@ -381,7 +386,7 @@ class DeskRun:
 
     # --- what is said -------------------------------------------------------------------------
 
-    def _leave_message(self, story: Story, opening: float) -> None:
+    def _leave_message(self, story: Story, ticket: dict[str, Any], opening: float) -> None:
         """After hours the bot takes a message, before the desk opens; many leave a phone number
         (bot/policy.py while_queued)."""
         rng = story.rng
@@ -398,6 +403,7 @@ class DeskRun:
             said = story.talk.says(rng, "greeting", story.script)
             story.customer(said, topic="greeting", outcome="queued", confidence=rng.uniform(0.8, 1.0))
             key = "message_taken"
+        self._added(story, ticket)
         story.bot(story.talk.say(key, story.lang), None, {"handoff": True, "offline": True})
 
     def _while_waiting(self, story: Story, ticket: dict[str, Any], h: Handover) -> None:
@@ -411,9 +417,15 @@ class DeskRun:
             said = story.talk.says(rng, h.entry_id, story.script, h.order_no)
             story.customer(said, topic=str(topic), outcome="queued", confidence=rng.uniform(0.5, 0.95),
                            faq_id=h.entry_id)  # fmt: skip
+            self._added(story, ticket)
             story.bot(story.talk.say("still_queued", story.lang), None, {"handoff": True})
             ticket["queue"] = target
             story.event(ticket["ref"], "rerouted", data={"from_queue": GENERAL, "topic": topic})
+
+    def _added(self, story: Story, ticket: dict[str, Any]) -> None:
+        """The waiting customer said more: the ticket's summary adds it (handoff/tickets.py)."""
+        messages = story.transcript()
+        ticket["summary"] = summary(messages, ticket["reason"], story.slots, self.entry_questions, ticket["handed_at"])
 
     def _first_words(self, story: Story, ticket: dict[str, Any], h: Handover) -> str:
         queue, talk = ticket["queue"], story.talk

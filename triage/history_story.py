@@ -20,10 +20,11 @@ from typing import Any, TypeVar, cast
 from bot.nlu.language import reply_language
 from bot.policy import QUESTION_SLOTS
 from bot.store import BOT, Message
-from triage.history_talk import Said, Talk, parse
+from triage.history_talk import Said, Talk, in_script, parse
 
 # A message row: conversation_id, direction, author, text, buttons, custom, parse, topic,
-# confidence, language, outcome, created_at (the columns of `MESSAGE_COLUMNS`).
+# confidence, language, outcome, created_at (the columns of `MESSAGE_COLUMNS`), then the `Ref`
+# that learns its id when something must name it (a ticket's `handed_at`), else None.
 MESSAGE_COLUMNS = ("conversation_id", "direction", "author", "text", "buttons", "custom", "parse", "topic",
                    "confidence", "language", "outcome", "created_at")  # fmt: skip
 AT = MESSAGE_COLUMNS.index("created_at")
@@ -34,8 +35,8 @@ class PastCutoff(Exception):
 
 
 @dataclass(eq=False)
-class TicketRef:
-    """A ticket's id, given when the ticket is written (ids follow the tickets' creation times)."""
+class Ref:
+    """A ticket's or a message's id, given when it is written (ids follow time, as the product's do)."""
 
     id: int | None = None
 
@@ -45,7 +46,7 @@ class CsatButtons:
     """The survey's buttons after a resolved ticket: they name the ticket, whose id comes at writing."""
 
     lang: str
-    ticket: TicketRef
+    ticket: Ref
 
     def value(self) -> list[dict[str, str]]:
         return Talk.rating_buttons(self.lang, self.ticket.id)
@@ -67,15 +68,22 @@ def _cumulative(weighted: tuple[tuple[T, float], ...]) -> tuple[tuple[T, ...], t
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    """A message as handoff/context.py reads one."""
+    """A message as the desk reads one: its columns, and for an id its place in the conversation
+    (what the desk compares ids for, which comes first, is the same)."""
 
+    conversation_id: str
     direction: str
+    author: str
     text: str
+    buttons: list[dict[str, str]] | None
     custom: dict[str, Any] | None
     parse: dict[str, Any] | None
     topic: str | None
     confidence: float | None
+    language: str | None
+    outcome: str | None
     created_at: datetime
+    id: int | None = None
 
 
 def stamp(t: float) -> datetime:
@@ -141,6 +149,9 @@ class Story:
     ) -> None:
         """A customer's message with what the NLU made of it and what became of it (`outcome`)."""
         self.lang = reply_language(said.language, self.lang)  # type: ignore[arg-type]
+        script = said.script or self.slots.get("script")
+        if script is not None:
+            self.slots["script"] = script  # the bot answers in the customer's script (bot/engine.py)
         intent = intent or ("faq" if faq_id else topic)
         label = faq_id or intent
         nlu = parse(
@@ -156,7 +167,7 @@ class Story:
         )
         self.messages.append(
             (self.conversation_id, "in", "customer", said.text, None, None, nlu, topic, confidence, said.language,
-             outcome, self.t)
+             outcome, self.t, None)
         )  # fmt: skip
 
     def pressed(self, entry_id: str) -> None:
@@ -169,33 +180,67 @@ class Story:
                       faq_id=entry.id if entry.kind == "faq" else None, ranking=[])  # fmt: skip
 
     def bot(self, text: str, buttons: list[dict[str, str]] | None = None, custom: dict[str, Any] | None = None) -> None:
-        """The bot's reply, a moment after the message it answers."""
+        """The bot's reply, a moment after the message it answers, in the customer's script."""
         self.t += self.rng.uniform(0.2, 1.2)
+        script = self.slots.get("script") if self.lang == "zh" else None
+        if script is not None and script != "hans":
+            text = in_script(text, script)
+            buttons = [{**b, "title": in_script(b["title"], script)} for b in buttons] if buttons else None
         self.messages.append(
-            (self.conversation_id, "out", "bot", text, buttons, custom, None, None, None, self.lang, None, self.t)
+            (self.conversation_id, "out", "bot", text, buttons, custom, None, None, None, self.lang, None, self.t, None)
         )
 
     def system(self, text: str, buttons: Any = None) -> None:
         """The desk's line to the customer (handed back, the survey after a resolved chat)."""
         self.messages.append(
-            (self.conversation_id, "out", "system", text, buttons, None, None, None, None, self.lang, None, self.t)
+            (
+                self.conversation_id,
+                "out",
+                "system",
+                text,
+                buttons,
+                None,
+                None,
+                None,
+                None,
+                self.lang,
+                None,
+                self.t,
+                None,
+            )
         )
 
     def agent(self, agent_id: int, name: str, text: str) -> None:
-        custom = {"author": "agent", "agent_name": name, "agent_id": agent_id}
+        """A person's message: who wrote it, labelled in the customer's language (handoff/operations.py)."""
+        label = self.talk.desk("agent_label", self.lang)
+        custom = {"author": "agent", "agent_name": name, "agent_label": label, "agent_id": agent_id}
         self.messages.append(
-            (self.conversation_id, "out", "agent", text, None, custom, None, None, None, self.lang, None, self.t)
+            (self.conversation_id, "out", "agent", text, None, custom, None, None, None, self.lang, None, self.t, None)
         )
 
-    def rates(self, score: int, ticket: TicketRef | None, agent_id: int | None, queue: str | None) -> None:
+    def rates(self, score: int, ticket: Ref | None, agent_id: int | None, queue: str | None) -> None:
         """A press of a survey button: the rating, and the bot's thanks (handoff/ratings.py)."""
         self.messages.append(
-            (self.conversation_id, "in", "customer", f"{score}/5", None, None, None, "csat", None, None, None, self.t)
+            (
+                self.conversation_id,
+                "in",
+                "customer",
+                f"{score}/5",
+                None,
+                None,
+                None,
+                "csat",
+                None,
+                None,
+                None,
+                self.t,
+                None,
+            )
         )
         self.ratings.append((ticket, agent_id, queue, score, self.t))
         self.bot(self.talk.desk("thanks_rating", self.lang))
 
-    def event(self, ticket: TicketRef, kind: str, agent_id: int | None = None, data: dict[str, Any] | None = None,
+    def event(self, ticket: Ref, kind: str, agent_id: int | None = None, data: dict[str, Any] | None = None,
               at: float | None = None) -> None:  # fmt: skip
         self.events.append((ticket, kind, agent_id, data or {}, self.t if at is None else at))
 
@@ -206,7 +251,17 @@ class Story:
     def transcript(self) -> list[Message]:
         """The messages so far as the desk reads them when it opens a ticket (its summary and
         context): read-only stand-ins with the fields those read, cheaper than mapped rows."""
-        return cast(list[Message], [_Read(m[1], m[3], m[5], m[6], m[7], m[8], stamp(m[AT])) for m in self.messages])
+        read = [
+            _Read(m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], stamp(m[AT]), n)
+            for n, m in enumerate(self.messages)
+        ]
+        return cast(list[Message], read)
+
+    def mark(self) -> Ref:
+        """The latest message's id, to come when it is written."""
+        ref = Ref()
+        self.messages[-1] = (*self.messages[-1][:-1], ref)
+        return ref
 
     @property
     def updated_at(self) -> float:

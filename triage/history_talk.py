@@ -24,6 +24,8 @@ from bot.nlu.language import detect_language
 from bot.nlu.sentiment import ANGRY_THRESHOLD
 from bot.nlu.severity import major_complaint
 from bot.policy import Policy
+from bot.script import in_script as to_script
+from bot.script import written_in
 from core.text import to_simplified
 from handoff.agents import DEMO_CANNED
 from handoff.lines import line
@@ -50,6 +52,7 @@ class Said:
     text: str
     language: str
     entities: tuple[dict[str, object], ...]
+    script: str | None = None  # hans, hant_hk, hant_tw (bot/script.py), None when its characters do not tell
 
     @property
     def major(self) -> str | None:
@@ -143,8 +146,14 @@ def person_button(lang: str) -> dict[str, str]:
 
 
 def read(text: str) -> Said:
-    """What the NLU's own functions make of a text: its language and the numbers in it."""
-    return Said(text, detect_language(text), tuple(e.as_dict() for e in extract_entities(text)))
+    """What the NLU's own functions make of a text: its language, the numbers in it, its script."""
+    return Said(text, detect_language(text), tuple(e.as_dict() for e in extract_entities(text)), written_in(text))
+
+
+@lru_cache(maxsize=4096)
+def in_script(text: str, script: str | None) -> str:
+    """A reply (Simplified, as the knowledge base keeps it) in the customer's script (bot/script.py)."""
+    return to_script(text, script)
 
 
 _major = lru_cache(maxsize=50_000)(major_complaint)

@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, func, insert, select
 
+from bot.store import Message
 from core.db import Base, UtcDateTime
 from handoff.models import Ticket
 from merchant.demo.writer import advance_sequences
-from triage.history_story import AT, MESSAGE_COLUMNS, CsatButtons, Story, TicketRef
+from triage.history_story import AT, MESSAGE_COLUMNS, CsatButtons, Ref, Story
 
 COLUMNS: dict[str, tuple[str, ...]] = {  # in the order they are written: parents first
     "conversations": ("id", "sender_id", "channel", "language", "state", "fallback_count", "slots", "handoff_reason",
@@ -29,9 +30,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {  # in the order they are written: parent
                 "context", "labels", "offered_to", "csat"),
     "ticket_events": ("ticket_id", "kind", "agent_id", "data", "at"),
     "ratings": ("conversation_id", "ticket_id", "agent_id", "queue", "score", "at"),
-    "messages": MESSAGE_COLUMNS,
+    "messages": ("id", *MESSAGE_COLUMNS),
 }  # fmt: skip
-_WHEN = {"conversations": 10, "tickets": 6, "ticket_events": 4, "ratings": 5, "messages": AT}
+_WHEN = {"conversations": 10, "tickets": 6, "ticket_events": 4, "ratings": 5, "messages": AT + 1}
 _TICKET_REFS = {"ticket_events": 0, "ratings": 1}
 _EPOCH = datetime(1970, 1, 1)
 Rows = dict[str, list[tuple[Any, ...]]]
@@ -60,7 +61,7 @@ class Pending:
         """The rows of what happened before `before`, oldest first; the rest wait."""
         taken: Rows = {}
         for name, rows in self.rows.items():
-            at = _WHEN[name] - 1 if name == "tickets" else _WHEN[name]  # tickets are held without their id
+            at = _WHEN[name] - 1 if name in ("tickets", "messages") else _WHEN[name]  # held without their ids
             now = [r for r in rows if r[at] < before]
             self.rows[name] = [r for r in rows if r[at] >= before] if len(now) < len(rows) else []
             now.sort(key=lambda r: r[at])
@@ -75,15 +76,22 @@ class Writer:
         self.conn = conn
         dialect = conn.dialect
         self.mode = "sqlite" if dialect.name == "sqlite" else "copy" if dialect.driver == "psycopg" else "sqlalchemy"
-        self.next_ticket = int(conn.scalar(select(func.max(Ticket.id))) or 0) + 1
+        self.next_id = {
+            "tickets": int(conn.scalar(select(func.max(Ticket.id))) or 0) + 1,
+            "messages": int(conn.scalar(select(func.max(Message.id))) or 0) + 1,
+        }
         self.counts = dict.fromkeys(COLUMNS, 0)
         self._convert = {name: self._converters(name) for name in COLUMNS}
 
     def write(self, batch: Rows) -> None:
-        for row in batch["tickets"]:
-            row[-1].id = self.next_ticket
-            self.next_ticket += 1
-        batch["tickets"] = [(r[-1].id, *r[:-1]) for r in batch["tickets"]]
+        for name in ("tickets", "messages"):  # held as their columns and a Ref: ids in the order written
+            first = self.next_id[name]
+            rows = batch[name]
+            for n, row in enumerate(rows, start=first):
+                if row[-1] is not None:
+                    row[-1].id = n
+            batch[name] = [(n, *r[:-1]) for n, r in enumerate(rows, start=first)]
+            self.next_id[name] = first + len(rows)
         for name in COLUMNS:
             rows = batch[name]
             if not rows:
@@ -92,9 +100,9 @@ class Writer:
             self._insert(name, [self._row(name, r) for r in rows])
 
     def finish(self) -> None:
-        """PostgreSQL's id sequence for tickets knows nothing of the ids given here: move it past them."""
+        """PostgreSQL's id sequences know nothing of the ids given here: move them past."""
         if self.conn.dialect.name == "postgresql":
-            advance_sequences(self.conn, {"tickets": self.next_ticket})
+            advance_sequences(self.conn, self.next_id)
 
     def _row(self, name: str, row: tuple[Any, ...]) -> list[Any]:
         values = list(row)
@@ -132,7 +140,7 @@ class Writer:
         return out
 
 
-def _ticket_id(ref: TicketRef | None) -> int | None:
+def _ticket_id(ref: Ref | None) -> int | None:
     return ref.id if ref is not None else None
 
 
@@ -145,12 +153,21 @@ def _aware(t: float | None) -> datetime | None:
     return None if t is None else datetime.fromtimestamp(t, UTC)
 
 
-def _json_value(value: Any) -> Any:
-    return value.value() if isinstance(value, CsatButtons) else value
+def _resolved(value: Any) -> Any:
+    """What a value known only at writing is: a ticket's or message's id, the survey's buttons."""
+    if isinstance(value, Ref):
+        return value.id
+    if isinstance(value, CsatButtons):
+        return value.value()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _json_text(value: Any) -> str | None:
     """JSON as SQLAlchemy serialises it (json.dumps), NULL for None (`JsonType` none_as_null)."""
     if value is None:
         return None
-    return json.dumps(_json_value(value))
+    return json.dumps(value, default=_resolved)
+
+
+def _json_value(value: Any) -> Any:
+    return None if value is None else json.loads(json.dumps(value, default=_resolved))
