@@ -175,6 +175,14 @@ def test_two_agents_share_the_queue_live_and_serve_two_customers(
     assert not any("先查物流" in (m["text"] or "") for m in history)
     assert "先查物流" not in alice.inner_text("#messages")
 
+    # Agent assist: the knowledge base's answer to what she just asked goes in the reply box with
+    # one click, to edit before sending.
+    say(alice, "对了，一般下单后多久发货？")
+    wang.wait_for_selector("#assist .assist-chip[data-entry=shipping_dispatch_time]")
+    wang.click("#assist .assist-chip[data-entry=shipping_dispatch_time]")
+    assert "16:00" in wang.input_value("#reply-input")
+    wang.fill("#reply-input", "")
+
     # A canned reply goes in, in the customer's language, and out.
     wang.select_option("#canned", label="稍等")
     assert wang.input_value("#reply-input") == "我帮您查询一下，请稍等。"

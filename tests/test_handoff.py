@@ -223,6 +223,26 @@ def test_an_english_customer_sees_the_agent_labelled_in_english(
     assert labels == {"Agent"}
 
 
+def test_the_agent_is_offered_the_knowledge_bases_answers_to_the_latest_question(
+    api: TestClient, desk_instance: Instance, two_agents: Any
+) -> None:
+    wang, _ = two_agents
+    zh, en = Chat(api, "assist-zh"), Chat(api, "assist-en")
+    zh.say("转人工")
+    en.say("I need a human")
+    first, second = tickets(desk_instance)
+    assert api.get(f"/api/agent/tickets/{first.id}/suggestions", headers=wang).json()["suggestions"] == []
+    zh.say("下单以后一般几天发货啊")
+    found = api.get(f"/api/agent/tickets/{first.id}/suggestions", headers=wang).json()
+    assert found["question"] == "下单以后一般几天发货啊" and found["language"] == "zh"
+    (best, *_) = found["suggestions"]
+    assert best["entry_id"] == "shipping_dispatch_time" and "16:00" in best["answer"]
+    en.say("how long until my order ships?")
+    english = api.get(f"/api/agent/tickets/{second.id}/suggestions", headers=wang).json()["suggestions"]
+    assert english and english[0]["answer"].startswith("In-stock orders")  # in the customer's language
+    assert api.get(f"/api/agent/tickets/{first.id}/suggestions").status_code == 401
+
+
 def test_a_question_the_person_answered_is_not_answered_again_after_hand_back(
     api: TestClient, desk_instance: Instance, two_agents: Any
 ) -> None:

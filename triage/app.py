@@ -36,7 +36,7 @@ from core.turns import TurnPool
 from handoff.agents import agent_for_token, demo_secret
 from merchant import sync_api as sync
 from staff import agent_api as desk_api
-from staff import floor_api, inbox_api, kb_api, quality_api, report_api, transfer_api
+from staff import assist_api, floor_api, inbox_api, kb_api, quality_api, report_api, transfer_api
 from staff import pages as page
 from staff.deps import Services
 from triage import kb_reload, wiring
@@ -138,6 +138,7 @@ def create_app(
     app.include_router(telegram.router)
     app.include_router(sync.router)
     app.include_router(desk_api.router)
+    app.include_router(assist_api.router)
     app.include_router(kb_api.router)
     app.include_router(transfer_api.router)
     app.include_router(inbox_api.router)

@@ -5,6 +5,7 @@
 import { remember } from "../common/api.js";
 import { $, clear, el } from "../common/dom.js";
 import { formatTime, parseDate } from "../common/time.js";
+import { renderAssist } from "./assist.js";
 import { renderCanned, renderStaged, renderTransferQueues } from "./composer.js";
 import { renderContext } from "./context.js";
 import { loadTicket } from "./desk.js";
@@ -94,6 +95,7 @@ export function renderTicket() {
     $(id).disabled = !mineNow || state.busy;
   });
   renderReadonly(mineNow);
+  renderAssist(mineNow);
   $("reply-lang").textContent = "快捷回复将插入" + (ticket.language === "en" ? "英文 · English" : "中文 · Chinese");
   if (shownQueue !== ticket.queue) {
     // Rebuilt only when the queue changes, so an open dropdown survives live refetches.
