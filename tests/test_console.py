@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -251,3 +251,33 @@ def test_hand_back_returns_the_customer_to_the_bot_without_a_survey(
     with instance.db.session() as s:
         assert s.get_one(Ticket, ticket).status == "handed_back"
         assert s.scalars(select(Rating)).first() is None
+
+
+def test_the_context_panel_says_in_words_what_the_systems_wrote(
+    site: str, browser: Browser, instance: Instance
+) -> None:
+    from tests import merchant
+
+    merchant.load(instance.db)
+    with instance.db.session() as s:
+        s.add(Agent(username="zhaomin", display_name="赵敏", password_hash=hash_password(PASSWORD), skills=["claims"]))
+
+    def rest(text: str) -> list[dict[str, Any]]:
+        return list(httpx.post(f"{site}/webhooks/rest/webhook", json={"sender": "alice", "message": text}).json())
+
+    rest(f"收到的东西摔坏了 {merchant.DAMAGED}")
+    rest("1234")
+    assert any("理赔单" in r["text"] for r in rest("陶瓷马克杯"))
+    rest("你们到底什么时候处理？？气死我了，垃圾")  # angry while waiting: the ticket moves up
+    with instance.db.session() as s:
+        ticket = s.scalars(select(Ticket)).one()
+    zhao = agent(browser, site, "zhaomin")
+    zhao.click(ticket_in(zhao, "queue", ticket.id) + " .claim")
+    zhao.wait_for_selector("#lookup .lookup-card[data-kind=claim]")
+    card = zhao.inner_text("#lookup .lookup-card[data-kind=claim]")
+    assert "超时上报 Reported late" in card and "否 No" in card and "破损 Damage" in card
+    assert "late" not in card.replace("Reported late", "") and "false" not in card
+    assert "普通 Regular" in zhao.inner_text("#customer") and "regular" not in zhao.inner_text("#customer")
+    assert "网页" in zhao.inner_text("#facts") or "接口 API" in zhao.inner_text("#facts")
+    transcript = zhao.inner_text("#transcript")
+    assert "情绪激动" in transcript and "escalated" not in transcript.replace("escalated to", "")

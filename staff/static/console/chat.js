@@ -161,6 +161,10 @@ function eventText(e) {
     case "resolved": return who + " 已解决 · resolved";
     case "handed_back": return who + " 交回机器人 · handed back";
     case "offline": return "非工作时间留言 · left after hours";
+    case "escalated":
+      if (d.label === "major_complaint") return "客户等待中扬言投诉/曝光，升级到主管 · escalated to a supervisor";
+      return "客户等待中情绪激动，优先级提高 · moved up: the customer got angry while waiting";
+    case "rerouted": return "客户说明了问题，从 " + queueName(d.from_queue) + " 改派 · rerouted";
     default: return (who ? who + " · " : "") + e.kind;
   }
 }

@@ -4,7 +4,7 @@
 import { $, clear, el } from "../common/dom.js";
 import { formatTime, parseDate } from "../common/time.js";
 import { paintCountdown } from "./clocks.js";
-import { colleagueName, LOOKUP_KINDS, queueName, reasonText, STATUS } from "./labels.js";
+import { colleagueName, fieldName, LOOKUP_KINDS, queueName, reasonText, STATUS, valueText } from "./labels.js";
 import { badges } from "./queue.js";
 import { state } from "./state.js";
 
@@ -13,7 +13,7 @@ function kv(dl, label, value) {
   dl.appendChild(el("dt", null, label));
   var dd = el("dd");
   if (value instanceof Node) dd.appendChild(value);
-  else dd.textContent = typeof value === "object" ? JSON.stringify(value) : String(value);
+  else dd.textContent = valueText(value);
   dl.appendChild(dd);
 }
 
@@ -31,7 +31,7 @@ export function renderContext() {
   kv(facts, "优先级 Priority", String(ticket.priority));
   if (ticket.labels && ticket.labels.length) kv(facts, "标签 Labels", badges(ticket.labels));
   kv(facts, "状态 Status", STATUS[ticket.status] || ticket.status);
-  kv(facts, "渠道 Channel", ctx.channel);
+  kv(facts, "渠道 Channel", valueText(ctx.channel));
   kv(facts, "语言 Language", ticket.language === "en" ? "English" : "中文 (" + (ticket.language || "zh") + ")");
   kv(facts, "会话 Sender", ticket.sender_id);
   kv(facts, "接待 Agent", ticket.agent_id ? colleagueName(ticket.agent_id) : null);
@@ -61,7 +61,7 @@ export function renderContext() {
     var dl = el("dl", "kv");
     var data = found[kind];
     if (data && typeof data === "object" && !Array.isArray(data)) {
-      Object.keys(data).forEach(function (k) { kv(dl, k, data[k]); });
+      Object.keys(data).forEach(function (k) { kv(dl, fieldName(k), data[k]); });
     } else {
       kv(dl, kind, data);
     }
@@ -74,7 +74,7 @@ export function renderContext() {
   clear(slots);
   var s = ctx.slots || {};
   var names = Object.keys(s).filter(function (k) { return k !== "lookup"; });
-  names.forEach(function (k) { kv(slots, k, s[k]); });
+  names.forEach(function (k) { kv(slots, fieldName(k), s[k]); });
   if (!names.length) slots.appendChild(el("dd", "muted", "无 · None"));
 
   // Every customer turn so far, including those after the handoff (the context is a snapshot).

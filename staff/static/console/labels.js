@@ -43,6 +43,42 @@ export var LOOKUP_KINDS = {
   refund: "退款 Refund", claim: "理赔 Claim", payment: "支付 Payment", stock: "库存 Stock"
 };
 
+// The lookup's and the conversation's fields, and the values the desk's systems write, in words.
+export var FIELDS = {
+  order_no: "订单号 Order", waybill_no: "运单号 Waybill", carrier: "快递 Carrier", status: "状态 Status",
+  kind: "类型 Kind", item: "商品 Item", late: "超时上报 Reported late", claim_no: "理赔单 Claim",
+  photos: "照片 Photos", latest_event: "最新物流 Latest", latest_event_at: "时间 At", amount: "金额 Amount",
+  total: "金额 Total", product: "商品 Product", stock: "库存 Stock", remitted_at: "打款 Paid out",
+  collected_at: "代收 Collected", delivered_at: "签收 Delivered", reason: "原因 Reason",
+  language: "语言 Language", order_id: "订单号 Order", verified_phone: "已验证手机 Verified phone",
+  verified_customer: "已验证客户 Verified customer", customer_tier: "客户等级 Tier", order_total: "订单金额 Order total",
+  last_action: "最后查询 Last lookup", claim_kind: "理赔类型 Claim kind", claim_description: "理赔描述 Description",
+  handoff_reason: "转人工原因 Handoff reason", script: "书写 Script", asked: "问过 Asked", left_message: "已留言 Left a message"
+};
+var VALUES = {
+  "true": "是 Yes", "false": "否 No",
+  regular: "普通 Regular", vip: "VIP", new: "新客 New",
+  delivered: "已签收 Delivered", in_transit: "运输中 In transit", shipped: "已发货 Shipped", paid: "已付款 Paid",
+  pending: "待处理 Pending", damage: "破损 Damage", loss: "丢件 Loss", missing: "少件/错发 Missing",
+  awaiting_photos: "等照片 Awaiting photos", under_review: "审核中 Under review", approved: "已通过 Approved",
+  rejected: "未通过 Declined", shop: "商城订单 Shop", cod: "代收货款 COD",
+  web: "网页 Web", widget: "商城小窗 Shop widget", wechat: "微信 WeChat", telegram: "Telegram", rest: "接口 API",
+  hans: "简体 Simplified", hant_hk: "繁体（香港）Traditional (HK)", hant_tw: "繁体（台湾）Traditional (TW)",
+  zh: "中文", en: "English"
+};
+
+export function fieldName(key) {
+  return FIELDS[key] || String(key);
+}
+
+/** A value as the desk reads it: yes/no, statuses and kinds in words, numbers and text as they are. */
+export function valueText(value) {
+  if (value === null || value === undefined) return "";
+  var key = String(value);
+  if (typeof value === "object") return JSON.stringify(value);
+  return VALUES[key] || key;
+}
+
 export function queueName(id) {
   var q = state.queues[id];
   return q ? q.name_zh + " " + q.name_en : String(id || "");
