@@ -281,3 +281,28 @@ def test_the_context_panel_says_in_words_what_the_systems_wrote(
     assert "网页" in zhao.inner_text("#facts") or "接口 API" in zhao.inner_text("#facts")
     transcript = zhao.inner_text("#transcript")
     assert "情绪激动" in transcript and "escalated" not in transcript.replace("escalated to", "")
+
+
+def test_a_supervisor_on_a_phone_reads_the_queue_and_a_ticket(site: str, browser: Browser, instance: Instance) -> None:
+    with instance.db.session() as s:
+        s.add(Agent(username="chenlei", display_name="陈磊", password_hash=hash_password(PASSWORD), role="supervisor"))
+    alice = customer(browser, site)
+    ask(alice, "我的货款半个月了还没到账，转人工")
+    ticket = ticket_of(instance, alice)
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True).new_page()
+    phone.set_default_timeout(TIMEOUT)
+    phone.goto(site + "/console")
+    phone.fill("#username", "chenlei")
+    phone.fill("#password", PASSWORD)
+    phone.click("#login")
+    phone.wait_for_selector("#status[data-state=online]")
+    waiting = ticket_in(phone, "queue", ticket)
+    phone.wait_for_selector(waiting)
+    assert phone.is_visible(waiting) and phone.is_visible("#desk-links")
+    phone.click(waiting + " .ticket-open")
+    phone.wait_for_selector("#transcript .msg.customer:has-text('货款半个月')")
+    assert phone.is_visible("#transcript .msg.customer")
+    # Nothing runs off the side: the page is no wider than the phone, and the summary is readable.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 392
+    assert "货款半个月" in phone.inner_text("#summary")
+    screenshot(phone, "console-phone.png")

@@ -40,6 +40,10 @@ export function openTicket(id, force) {
   $("chat-view").hidden = false;
   markSelected();
   loadTicket(id);
+  // On a phone the panes stack: bring the chat into view when it is opened from the list.
+  if (window.matchMedia && window.matchMedia("(max-width: 700px)").matches && !force) {
+    $("chat-view").scrollIntoView({ block: "start" });
+  }
 }
 
 export function closeTicket() {
