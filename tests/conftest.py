@@ -43,6 +43,23 @@ def on_services(test: T) -> T:
     return pytest.mark.xdist_group("services")(pytest.mark.services(test))
 
 
+# Two test runs on one machine (two checkouts, a run beside CI) share its PostgreSQL and Redis,
+# whose Redis databases and queue keys the service tests use by number: a service test holds
+# this machine-wide lock while it runs, so the runs take turns there instead of meeting.
+SERVICES_LOCK = Path(tempfile.gettempdir()) / f"triage-service-tests-{os.getuid()}.lock"
+
+
+@pytest.fixture(autouse=True)
+def _one_run_at_a_time_on_the_services(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("services") is None:
+        yield
+        return
+    from filelock import FileLock
+
+    with FileLock(SERVICES_LOCK):
+        yield
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return Settings.from_env({})
