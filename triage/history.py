@@ -15,6 +15,7 @@ and ratings) in the same transaction.
 
 from __future__ import annotations
 
+import gc
 import secrets
 import time
 import uuid
@@ -23,8 +24,9 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from random import Random
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from bot.store import Conversation
 from core.db import Database, utcnow
@@ -107,11 +109,7 @@ def generate(
     cutoff = min(midnight, now or utcnow()).timestamp()
     rules = load_desk()
     with db.session() as session:
-        if replace:
-            session.execute(delete(Conversation).where(Conversation.meta["demo"].as_string() == MARK["demo"]))
-        elif session.scalar(
-            select(Conversation.id).where(Conversation.meta["demo"].as_string() == MARK["demo"]).limit(1)
-        ):
+        if not replace and session.scalar(select(Conversation.id).where(_generated()).limit(1)):
             raise HistoryExists("the database holds a generated history already; use --replace to write it anew")
         agents, added = _desk(session, per_day)
         closures = set(load_calendar(session).closures) if rules.closed_on_holidays else set()
@@ -122,24 +120,16 @@ def generate(
     load = [min(1.8, max(0.6, w / mean)) for w in WEEKDAY_HOURS]
     desk = DeskRun(rules, agents, {e.id: e.question["zh"] for e in entries}, load, lambda d: d in closures)
     bot = Bot(talk, desk)
-    with db.engine.begin() as conn:
-        writer = Writer(conn)
-        pending = Pending()
-        for n in range((end - first).days + 1):
-            day = first + timedelta(days=n)
-            rng = Random(f"{seed}:{day.isoformat()}")
-            topics = _topics(day)
-            for start in _starts(rng, day, per_day):
-                if start > cutoff:
-                    continue
-                story = _story(talk, rng, start, cutoff)
-                bot.converse(story, pick(rng, topics))
-                pending.add(story, MARK)
-            tomorrow = datetime(day.year, day.month, day.day, tzinfo=DESK_TZ) + timedelta(days=1)
-            writer.write(pending.take(before=tomorrow.timestamp()))
-        writer.write(pending.take(before=float("inf")))
-        writer.finish()
-    counts = writer.counts
+    collecting = gc.isenabled()
+    gc.disable()  # what is held until written has no cycles: collecting over it again and again costs a fifth
+    try:
+        with db.engine.begin() as conn:
+            if replace:  # in the same transaction: a history that fails leaves the one before
+                conn.execute(delete(Conversation).where(_generated()))
+            counts = _write(conn, bot, talk, range((end - first).days + 1), first, per_day, seed, cutoff)
+    finally:
+        if collecting:
+            gc.enable()
     return HistorySummary(
         days=days,
         conversations=counts["conversations"],
@@ -150,6 +140,33 @@ def generate(
         agents_added=added,
         seconds=time.perf_counter() - started,
     )
+
+
+def _write(
+    conn: Connection, bot: Bot, talk: Talk, days: range, first: date, per_day: int, seed: int, cutoff: float
+) -> dict[str, int]:
+    """Generate the days one by one, writing what happened each day once it is over."""
+    writer, pending = Writer(conn), Pending()
+    for n in days:
+        day = first + timedelta(days=n)
+        rng = Random(f"{seed}:{day.isoformat()}")
+        topics = _topics(day)
+        for start in _starts(rng, day, per_day):
+            if start > cutoff:
+                break
+            story = _story(talk, rng, start, cutoff)
+            bot.converse(story, pick(rng, topics))
+            pending.add(story, MARK)
+        tomorrow = datetime(day.year, day.month, day.day, tzinfo=DESK_TZ) + timedelta(days=1)
+        writer.write(pending.take(before=tomorrow.timestamp()))
+    writer.write(pending.take(before=float("inf")))
+    writer.finish()
+    return writer.counts
+
+
+def _generated() -> ColumnElement[bool]:
+    """The conversations a history wrote."""
+    return Conversation.meta["demo"].as_string() == MARK["demo"]
 
 
 @cache

@@ -10,7 +10,7 @@ and survey buttons that name a ticket get its id as they are written.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -81,7 +81,7 @@ class Writer:
             "messages": int(conn.scalar(select(func.max(Message.id))) or 0) + 1,
         }
         self.counts = dict.fromkeys(COLUMNS, 0)
-        self._convert = {name: self._converters(name) for name in COLUMNS}
+        self._row = {name: self._row_maker(name) for name in COLUMNS}
 
     def write(self, batch: Rows) -> None:
         for name in ("tickets", "messages"):  # held as their columns and a Ref: ids in the order written
@@ -97,18 +97,12 @@ class Writer:
             if not rows:
                 continue
             self.counts[name] += len(rows)
-            self._insert(name, [self._row(name, r) for r in rows])
+            self._insert(name, list(map(self._row[name], rows)))
 
     def finish(self) -> None:
         """PostgreSQL's id sequences know nothing of the ids given here: move them past."""
         if self.conn.dialect.name == "postgresql":
             advance_sequences(self.conn, self.next_id)
-
-    def _row(self, name: str, row: tuple[Any, ...]) -> list[Any]:
-        values = list(row)
-        for i, convert in self._convert[name]:
-            values[i] = convert(values[i])
-        return values
 
     def _insert(self, name: str, rows: list[list[Any]]) -> None:
         columns = COLUMNS[name]
@@ -123,21 +117,29 @@ class Writer:
         else:
             self.conn.execute(insert(Base.metadata.tables[name]), [dict(zip(columns, r, strict=True)) for r in rows])
 
-    def _converters(self, name: str) -> Sequence[tuple[int, Callable[[Any], Any]]]:
-        """The columns whose values the driver takes in another form (times, JSON, flags, ticket refs)."""
+    def _row_maker(self, name: str) -> Callable[[tuple[Any, ...]], list[Any]]:
+        """A function from a held row to the values the driver takes: times, JSON, flags and
+        ticket refs converted, the rest as they are."""
         table = Base.metadata.tables[name]
-        out: list[tuple[int, Callable[[Any], Any]]] = []
+        convert: list[tuple[int, Callable[[Any], Any]]] = []
         for i, column in enumerate(COLUMNS[name]):
             kind = table.c[column].type
             if _TICKET_REFS.get(name) == i:
-                out.append((i, _ticket_id))
+                convert.append((i, _ticket_id))
             elif isinstance(kind, UtcDateTime):
-                out.append((i, _sqlite_time if self.mode == "sqlite" else _aware))
+                convert.append((i, _sqlite_time if self.mode == "sqlite" else _aware))
             elif isinstance(kind, JSON):
-                out.append((i, _json_text if self.mode != "sqlalchemy" else _json_value))
+                convert.append((i, _json_text if self.mode != "sqlalchemy" else _json_value))
             elif isinstance(kind, Boolean) and self.mode == "sqlite":
-                out.append((i, int))
-        return out
+                convert.append((i, int))
+
+        def row(held: tuple[Any, ...]) -> list[Any]:
+            values = list(held)
+            for i, change in convert:
+                values[i] = change(values[i])
+            return values
+
+        return row
 
 
 def _ticket_id(ref: Ref | None) -> int | None:
@@ -162,11 +164,12 @@ def _resolved(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+_ENCODER = json.JSONEncoder(default=_resolved)  # json.dumps's defaults, made once
+
+
 def _json_text(value: Any) -> str | None:
     """JSON as SQLAlchemy serialises it (json.dumps), NULL for None (`JsonType` none_as_null)."""
-    if value is None:
-        return None
-    return json.dumps(value, default=_resolved)
+    return None if value is None else _ENCODER.encode(value)
 
 
 def _json_value(value: Any) -> Any:
