@@ -80,6 +80,26 @@ def variant(s: Sku, lang: str) -> str:
     return f"{colour} {size}".strip() if lang == "zh" else f"{colour}, {size}".strip(", ")
 
 
+def by_colour(skus: list[Sku], lang: str, *, with_stock: bool = False) -> str:
+    """Variants read the way a person says them: each colour once, its sizes after it
+    ("酒红色 S码 3 件、M码 5 件；黑色 M码 1 件"), not "酒红色 S码、酒红色 M码、…"."""
+    colours: dict[str, list[str]] = {}
+    for s in skus:
+        colour = (s.color_zh if lang == "zh" else s.color_en) or ""
+        size = (f"{s.size}码" if lang == "zh" else f"size {s.size}") if s.size else ""
+        count = (f" {s.stock} 件" if lang == "zh" else f" ({s.stock} left)") if with_stock else ""
+        colours.setdefault(colour, []).append(f"{size}{count}".strip())
+    said = []
+    for colour, sizes in colours.items():
+        sizes = [x for x in sizes if x]
+        joined = ("、" if lang == "zh" else ", ").join(sizes)
+        if lang == "zh":
+            said.append(f"{colour} {joined}".strip())
+        else:
+            said.append(f"{colour}: {joined}" if colour and joined else colour or joined)
+    return ("；" if lang == "zh" else "; ").join(said)
+
+
 def label(product: Product, s: Sku, lang: str) -> str:
     name = product.name_zh if lang == "zh" else product.name_en
     v = variant(s, lang)
@@ -171,11 +191,7 @@ class ActionCheckStock(MerchantAction):
             skus = [s for s in skus if s not in presale]
             if not skus:
                 return
-        available = [
-            f"{variant(s, lang)}（{s.stock}）" if lang == "zh" else f"{variant(s, lang)} ({s.stock})"
-            for s in skus
-            if s.stock > 0
-        ]
+        available = by_colour([s for s in skus if s.stock > 0][:12], lang, with_stock=True)
         missing = []
         for s in skus:
             if s.stock > 0:
@@ -197,4 +213,4 @@ class ActionCheckStock(MerchantAction):
             outcome.say("stock_none", product=name, restock=restock)
             return
         missing_text = outcome.text("stock_summary_missing", missing=f.listing(missing[:6], lang)) if missing else ""
-        outcome.say("stock_summary", product=name, available=f.listing(available[:8], lang), missing=missing_text)
+        outcome.say("stock_summary", product=name, available=available, missing=missing_text)

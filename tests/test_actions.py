@@ -281,3 +281,9 @@ def test_the_last_four_digits_given_with_the_number_verify_at_once(alice: Chat) 
 def test_wrong_digits_given_with_the_number_are_not_enough(alice: Chat) -> None:
     alice.say(f"where is {merchant.IN_TRANSIT}, last 4 digits 9999")
     assert "Nanjing" not in alice.text
+
+
+def test_a_stock_summary_names_each_colour_once_with_its_sizes(alice: Chat) -> None:
+    alice.say("连帽卫衣有货吗")
+    in_stock = alice.text.split("缺货")[0]
+    assert "有货 黑色 M码 23 件；白色 M码 3 件" in in_stock  # each colour once, its sizes and counts after it
