@@ -249,13 +249,14 @@ def test_some_come_back_after_a_person_and_some_after_the_bot(session: Session) 
 
 
 def test_every_tickets_times_are_in_order(session: Session) -> None:
-    """created <= assigned <= first response <= closed; a transfer assigns the ticket again
-    (handoff/operations.py), so then the first claim is what precedes the first response."""
+    """created <= assigned <= first response <= closed; a transfer or a supervisor's take-over
+    assigns the ticket again (handoff/operations.py), so then the first claim is what precedes the
+    first response."""
     events = events_of(session)
     transferred = 0
     for t in session.scalars(select(Ticket)):
         claimed = next((e.at for e in events[t.id] if e.kind == "claimed"), None)
-        if any(e.kind == "transferred" for e in events[t.id]):
+        if any(e.kind in ("transferred", "taken_over") for e in events[t.id]):
             transferred += 1
             times = [t.created_at, claimed, t.first_response_at, t.closed_at]
             assert t.assigned_at is not None and t.closed_at is not None and t.assigned_at <= t.closed_at
@@ -339,13 +340,13 @@ def test_agents_claim_only_what_their_queues_cover_and_never_exceed_their_seats(
                 queue = e.data["from_queue"]
             elif e.kind == "transferred" and "to_queue" in e.data:
                 queue = None
-            elif e.kind == "claimed" and queue is not None:
+            elif e.kind == "claimed" and queue is not None:  # a take-over is a supervisor's, who sees all
                 assert covers(Viewer.of(agents[e.agent_id]), queue), (ticket_id, e.agent_id, queue)
                 checked += 1
         owner, since = None, None
         for e in events:
             if (
-                e.kind in ("claimed", "transferred", "resolved", "handed_back")
+                e.kind in ("claimed", "transferred", "taken_over", "resolved", "handed_back")
                 and owner is not None
                 and since is not None
             ):
@@ -355,6 +356,8 @@ def test_agents_claim_only_what_their_queues_cover_and_never_exceed_their_seats(
                 owner, since = e.agent_id, e.at
             elif e.kind == "transferred" and "to_agent" in e.data:
                 owner, since = e.data["to_agent"], e.at
+            elif e.kind == "taken_over":
+                owner, since = e.agent_id, e.at
     assert checked > 1000
     for agent_id, chats in held.items():
         edges = sorted([(a, 1) for a, _ in chats] + [(b, -1) for _, b in chats])
@@ -387,6 +390,12 @@ def test_agents_replies_are_by_the_agents_who_held_the_chats(session: Session) -
         select(Ticket.conversation_id, TicketEvent.agent_id)
         .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
         .where(TicketEvent.kind == "claimed")
+    ):
+        owners[conversation].add(agent_id)
+    for conversation, agent_id in session.execute(
+        select(Ticket.conversation_id, TicketEvent.agent_id)
+        .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .where(TicketEvent.kind == "taken_over")
     ):
         owners[conversation].add(agent_id)
     for conversation, to_agent in session.execute(
@@ -513,8 +522,9 @@ def test_postgresql_gets_the_same_rows_as_sqlite(backend: Backend, tmp_path: Pat
 
 
 def real_desk_rows(tmp_path: Path) -> dict[str, Any]:
-    """What the real desk writes for two handoffs: one claimed, answered late, resolved and rated;
-    one that overflowed, was transferred to a queue, claimed again and handed back."""
+    """What the real desk writes for three handoffs: one claimed, answered late, resolved and rated;
+    one that overflowed, was transferred to a queue, claimed again and handed back; one noted,
+    whispered about and taken over by a supervisor."""
     db = fresh(tmp_path, "real.db")
     runtime = Runtime(None)
     clock = [datetime(2026, 11, 23, 10, 0, tzinfo=DESK_TZ)]
@@ -524,7 +534,8 @@ def real_desk_rows(tmp_path: Path) -> dict[str, Any]:
             a.presence = "online"
         wangfang, lijun = (s.scalars(select(Agent).where(Agent.username == u)).one() for u in ("wangfang", "lijun"))
         ids = []
-        for n, text in enumerate(("我的快递到哪了", "货款怎么还没到")):
+        chenlei = s.scalars(select(Agent).where(Agent.username == "chenlei")).one()
+        for n, text in enumerate(("我的快递到哪了", "货款怎么还没到", "你们太慢了")):
             conv = Conversation(sender_id=f"web-real{n}", channel="web", state=PENDING_HANDOFF, slots={}, meta={})
             s.add(conv)
             s.flush()
@@ -533,7 +544,7 @@ def real_desk_rows(tmp_path: Path) -> dict[str, Any]:
             ticket, _ = desk.open_ticket(s, conv, "human_request", {"topic": "human_request", "last_message": text})
             assert ticket is not None
             ids.append((ticket.id, conv))
-    (first, conv1), (second, _) = ids
+    (first, conv1), (second, _), (third, _) = ids
     steps = [
         (timedelta(minutes=2, seconds=30), lambda s: desk.sweep(s)),  # both overflow to general
         (timedelta(minutes=3, seconds=10), lambda s: desk.sweep(s)),  # both late
@@ -546,6 +557,11 @@ def real_desk_rows(tmp_path: Path) -> dict[str, Any]:
         (timedelta(minutes=10), lambda s: desk.claim(s, second, lijun)),
         (timedelta(minutes=11), lambda s: desk.reply(s, second, lijun, "好的")),
         (timedelta(minutes=12), lambda s: desk.hand_back(s, second, lijun)),
+        (timedelta(minutes=13), lambda s: desk.claim(s, third, wangfang)),
+        (timedelta(minutes=14), lambda s: desk.note(s, third, wangfang, "客户情绪激动，注意安抚")),
+        (timedelta(minutes=15), lambda s: desk.operations.whisper(s, third, chenlei, "先安抚客户情绪")),
+        (timedelta(minutes=16), lambda s: desk.operations.take_over(s, third, chenlei)),
+        (timedelta(minutes=17), lambda s: desk.resolve(s, third, chenlei)),
     ]
     for after, step in steps:
         clock[0] = datetime(2026, 11, 23, 10, 0, tzinfo=DESK_TZ) + after

@@ -39,7 +39,7 @@ from handoff.desk import (
 )
 from handoff.models import ASSIGNED, HANDED_BACK, OFFLINE, QUEUED, RESOLVED
 from triage.history_story import CsatButtons, PastCutoff, Ref, Story, pick, stamp
-from triage.history_talk import read
+from triage.history_talk import NOTES, WHISPERS, read
 
 SWEEP = 5.0  # seconds between the desk's sweeps (triage/app.py)
 WORK_ON = 15 * 60.0  # agents still claim what waits this long after closing, then leave it for the morning
@@ -54,6 +54,8 @@ SCORES: dict[str, tuple[tuple[int, float], ...]] = {
     "upset": ((1, 16), (2, 10), (3, 17), (4, 24), (5, 33)),
 }
 RATED = 0.55  # of surveys answered
+NOTED, WHISPERED = 0.06, 0.03  # chats with a note for colleagues, with a supervisor's whisper
+TAKEN_OVER, TAKEN_OVER_UPSET = 0.01, 0.08  # chats a supervisor takes over: an angry customer's more often
 
 
 @dataclass(frozen=True)
@@ -253,11 +255,10 @@ class DeskRun:
         rng, ref = story.rng, ticket["ref"]
         reply_delay = rng.uniform(12.0, 80.0)
         handle = max(90.0, rng.lognormvariate(math.log(60 * HANDLE_MINUTES.get(ticket["queue"], 6.0)), 0.55))
-        ending = pick(rng, ENDINGS)
-        if ending == "transfer" or ticket.get("transferred"):
-            ending = "transfer" if not ticket.get("transferred") else "resolve"
+        ending = "resolve" if ticket.get("transferred") else pick(rng, ENDINGS)  # passed on once at most
         hold = reply_delay + (rng.uniform(60.0, 240.0) if ending == "transfer" else handle)
-        overflow = ticket["overflow_at"] + _jitter(rng) if ticket["overflow_at"] is not None else None
+        waits_to_overflow = ticket["overflow_at"] is not None and ticket["queue"] != GENERAL  # handoff/sweep.py
+        overflow = ticket["overflow_at"] + _jitter(rng) if waits_to_overflow else None
         claim = self._claim(story, ticket, desired, hold, overflow)
         if overflow is not None and overflow <= (claim[0] if claim else story.cutoff):
             self._overflow(story, ticket, overflow)
@@ -281,23 +282,51 @@ class DeskRun:
         if ending == "transfer":
             self._transfer(story, ticket, h, agent, at + hold)
             return
-        self._chat(story, agent, h, at + hold)
-        story.at(at + hold)
+        holder = self._overseen(story, ticket, agent, at + hold)
+        self._chat(story, holder, h, at + hold)
+        self._close(story, ticket, holder, ending, at + hold)
+
+    def _overseen(self, story: Story, ticket: dict[str, Any], agent: DeskAgent, until: float) -> DeskAgent:
+        """Now and then the agent notes something for colleagues, or a supervisor whispers advice or
+        takes the chat over (handoff/operations.py note, whisper, take_over). Who serves it now."""
+        rng, ref = story.rng, ticket["ref"]
+        at = min(until - 5.0, story.t + rng.uniform(20.0, 120.0))
+        if rng.random() < NOTED:
+            story.event(ref, "note", agent.id, {"text": rng.choice(NOTES)}, at=at)
+        seniors = [a for a in self.agents if a.role in SEES_ALL and a.id != agent.id]
+        if agent.role in SEES_ALL or not seniors:
+            return agent
+        upset = ticket["reason"] in ("complaint", "anger")
+        chance = rng.random()
+        senior = rng.choice(seniors)
+        if chance < (TAKEN_OVER_UPSET if upset else TAKEN_OVER) and self.seats.free(senior, at, until):
+            story.at(at)
+            story.event(ref, "taken_over", senior.id, {"from_agent": agent.id})
+            ticket.update(agent_id=senior.id, assigned_at=at)
+            story.agent(senior.id, senior.name, story.talk.desk("joined", story.lang, agent=senior.name))
+            self.seats.book(senior, at, until)
+            return senior
+        if chance < (TAKEN_OVER_UPSET if upset else TAKEN_OVER) + WHISPERED:
+            story.event(ref, "whisper", senior.id, {"text": rng.choice(WHISPERS), "to_agent_id": agent.id}, at=at)
+        return agent
+
+    def _close(self, story: Story, ticket: dict[str, Any], agent: DeskAgent, ending: str, at: float) -> None:
+        """The chat ends: handed back to the bot, or resolved with a survey many answer."""
+        rng, ref = story.rng, ticket["ref"]
+        story.at(at)
+        ticket.update(status=HANDED_BACK if ending == "hand_back" else RESOLVED, closed_at=story.t)
+        self._release(story)
         if ending == "hand_back":
-            ticket.update(status=HANDED_BACK, closed_at=story.t)
-            self._release(story)
             story.event(ref, "handed_back", agent.id)
             story.system(story.talk.desk("handed_back", story.lang))
             return
-        ticket.update(status=RESOLVED, closed_at=story.t)
-        self._release(story)
         story.event(ref, "resolved", agent.id)
         story.system(story.talk.desk("csat", story.lang, agent=agent.name), CsatButtons(story.lang, ref))
         if rng.random() < RATED:
             story.at(story.t + rng.uniform(4.0, 90.0))
             score = self._score(rng, ticket)
             ticket["csat"] = score
-            story.rates(score, ref, ticket["agent_id"], ticket["queue"])
+            story.rates(score, ref, agent.id, ticket["queue"])
 
     def _claim(
         self, story: Story, ticket: dict[str, Any], desired: float, hold: float, overflow: float | None
@@ -352,7 +381,7 @@ class DeskRun:
         story.at(at)
         ticket["transferred"] = True
         target = self.rules.queue_by_topic.get(h.case.topic or "", GENERAL)
-        seniors = [a for a in self.agents if a.id != agent.id and a.role in ("supervisor", "admin")]
+        seniors = [a for a in self.agents if a.id != agent.id and a.role in SEES_ALL]
         if (ticket["queue"] in (GENERAL, SUPERVISOR) and target not in (GENERAL, ticket["queue"])) or not seniors:
             story.event(ref, "transferred", agent.id, {"to_queue": target})
             ticket.update(status=QUEUED, agent_id=None, queue=target)
@@ -365,7 +394,7 @@ class DeskRun:
         handle = max(90.0, rng.lognormvariate(math.log(60 * HANDLE_MINUTES[SUPERVISOR]), 0.5))
         if not self.seats.free(senior, at, at + handle):
             story.event(ref, "transferred", agent.id, {"to_queue": GENERAL})
-            ticket.update(status=QUEUED, agent_id=None, queue=GENERAL, overflow_at=None)
+            ticket.update(status=QUEUED, agent_id=None, queue=GENERAL)
             story.state = PENDING_HANDOFF
             self._serve(story, ticket, h, at + rng.lognormvariate(math.log(60.0), 0.7))
             return
@@ -373,16 +402,7 @@ class DeskRun:
         ticket.update(agent_id=senior.id, assigned_at=at)
         self.seats.book(senior, at, at + handle)
         self._chat(story, senior, h, at + handle)
-        story.at(at + handle)
-        ticket.update(status=RESOLVED, closed_at=story.t)
-        self._release(story)
-        story.event(ref, "resolved", senior.id)
-        story.system(story.talk.desk("csat", story.lang, agent=senior.name), CsatButtons(story.lang, ref))
-        if rng.random() < RATED:
-            story.at(story.t + rng.uniform(4.0, 90.0))
-            score = self._score(rng, ticket)
-            ticket["csat"] = score
-            story.rates(score, ref, senior.id, ticket["queue"])
+        self._close(story, ticket, senior, "resolve", at + handle)
 
     # --- what is said -------------------------------------------------------------------------
 

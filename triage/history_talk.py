@@ -43,6 +43,11 @@ _FED_UP = re.compile(
     r"到底|怎么还|还没|都\S{0,3}天了|！！|!!|急死|太慢|垃圾|搞什么|什么情况|怎么回事|一直|still|\?\?|？？"
 )
 _CANNED = {title: (zh, en) for title, zh, en, _ in DEMO_CANNED}
+# What the desk writes for itself (never to the customer): agents' notes, supervisors' whispers.
+NOTES = ("已联系承运商查件，等回复", "客户要求尽快处理，已加急", "已核对收款账户，等财务确认", "客户已上传破损照片",
+         "需主管确认补偿金额", "客户情绪激动，注意安抚", "已登记，明早跟进")  # fmt: skip
+WHISPERS = ("先安抚客户情绪，再说明处理时效", "可以直接给客户申请补发", "这单已超时，优先处理",
+            "别承诺具体到账日期", "这位是老客户，语气客气一些", "照片齐了就直接提交理赔")  # fmt: skip
 
 
 @dataclass(frozen=True)
