@@ -13,7 +13,6 @@ the bot, and a few are transferred on the way.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import math
 from collections.abc import Callable, Sequence
@@ -23,7 +22,7 @@ from random import Random
 from typing import Any
 
 from bot.store import BOT, HUMAN, PENDING_HANDOFF
-from handoff.access import SEES_ALL, Viewer, covers
+from handoff.access import SEES_ALL, covers
 from handoff.context import anger_history, summary, ticket_context
 from handoff.desk import (
     DESK_TZ,
@@ -38,8 +37,10 @@ from handoff.desk import (
     route,
 )
 from handoff.models import ASSIGNED, HANDED_BACK, OFFLINE, QUEUED, RESOLVED
+from triage.history_chat import chat, first_words, leave_message, says_what_about
+from triage.history_seats import DeskAgent, Seats
 from triage.history_story import CsatButtons, PastCutoff, Ref, Story, pick, stamp
-from triage.history_talk import NOTES, WHISPERS, read
+from triage.history_talk import NOTES, WHISPERS
 
 SWEEP = 5.0  # seconds between the desk's sweeps (triage/app.py)
 WORK_ON = 15 * 60.0  # agents still claim what waits this long after closing, then leave it for the morning
@@ -56,61 +57,6 @@ SCORES: dict[str, tuple[tuple[int, float], ...]] = {
 RATED = 0.55  # of surveys answered
 NOTED, WHISPERED = 0.06, 0.03  # chats with a note for colleagues, with a supervisor's whisper
 TAKEN_OVER, TAKEN_OVER_UPSET = 0.01, 0.08  # chats a supervisor takes over: an angry customer's more often
-
-
-@dataclass(frozen=True)
-class DeskAgent:
-    """A desk member as the history needs them: who, which queues, how many chats at once."""
-
-    id: int
-    name: str
-    role: str
-    skills: frozenset[str]
-    max_chats: int
-
-    @property
-    def viewer(self) -> Viewer:
-        return Viewer(self.id, self.role, self.skills)
-
-
-class Seats:
-    """Each agent's chats as time intervals: a chat is given only to an agent with a free seat
-    all along it. Intervals may be booked in any order (conversations are written one by one)."""
-
-    def __init__(self, agents: Sequence[DeskAgent]) -> None:
-        self._starts: dict[int, list[float]] = {a.id: [] for a in agents}
-        self._ends: dict[int, list[float]] = {a.id: [] for a in agents}
-        self._longest: dict[int, float] = {a.id: 0.0 for a in agents}  # the longest chat booked
-
-    def _around(self, agent: DeskAgent, a: float, b: float) -> list[tuple[float, float]]:
-        """The agent's chats that overlap the time from `a` to `b`."""
-        starts, ends = self._starts[agent.id], self._ends[agent.id]
-        lo = bisect.bisect_left(starts, a - self._longest[agent.id])
-        hi = bisect.bisect_left(starts, b, lo)
-        return [(starts[i], ends[i]) for i in range(lo, hi) if ends[i] > a]
-
-    def free(self, agent: DeskAgent, a: float, b: float) -> bool:
-        """Has `agent` a seat free from `a` to `b`?"""
-        held = self._around(agent, a, b)
-        if len(held) < agent.max_chats:
-            return True
-        points = [a, *(s for s, _ in held if s > a)]
-        return all(sum(1 for s, e in held if s <= p < e) < agent.max_chats for p in points)
-
-    def book(self, agent: DeskAgent, a: float, b: float) -> None:
-        starts = self._starts[agent.id]
-        i = bisect.bisect_right(starts, a)
-        starts.insert(i, a)
-        self._ends[agent.id].insert(i, b)
-        self._longest[agent.id] = max(self._longest[agent.id], b - a)
-
-    def busy(self, agent: DeskAgent, t: float) -> int:
-        return len(self._around(agent, t, t + 1e-6))
-
-    def next_free(self, agents: Sequence[DeskAgent], t: float) -> float:
-        """When the first of the chats these agents hold at `t` ends."""
-        ends = [e for a in agents for _, e in self._around(a, t, t + 1e-6)]
-        return min(ends, default=t)
 
 
 @dataclass
@@ -278,12 +224,12 @@ class DeskRun:
         if ticket["first_response_at"] is None:
             ticket["first_response_at"] = story.t
             ticket["sla_breached"] = ticket["sla_breached"] or story.t > ticket["first_response_due"]
-        story.agent(agent.id, agent.name, self._first_words(story, ticket, h))
+        story.agent(agent.id, agent.name, first_words(story, ticket["queue"], h.entry_id))
         if ending == "transfer":
             self._transfer(story, ticket, h, agent, at + hold)
             return
         holder = self._overseen(story, ticket, agent, at + hold)
-        self._chat(story, holder, h, at + hold)
+        chat(story, holder, h.entry_id, h.order_no, at + hold)
         self._close(story, ticket, holder, ending, at + hold)
 
     def _overseen(self, story: Story, ticket: dict[str, Any], agent: DeskAgent, until: float) -> DeskAgent:
@@ -401,44 +347,21 @@ class DeskRun:
         story.event(ref, "transferred", agent.id, {"to_agent": senior.id})
         ticket.update(agent_id=senior.id, assigned_at=at)
         self.seats.book(senior, at, at + handle)
-        self._chat(story, senior, h, at + handle)
+        chat(story, senior, h.entry_id, h.order_no, at + handle)
         self._close(story, ticket, senior, "resolve", at + handle)
 
-    # --- what is said -------------------------------------------------------------------------
-
     def _leave_message(self, story: Story, ticket: dict[str, Any], opening: float) -> None:
-        """After hours the bot takes a message, before the desk opens; many leave a phone number
-        (bot/policy.py while_queued)."""
-        rng = story.rng
-        at = story.t + rng.lognormvariate(math.log(25.0), 0.7)
-        if rng.random() < 0.45 or at >= opening:
-            return
-        story.at(at)
-        if rng.random() < 0.6:
-            said = read(f"1{rng.choice('3578')}{rng.randrange(10**9):09d}")
-            story.customer(said, topic="out_of_scope", outcome="queued", confidence=rng.uniform(0.2, 0.6),
-                           intent="out_of_scope")  # fmt: skip
-            key = "message_taken_phone"
-        else:
-            said = story.talk.says(rng, "greeting", story.script)
-            story.customer(said, topic="greeting", outcome="queued", confidence=rng.uniform(0.8, 1.0))
-            key = "message_taken"
-        self._added(story, ticket)
-        story.bot(story.talk.say(key, story.lang), None, {"handoff": True, "offline": True})
+        if leave_message(story, opening):
+            self._added(story, ticket)
 
     def _while_waiting(self, story: Story, ticket: dict[str, Any], h: Handover) -> None:
         """Waiting in hours: a customer whose ticket is in `general` often says what it is about, and
         the ticket moves to that desk's queue (handoff/tickets.py subject_while_waiting)."""
-        rng = story.rng
         topic = h.case.topic
         target = self.rules.queue_by_topic.get(topic or "")
-        if ticket["queue"] == GENERAL and target and h.entry_id and rng.random() < 0.7:
-            story.typing(15.0)
-            said = story.talk.says(rng, h.entry_id, story.script, h.order_no)
-            story.customer(said, topic=str(topic), outcome="queued", confidence=rng.uniform(0.5, 0.95),
-                           faq_id=h.entry_id)  # fmt: skip
+        if ticket["queue"] == GENERAL and target and h.entry_id and story.rng.random() < 0.7:
+            says_what_about(story, h.entry_id, h.order_no)
             self._added(story, ticket)
-            story.bot(story.talk.say("still_queued", story.lang), None, {"handoff": True})
             ticket["queue"] = target
             story.event(ticket["ref"], "rerouted", data={"from_queue": GENERAL, "topic": topic})
 
@@ -446,44 +369,6 @@ class DeskRun:
         """The waiting customer said more: the ticket's summary adds it (handoff/tickets.py)."""
         messages = story.transcript()
         ticket["summary"] = summary(messages, ticket["reason"], story.slots, self.entry_questions, ticket["handed_at"])
-
-    def _first_words(self, story: Story, ticket: dict[str, Any], h: Handover) -> str:
-        queue, talk = ticket["queue"], story.talk
-        if queue == "claims":
-            return talk.canned("理赔照片", story.lang)
-        if queue == "payments" and story.rng.random() < 0.4:
-            return talk.canned("改收款账户", story.lang)
-        if queue == "tracking" and story.rng.random() < 0.5:
-            return talk.canned("查件", story.lang)
-        if h.entry_id and talk.entries[h.entry_id].kind == "faq" and story.rng.random() < 0.5:
-            return talk.answer(h.entry_id, story.lang)
-        return talk.canned("稍等", story.lang)
-
-    def _chat(self, story: Story, agent: DeskAgent, h: Handover, until: float) -> None:
-        """The customer and the agent, until the chat ends: what the customer says is recorded for
-        the person (outcome `silent`), the agent answers, and says goodbye."""
-        rng, talk = story.rng, story.talk
-        turns = 1 + int(rng.random() * 3)
-        step = max(10.0, (until - story.t) / (2 * turns + 1))
-        for n in range(turns):
-            story.at(min(until - 2.0, story.t + step * rng.uniform(0.5, 1.2)))
-            if n == turns - 1 or not h.entry_id:
-                said = talk.says(rng, "thanks", story.script)
-                story.customer(
-                    said, topic="thanks", outcome="silent", confidence=rng.uniform(0.8, 1.0), intent="thanks"
-                )
-            else:
-                said = talk.says(rng, h.entry_id, story.script, h.order_no)
-                entry = talk.entries[h.entry_id]
-                story.customer(said, topic=entry.topic, outcome="silent", confidence=rng.uniform(0.4, 0.95),
-                               faq_id=entry.id if entry.kind == "faq" else None)  # fmt: skip
-            story.at(min(until - 1.0, story.t + step * rng.uniform(0.4, 1.0)))
-            if n == turns - 1:
-                story.agent(agent.id, agent.name, talk.canned("结束语", story.lang))
-            elif h.entry_id and talk.entries[h.entry_id].kind == "faq":
-                story.agent(agent.id, agent.name, talk.answer(h.entry_id, story.lang))
-            else:
-                story.agent(agent.id, agent.name, talk.canned("稍等", story.lang))
 
     # --- helpers ------------------------------------------------------------------------------
 
