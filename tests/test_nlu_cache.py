@@ -118,3 +118,33 @@ def test_a_damaged_anger_model_file_is_trained_again(tmp_path: Path) -> None:
     cache.warm_anger(tmp_path)
     (kept,) = tmp_path.glob("anger-*.pickle")
     assert kept.read_bytes() != b"not a pickle"
+
+
+GIFT = [
+    "礼品包装",
+    "能包成礼物吗",
+    "可以帮我包装成礼品吗",
+    "有没有礼盒包装",
+    "gift wrap please",
+    "can you gift wrap it",
+]
+
+
+def test_a_build_after_a_change_embeds_only_the_phrasings_it_has_not_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The phrasings' vectors outlive the models: a new process building for another knowledge base
+    or NLU code reads them back and embeds only what is new (a first start's minutes of encoding)."""
+    from bot.nlu import encoder
+
+    cache.build(entries(), Thresholds(), tmp_path / "models")
+    assert list((tmp_path / "models").glob("phrasing-vectors-*.pickle"))
+    monkeypatch.setattr(encoder, "_kept", {})  # a new process: nothing embedded in memory
+    embedded: list[str] = []
+    real = encoder._embed_many
+    monkeypatch.setattr(encoder, "_embed_many", lambda enc, texts: embedded.extend(texts) or real(enc, texts))
+    with caplog.at_level(logging.INFO, logger="bot.nlu.cache"):
+        nlu = cache.build(entries(gift=GIFT), Thresholds(), tmp_path / "models")
+    assert "NLU: training on" in caplog.text and "NLU: trained in" in caplog.text  # said as it goes
+    assert embedded and len(embedded) <= len(GIFT)  # the gift phrasings only: the rest were kept
+    assert nlu.parse("礼品包装").faq_id == "gift"

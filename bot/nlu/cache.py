@@ -18,6 +18,7 @@ import logging
 import os
 import pickle
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
@@ -31,7 +32,7 @@ from filelock import FileLock
 
 from bot.nlu import semantic
 from bot.nlu.anger_model import AngerModel
-from bot.nlu.encoder import shared_encoder
+from bot.nlu.encoder import kept_vectors, remember, shared_encoder
 from bot.nlu.parser import NLU, Thresholds
 from bot.nlu.semantic import Band
 from bot.nlu.sentiment import warm_up
@@ -86,10 +87,47 @@ def model_key(
 def build(entries: Sequence[Entry], thresholds: Thresholds, directory: Path | None) -> NLU:
     """The NLU for `entries`: from `directory` when it holds one, else trained and kept there."""
     if directory is None:
-        return NLU.build(entries, thresholds)
+        return _train(entries, thresholds, None)
     return _load_or_train(
-        directory, "nlu-", model_key(entries, thresholds), NLU, lambda: NLU.build(entries, thresholds), "NLU"
+        directory, "nlu-", model_key(entries, thresholds), NLU, lambda: _train(entries, thresholds, directory), "NLU"
     )
+
+
+# The phrasings' sentence vectors, kept apart from the models: a vector depends only on the text and
+# the encoder, so a build after an edit of the knowledge base or of the NLU's code embeds only the
+# phrasings it has not seen (the rest of a whole build's two minutes of encoding is read back).
+VECTORS = "phrasing-vectors-{}.pickle"
+
+
+def _vectors_path(directory: Path) -> Path:
+    key = hashlib.sha256(shared_encoder().key.encode()).hexdigest()[:16]
+    return directory / VECTORS.format(key)
+
+
+def _train(entries: Sequence[Entry], thresholds: Thresholds, directory: Path | None) -> NLU:
+    """A full build, said in the log as it goes (a first start takes a minute or two), with the
+    phrasing vectors kept in `directory` read first and written after."""
+    encoder = shared_encoder()
+    phrasings = sum(len(e.examples()) for e in entries)
+    if directory is not None:
+        known = _load(_vectors_path(directory), dict, "phrasing vectors") or {}
+        if known:
+            texts = list(known)
+            remember(encoder, texts, numpy.array([known[t] for t in texts], dtype=numpy.float32))
+    log.info(
+        "NLU: training on %d phrasings of %d entries (no model kept for this knowledge base and code)",
+        phrasings,
+        len(entries),
+    )
+    started = time.monotonic()
+    nlu = NLU.build(entries, thresholds)
+    log.info("NLU: trained in %.1f s", time.monotonic() - started)
+    if directory is not None:
+        try:
+            _write(_vectors_path(directory), kept_vectors(encoder.key))
+        except OSError:
+            log.warning("phrasing vectors not written to %s", directory, exc_info=True)
+    return nlu
 
 
 def anger_key() -> str:
@@ -152,17 +190,22 @@ def _load(path: Path, kind: type[T], what: str) -> T | None:
     return None
 
 
-def _keep(directory: Path, path: Path, model: object, prefix: str) -> None:
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # Written aside and renamed: an instance starting at the same moment reads a whole file or none.
-    fd, scratch = tempfile.mkstemp(dir=directory, prefix=f".{prefix}", suffix=".tmp")
+def _write(path: Path, value: object) -> None:
+    """`value` pickled to `path`, written aside and renamed: an instance starting at the same moment
+    reads a whole file or none."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(scratch, path)
     except BaseException:
         Path(scratch).unlink(missing_ok=True)
         raise
+
+
+def _keep(directory: Path, path: Path, model: object, prefix: str) -> None:
+    _write(path, model)
     models = sorted(directory.glob(f"{prefix}*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in models[KEEP:]:
         old.unlink(missing_ok=True)

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import ctypes
 import glob
+import logging
 import os
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -122,6 +124,7 @@ def _openmp(engine: Path) -> Any:
     return lib
 
 
+log = logging.getLogger(__name__)
 _KEPT_LIMIT = 20_000  # phrasings' vectors kept for later builds: at most 30 MB (the product has 7,861)
 _kept: dict[tuple[str, str], NDArray[np.float32]] = {}
 _kept_lock = threading.Lock()
@@ -137,7 +140,12 @@ def embed_phrasings(encoder: Encoder, texts: Sequence[str]) -> NDArray[np.float3
     with _kept_lock:
         new = [t for t in distinct if (encoder.key, t) not in _kept]
     if new:
+        if len(new) >= _MANY:  # a start's or an import's worth: say so, it takes a while
+            log.info("NLU: embedding %d of %d phrasings (the others are known)…", len(new), len(distinct))
+        started = time.monotonic()
         vectors = _embed_many(encoder, new)
+        if len(new) >= _MANY:
+            log.info("NLU: %d phrasings embedded in %.1f s", len(new), time.monotonic() - started)
         with _kept_lock:
             for text, vector in zip(new, vectors, strict=True):
                 if len(_kept) >= _KEPT_LIMIT:
@@ -149,6 +157,12 @@ def embed_phrasings(encoder: Encoder, texts: Sequence[str]) -> NDArray[np.float3
     with _kept_lock:
         found = {t: fresh[t] if t in fresh else _kept[encoder.key, t] for t in distinct}
     return np.array([found[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+
+
+def kept_vectors(key: str) -> dict[str, NDArray[np.float32]]:
+    """The phrasings' vectors this process holds for the encoder named `key`, by text."""
+    with _kept_lock:
+        return {text: vector for (k, text), vector in _kept.items() if k == key}
 
 
 def remember(encoder: Encoder, texts: Sequence[str], vectors: NDArray[np.float32]) -> None:
