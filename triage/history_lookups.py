@@ -15,10 +15,10 @@ from random import Random
 from typing import Any
 
 from actions import formatting as f
-from actions.claims import _KIND_NAMES, _PHOTOS, KIND_BY_FAQ
+from actions.claims import _KIND_NAMES, _PHOTOS, KIND_BY_FAQ  # the claim's own words for its kind and photos
 from actions.orders import eta
 from actions.refunds import arrival
-from merchant.demo.catalogue import CARRIERS, PLACES, SURNAMES, WAREHOUSE, arrived, departed, out_for_delivery
+from merchant.demo.catalogue import PLACES, SURNAMES, WAREHOUSE, arrived, departed, out_for_delivery
 from merchant.demo.catalogue import waybill as waybill_no
 from triage.history_talk import Talk
 
@@ -206,7 +206,3 @@ def claim_opened(talk: Talk, rng: Random, entry_id: str, order: Order, now: date
         photos=photos[pick],
     )  # fmt: skip
     return text, kind
-
-
-def carrier_name(code: str) -> str:
-    return CARRIERS[code][0]

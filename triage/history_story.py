@@ -20,6 +20,7 @@ from typing import Any, TypeVar, cast
 from bot.nlu.language import reply_language
 from bot.policy import QUESTION_SLOTS
 from bot.store import BOT, Message
+from handoff.desk import DESK_TZ
 from triage.history_talk import Said, Talk, in_script, parse
 
 # A message row: conversation_id, direction, author, text, buttons, custom, parse, topic,
@@ -84,6 +85,11 @@ class _Read:
     outcome: str | None
     created_at: datetime
     id: int | None = None
+
+
+def local(t: float) -> datetime:
+    """China time, as the merchant's lookups word dates and number orders and claims."""
+    return datetime.fromtimestamp(t, DESK_TZ)
 
 
 def stamp(t: float) -> datetime:

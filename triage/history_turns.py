@@ -12,7 +12,7 @@ from bot.nlu.parser import OUT_OF_SCOPE
 from handoff.desk import NOT_A_SUBJECT, Case
 from triage.history_desk import DeskRun, Handover
 from triage.history_lookups import HANDOVERS, Order, claim_opened, lookup, order_for, result
-from triage.history_story import Story, pick, stamp
+from triage.history_story import Story, local, pick
 from triage.history_talk import Said, Talk, person_button, read
 
 BOT_SCORES = ((1, 8), (2, 6), (3, 14), (4, 27), (5, 45))  # the bot's ratings
@@ -126,7 +126,7 @@ class Turns:
         rng, talk = story.rng, self.talk
         entry = talk.entries[entry_id]
         topic, action = entry.topic, str(entry.action)
-        order = order_for(rng, stamp(story.t), cod=topic == "payment_arrival")
+        order = order_for(rng, local(story.t), cod=topic == "payment_arrival")
         said = self.says(story, entry_id, order.order_no)
         c = rng.uniform(0.55, 0.99)
         failed = path == "unavailable"
@@ -193,11 +193,11 @@ class Turns:
         rng, talk = story.rng, self.talk
         kept: dict[str, Any]
         if path == "claim":
-            text, kind = claim_opened(talk, rng, entry_id, order, stamp(story.t), story.lang)
+            text, kind = claim_opened(talk, rng, entry_id, order, local(story.t), story.lang)
             lines, kept = [text], {"claim": {"kind": kind}}
             story.slots["claim_kind"] = kind
         else:
-            lines, kept = lookup(talk, rng, action, path, order, stamp(story.t), story.lang)
+            lines, kept = lookup(talk, rng, action, path, order, local(story.t), story.lang)
         story.slots["lookup"] = kept
         reason = HANDOVERS[path]
         replies: list[Reply] = [(text, None, None) for text in lines[:-1]]
@@ -208,7 +208,7 @@ class Turns:
                        order_no=order.order_no)  # fmt: skip
 
     def _found(self, story: Story, action: str, outcome: str, order: Order) -> None:
-        lines, kept = lookup(self.talk, story.rng, action, outcome, order, stamp(story.t), story.lang)
+        lines, kept = lookup(self.talk, story.rng, action, outcome, order, local(story.t), story.lang)
         story.slots["lookup"] = kept
         story.forget_question()
         for text in lines:
