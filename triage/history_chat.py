@@ -55,12 +55,18 @@ def first_words(story: Story, queue: str, entry_id: str | None) -> str:
     return talk.canned("稍等", lang)
 
 
-def chat(story: Story, agent: DeskAgent, entry_id: str | None, order_no: str | None, until: float) -> None:
+def chat(
+    story: Story, agent: DeskAgent, entry_id: str | None, order_no: str | None, until: float, after: str = ""
+) -> None:
     """The customer and the agent until the chat ends: the customer adds to their matter and
-    thanks, the agent answers and says goodbye."""
-    rng, talk = story.rng, story.talk
+    thanks, the agent answers (never the same words twice running, nor what they said `after`)
+    and says goodbye."""
+    rng, talk, lang = story.rng, story.talk, story.lang
     turns = 1 + int(rng.random() * 3)
     step = max(10.0, (until - story.t) / (2 * turns + 1))
+    answers = [talk.answer(entry_id, lang)] if entry_id and talk.entries[entry_id].kind == "faq" else []
+    replies = [*answers, talk.canned("稍等", lang), talk.canned("查件", lang)]
+    said_last = after
     for n in range(turns):
         story.at(min(until - 2.0, story.t + step * rng.uniform(0.5, 1.2)))
         last = n == turns - 1
@@ -73,10 +79,6 @@ def chat(story: Story, agent: DeskAgent, entry_id: str | None, order_no: str | N
             story.customer(said, topic=entry.topic, outcome="silent", confidence=rng.uniform(0.4, 0.95),
                            faq_id=entry.id if entry.kind == "faq" else None)  # fmt: skip
         story.at(min(until - 1.0, story.t + step * rng.uniform(0.4, 1.0)))
-        if last:
-            text = talk.canned("结束语", story.lang)
-        elif entry_id and talk.entries[entry_id].kind == "faq":
-            text = talk.answer(entry_id, story.lang)
-        else:
-            text = talk.canned("稍等", story.lang)
+        text = talk.canned("结束语", lang) if last else rng.choice([r for r in replies if r != said_last])
         story.agent(agent.id, agent.name, text)
+        said_last = text

@@ -224,12 +224,13 @@ class DeskRun:
         if ticket["first_response_at"] is None:
             ticket["first_response_at"] = story.t
             ticket["sla_breached"] = ticket["sla_breached"] or story.t > ticket["first_response_due"]
-        story.agent(agent.id, agent.name, first_words(story, ticket["queue"], h.entry_id))
+        words = first_words(story, ticket["queue"], h.entry_id)
+        story.agent(agent.id, agent.name, words)
         if ending == "transfer":
             self._transfer(story, ticket, h, agent, at + hold)
             return
         holder = self._overseen(story, ticket, agent, at + hold)
-        chat(story, holder, h.entry_id, h.order_no, at + hold)
+        chat(story, holder, h.entry_id, h.order_no, at + hold, after=words)
         self._close(story, ticket, holder, ending, at + hold)
 
     def _overseen(self, story: Story, ticket: dict[str, Any], agent: DeskAgent, until: float) -> DeskAgent:

@@ -54,6 +54,7 @@ class Order:
     province: str
     city: str
     last4: str
+    customer: str  # the buyer's or shipper's external id, as the demo merchant numbers them
 
 
 def order_for(rng: Random, asked: datetime, *, cod: bool = False) -> Order:
@@ -72,6 +73,7 @@ def order_for(rng: Random, asked: datetime, *, cod: bool = False) -> Order:
         province=place.province,
         city=place.city,
         last4=f"{rng.randrange(10**4):04d}",
+        customer=f"S{rng.randrange(1, 2000):06d}" if cod else f"C{rng.randrange(1, 100_000):08d}",
     )
 
 

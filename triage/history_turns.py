@@ -160,6 +160,7 @@ class Turns:
         last4 = read(order.last4)
         story.customer(last4, topic=OUT_OF_SCOPE, outcome="handoff" if hands else "action",
                        confidence=rng.uniform(0.05, 0.25), intent=OUT_OF_SCOPE)  # fmt: skip
+        story.slots["verified_customer"] = order.customer  # the phone's last four matched (actions/access.py)
         if hands:
             self._handed(story, entry_id, action, path, order, last4)
             return False
