@@ -263,7 +263,9 @@ def test_the_context_panel_says_in_words_what_the_systems_wrote(
         s.add(Agent(username="zhaomin", display_name="赵敏", password_hash=hash_password(PASSWORD), skills=["claims"]))
 
     def rest(text: str) -> list[dict[str, Any]]:
-        return list(httpx.post(f"{site}/webhooks/rest/webhook", json={"sender": "alice", "message": text}).json())
+        return list(
+            httpx.post(f"{site}/webhooks/rest/webhook", json={"sender": "alice", "message": text}, timeout=30).json()
+        )
 
     rest(f"收到的东西摔坏了 {merchant.DAMAGED}")
     rest("1234")
@@ -281,6 +283,7 @@ def test_the_context_panel_says_in_words_what_the_systems_wrote(
     assert "网页" in zhao.inner_text("#facts") or "接口 API" in zhao.inner_text("#facts")
     transcript = zhao.inner_text("#transcript")
     assert "情绪激动" in transcript and "escalated" not in transcript.replace("escalated to", "")
+    assert "理赔 Claim" in transcript and "claim\n" not in transcript  # what each turn was about, in words
 
 
 def test_a_supervisor_on_a_phone_reads_the_queue_and_a_ticket(site: str, browser: Browser, instance: Instance) -> None:

@@ -9,7 +9,7 @@ import { renderAssist } from "./assist.js";
 import { renderCanned, renderStaged, renderTransferQueues } from "./composer.js";
 import { renderContext } from "./context.js";
 import { loadTicket } from "./desk.js";
-import { AUTHORS, colleagueName, queueName, REASONS, STATUS } from "./labels.js";
+import { AUTHORS, colleagueName, queueName, REASONS, STATUS, topicName } from "./labels.js";
 import { renderLists } from "./queue.js";
 import { OPEN_KEY, state } from "./state.js";
 
@@ -275,7 +275,7 @@ function renderItem(item) {
   }
   if (author === "customer") {
     var nlu = el("div", "nlu");
-    if (m.topic) nlu.appendChild(el("span", "topic", m.topic));
+    if (m.topic) nlu.appendChild(el("span", "topic", topicName(m.topic)));
     if (m.confidence !== null && m.confidence !== undefined) {
       nlu.appendChild(el("span", "confidence", "置信度 " + Math.round(m.confidence * 100) + "%"));
     }

@@ -4,7 +4,7 @@
 import { $, clear, el } from "../common/dom.js";
 import { formatTime, parseDate } from "../common/time.js";
 import { paintCountdown } from "./clocks.js";
-import { colleagueName, fieldName, LOOKUP_KINDS, queueName, reasonText, STATUS, valueText } from "./labels.js";
+import { colleagueName, fieldName, LOOKUP_KINDS, queueName, reasonText, STATUS, topicName, valueText } from "./labels.js";
 import { badges } from "./queue.js";
 import { state } from "./state.js";
 
@@ -117,7 +117,7 @@ function renderTurns(turns) {
     var li = el("li");
     li.appendChild(el("span", "turn-text", t.text));
     var info = el("span", "turn-info");
-    info.appendChild(el("span", "topic", t.topic || "—"));
+    info.appendChild(el("span", "topic", t.topic ? topicName(t.topic) : "—"));
     if (t.confidence !== null && t.confidence !== undefined) {
       var c = Number(t.confidence);
       info.appendChild(el("span", "confidence" + (c < 0.5 ? " low" : ""), Math.round(c * 100) + "%"));

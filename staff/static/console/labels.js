@@ -67,6 +67,21 @@ var VALUES = {
   zh: "中文", en: "English"
 };
 
+// What the bot understood a customer's turn to be about (knowledge_base/topics.py), in words.
+export var TOPICS = {
+  shipping_speed: "发货时效 Shipping time", shipping_fee: "运费 Shipping fee", order_status: "查货 Tracking",
+  payment_arrival: "查款 Payment", payment_method: "支付方式 Paying", invoice: "发票 Invoice",
+  address_change: "改地址 Address", cancellation: "取消订单 Cancel", refund: "退款退货 Refund", claim: "理赔 Claim",
+  stock: "库存 Stock", product_info: "商品 Product", account: "账户 Account", promotion: "优惠 Promotion",
+  complaint: "投诉 Complaint", service_info: "服务信息 Service", human_request: "要人工 Asks for a person",
+  greeting: "问候 Greeting", goodbye: "告别 Goodbye", thanks: "感谢 Thanks", chitchat: "闲聊 Small talk",
+  affirm: "肯定 Yes", deny: "否定 No", out_of_scope: "不相关 Off topic", attachment: "图片 Photo", csat: "评分 Rating"
+};
+
+export function topicName(topic) {
+  return TOPICS[topic] || String(topic || "");
+}
+
 export function fieldName(key) {
   return FIELDS[key] || String(key);
 }
