@@ -81,6 +81,7 @@ class DeskRun:
     hourly_load: Sequence[float]  # each China-time hour's share of the day's traffic, relative to the open hours'
     is_holiday: Callable[[date], bool] = lambda _: False
     seats: Seats = field(init=False)
+    _open: dict[int, bool] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.seats = Seats(self.agents)
@@ -88,8 +89,13 @@ class DeskRun:
     # --- time --------------------------------------------------------------------------------
 
     def open_at(self, t: float) -> bool:
-        moment = stamp(t)
-        return is_open(self.rules, moment, self.is_holiday(moment.astimezone(DESK_TZ).date()))
+        """Is the desk open at `t`? Asked of the minute (hours are whole minutes), kept once known."""
+        minute = int(t // 60)
+        known = self._open.get(minute)
+        if known is None:
+            moment = stamp(minute * 60.0)
+            known = self._open[minute] = is_open(self.rules, moment, self.is_holiday(moment.astimezone(DESK_TZ).date()))
+        return known
 
     def opening(self, t: float, rng: Random) -> float:
         """When the sweep first finds the desk open, at or after `t`."""

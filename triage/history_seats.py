@@ -28,39 +28,33 @@ class DeskAgent:
 
 class Seats:
     """Each agent's chats as time intervals: a chat is given only to an agent with a free seat
-    all along it. Intervals may be booked in any order (conversations are written one by one)."""
+    all along it. Intervals may be booked in any order (conversations are written one by one).
+
+    Kept as two sorted lists per agent, the chats' starts and their ends: the chats open at a
+    moment are the starts up to it less the ends up to it, two bisections."""
 
     def __init__(self, agents: Sequence[DeskAgent]) -> None:
         self._starts: dict[int, list[float]] = {a.id: [] for a in agents}
         self._ends: dict[int, list[float]] = {a.id: [] for a in agents}
-        self._longest: dict[int, float] = {a.id: 0.0 for a in agents}  # the longest chat booked
-
-    def _around(self, agent: DeskAgent, a: float, b: float) -> list[tuple[float, float]]:
-        """The agent's chats that overlap the time from `a` to `b`."""
-        starts, ends = self._starts[agent.id], self._ends[agent.id]
-        lo = bisect.bisect_left(starts, a - self._longest[agent.id])
-        hi = bisect.bisect_left(starts, b, lo)
-        return [(starts[i], ends[i]) for i in range(lo, hi) if ends[i] > a]
-
-    def free(self, agent: DeskAgent, a: float, b: float) -> bool:
-        """Has `agent` a seat free from `a` to `b`?"""
-        held = self._around(agent, a, b)
-        if len(held) < agent.max_chats:
-            return True
-        points = [a, *(s for s, _ in held if s > a)]
-        return all(sum(1 for s, e in held if s <= p < e) < agent.max_chats for p in points)
-
-    def book(self, agent: DeskAgent, a: float, b: float) -> None:
-        starts = self._starts[agent.id]
-        i = bisect.bisect_right(starts, a)
-        starts.insert(i, a)
-        self._ends[agent.id].insert(i, b)
-        self._longest[agent.id] = max(self._longest[agent.id], b - a)
 
     def busy(self, agent: DeskAgent, t: float) -> int:
-        return len(self._around(agent, t, t + 1e-6))
+        """How many chats `agent` holds at `t`."""
+        return bisect.bisect_right(self._starts[agent.id], t) - bisect.bisect_right(self._ends[agent.id], t)
+
+    def free(self, agent: DeskAgent, a: float, b: float) -> bool:
+        """Has `agent` a seat free from `a` to `b`? The most chats held at once in that time is
+        reached at `a` or where one of them starts."""
+        if self.busy(agent, a) >= agent.max_chats:
+            return False
+        starts = self._starts[agent.id]
+        later = starts[bisect.bisect_right(starts, a) : bisect.bisect_left(starts, b)]
+        return all(self.busy(agent, p) < agent.max_chats for p in later)
+
+    def book(self, agent: DeskAgent, a: float, b: float) -> None:
+        bisect.insort(self._starts[agent.id], a)
+        bisect.insort(self._ends[agent.id], b)
 
     def next_free(self, agents: Sequence[DeskAgent], t: float) -> float:
-        """When the first of the chats these agents hold at `t` ends."""
-        ends = [e for a in agents for _, e in self._around(a, t, t + 1e-6)]
-        return min(ends, default=t)
+        """The first moment after `t` one of these agents' chats ends (one of theirs may free a seat)."""
+        ends = (self._ends[a.id] for a in agents)
+        return min((e[i] for e in ends if (i := bisect.bisect_right(e, t)) < len(e)), default=t)
