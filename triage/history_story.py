@@ -248,7 +248,11 @@ class Story:
 
     def event(self, ticket: Ref, kind: str, agent_id: int | None = None, data: dict[str, Any] | None = None,
               at: float | None = None) -> None:  # fmt: skip
-        self.events.append((ticket, kind, agent_id, data or {}, self.t if at is None else at))
+        """Something happened to the ticket, now or `at` (nothing after the cut-off)."""
+        when = self.t if at is None else at
+        if when > self.cutoff:
+            raise PastCutoff
+        self.events.append((ticket, kind, agent_id, data or {}, when))
 
     def forget_question(self) -> None:
         for key in QUESTION_SLOTS:
