@@ -187,7 +187,7 @@ class Story:
 
     def bot(self, text: str, buttons: list[dict[str, str]] | None = None, custom: dict[str, Any] | None = None) -> None:
         """The bot's reply, a moment after the message it answers, in the customer's script."""
-        self.t += self.rng.uniform(0.2, 1.2)
+        self.at(self.t + self.rng.uniform(0.2, 1.2))
         script = self.slots.get("script") if self.lang == "zh" else None
         if script is not None and script != "hans":
             text = in_script(text, script)
