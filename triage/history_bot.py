@@ -67,38 +67,45 @@ class Bot:
         """The customer's first visit and, for some, their coming back."""
         rng = story.rng
         try:
-            self.visit(story, topic, pick(rng, PATHS.get(topic, _FAQ_ONLY)))
+            asked = self.visit(story, topic, pick(rng, PATHS.get(topic, _FAQ_ONLY)))
             tickets = len(story.tickets)
             if tickets and story.tickets[-1]["status"] == "resolved" and rng.random() < COME_BACK_AFTER_TICKET:
                 story.at(story.t + rng.uniform(3, 72) * 3600)
                 path = pick(rng, PATHS.get(topic, _FAQ_ONLY))
-                self.visit(story, topic, "again" if rng.random() < 0.5 or path in RETURN_NOT else path)
+                if rng.random() < 0.5 or path in RETURN_NOT:
+                    self.visit(story, topic, "again", asked)
+                else:
+                    self.visit(story, topic, path)
             elif not tickets and topic != OUT_OF_SCOPE and rng.random() < COME_BACK_AFTER_BOT:
                 story.at(story.t + rng.uniform(1, 23.5) * 3600)
-                self.visit(story, topic, "again")
+                self.visit(story, topic, "again", asked)
         except PastCutoff:
             pass
 
-    def visit(self, story: Story, topic: str, path: str) -> None:
-        """One visit: the customer's matter, dealt with along `path`."""
+    def visit(self, story: Story, topic: str, path: str, entry: str | None = None) -> str:
+        """One visit: the customer's matter (`entry`, or one of the topic's), dealt with along
+        `path`. The entry it was about; "again" asks it again."""
         rng, turns = story.rng, self.turns
         story.visits += 1
         if story.visits > 1 or rng.random() < 0.15:
             turns.small_talk(story, "greeting")
-        entry = self._entry(rng, topic, path)
+        entry = entry or self._entry(rng, topic, path)
         if path == "human_first":
             turns.human(story, None, entry)
-            return
-        if path == "complaint":
+        elif path == "complaint":
             turns.complaint(story)
-            return
-        if path == "anger":
+        elif path == "anger":
             turns.anger(story, topic, entry)
-            return
-        if path == "fallback":
+        elif path == "fallback":
             turns.miss(story)
             turns.miss(story)
-            return
+        else:
+            self._helped(story, topic, path, entry)
+        return entry
+
+    def _helped(self, story: Story, topic: str, path: str, entry: str) -> None:
+        """The bot answers, looks up, asks which was meant, declines; then a person, or goodbye."""
+        rng, turns = story.rng, self.turns
         if path in LOOKUP_PATHS:
             if not turns.look_up(story, entry, path):
                 return
@@ -112,14 +119,15 @@ class Bot:
             if rng.random() < 0.4 and not turns.answer(story, self._entry(rng, pick(rng, ANSWERED), "faq")):
                 return
         else:
-            answered = turns.answer(story, entry, again=path == "again")
+            answered = turns.answer(story, entry)
             if answered and path == "faq" and rng.random() < 0.25:  # and another question
                 answered = turns.answer(story, self._entry(rng, topic, "faq"))
             if not answered:
                 return
         if path == "human" or (path == "again" and rng.random() < 0.45):
             story.typing(10.0)
-            turns.human(story, topic, entry, pressed=path == "again")
+            # asked again, an answer comes with the button for a person (bot/policy.py); a lookup's does not
+            turns.human(story, topic, entry, pressed=path == "again" and not self.turns.talk.entries[entry].action)
             return
         if rng.random() < 0.35:
             turns.goodbye(story)

@@ -43,7 +43,7 @@ class Turns:
         story.customer(said, topic=intent, outcome="answer", confidence=story.rng.uniform(0.8, 1.0), intent=intent)
         story.bot(self.talk.answer(intent, story.lang))
 
-    def answer(self, story: Story, entry_id: str, *, again: bool = False) -> bool:
+    def answer(self, story: Story, entry_id: str) -> bool:
         """An FAQ answered; asked again, with the offer of a person (bot/policy.py answer_faq). An
         entry that calls for a lookup is looked up. False when the conversation went to a person."""
         rng, entry = story.rng, self.talk.entries[entry_id]
@@ -58,7 +58,7 @@ class Turns:
         story.slots["asked"] = dict(list(asked.items())[-4:]) | {entry_id: times}
         story.fallback_count = 0
         story.bot(self.talk.answer(entry_id, story.lang), None, {"faq_id": entry_id, "topic": entry.topic})
-        if times >= 2 or again:
+        if times >= 2:
             story.bot(self.talk.say("asked_again", story.lang), [person_button(story.lang)])
         return True
 
