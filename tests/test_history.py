@@ -4,14 +4,12 @@ every ticket, event and rating as the desk's rules and code would have written t
 from __future__ import annotations
 
 import re
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,8 +28,8 @@ from handoff.queue import TicketQueue
 from handoff.ratings import rate
 from knowledge_base.store import load_files
 from merchant.demo.catalogue import catalogue_data
-from tests.backends import PG_URL
-from tests.conftest import IN_CI, on_services
+from tests.conftest import on_services
+from tests.test_demo_data import postgres  # noqa: F401  (a PostgreSQL schema of the test's own)
 from triage.cli import main
 from triage.history import HistoryExists, HistorySummary, generate
 
@@ -499,34 +497,13 @@ def test_the_command_writes_a_history_into_a_data_dir(
     assert (tmp_path / "desk-password").exists()  # the demo desk `triage serve` prints the password of
 
 
-@pytest.fixture
-def postgres() -> Iterator[Database]:
-    """A migrated PostgreSQL schema of the test's own (no Redis: the history needs none)."""
-    try:
-        psycopg.connect(PG_URL, connect_timeout=3).close()
-    except psycopg.Error as exc:
-        if IN_CI:
-            pytest.fail(f"CI must run this on PostgreSQL for real: {exc}", pytrace=False)
-        pytest.skip(f"PostgreSQL at {PG_URL} is not reachable ({exc.__class__.__name__})")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    db = Database(f"{PG_URL}?options=-csearch_path%3D{schema}".replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        db.migrate()
-        yield db
-    finally:
-        db.engine.dispose()
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 @on_services
-def test_postgresql_gets_the_same_rows_as_sqlite(postgres: Database, tmp_path: Path) -> None:
-    with postgres.session() as s:
+def test_postgresql_gets_the_same_rows_as_sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    pg: Database = request.getfixturevalue("postgres")  # tests/test_demo_data.py's schema of its own
+    with pg.session() as s:
         seed_demo_desk(s, "a-long-enough-password")
     lite = fresh(tmp_path)
-    summaries = [generate(db, days=2, per_day=50, seed=9, end=END) for db in (postgres, lite)]
+    summaries = [generate(db, days=2, per_day=50, seed=9, end=END) for db in (pg, lite)]
     assert summaries[0].rows == summaries[1].rows
 
     def rows(db: Database) -> list[Any]:
@@ -543,8 +520,8 @@ def test_postgresql_gets_the_same_rows_as_sqlite(postgres: Database, tmp_path: P
                 s.execute(select(TicketEvent.kind, TicketEvent.data, TicketEvent.at).order_by(TicketEvent.id)).all(),
             ]
 
-    assert rows(postgres) == rows(lite)
-    with postgres.session() as s:  # the ids given past the sequences: the product's next rows follow them
+    assert rows(pg) == rows(lite)
+    with pg.session() as s:  # the ids given past the sequences: the product's next rows follow them
         conv = s.scalars(select(Conversation)).first()
         assert conv is not None
         s.add(Message(conversation_id=conv.id, direction="in", author="customer", text="在吗"))
