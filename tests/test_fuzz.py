@@ -45,7 +45,14 @@ HOSTILE_BODIES = {
     "5,000 digits": '{"ticket": ' + "9" * 5000 + "}",
     "lone surrogate": '{"text": "\\ud800", "message": "\\udfff", "sender": "s", "username": "\\ud800"}',
 }
-PATH_SAMPLES = {"ticket_id": "1", "entry_id": "shipping_dispatch_time", "sender_id": "fuzz", "order_no": "YX1"}
+PATH_SAMPLES = {
+    "ticket_id": "1",
+    "entry_id": "shipping_dispatch_time",
+    "sender_id": "fuzz",
+    "order_no": "YX1",
+    "review_id": "1",
+    "media_id": "fuzz",
+}
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ NEW_WAY = "嘀嘀嗒嗒哔哔叭叭"  # a phrasing nobody has taught the bot
 RELOAD_PROMISE_S = 2.0  # what staff are promised: publish, and every instance answers it (printed)
 RELOAD_WAIT_S = 30.0  # how long the test waits for it: on a loaded two-core machine it took 2.0+ s
 NEW_ANSWER = "现货订单付款后24小时内发出（测试改动）。"
-TIMEOUT = 20_000  # ms, for page steps
+TIMEOUT = 60_000  # ms, for page steps: two instances and a browser on two loaded cores
 
 __all__ = ["pg_url"]  # the fixture, used here by name
 pytestmark = [

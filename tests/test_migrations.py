@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import bot.store  # noqa: F401  (each package's models register on Base.metadata)
-import handoff.models  # noqa: F401
+import handoff.models
 import handoff.quality  # noqa: F401
 import knowledge_base.models  # noqa: F401
 import merchant.models  # noqa: F401
