@@ -54,6 +54,7 @@ RETURN_NOT = ("human_first", "clarify", "complaint")  # how nobody comes back ab
 ANSWERED = (("shipping_speed", 3), ("refund", 3), ("stock", 2), ("product_info", 2), ("promotion", 1))
 COME_BACK_AFTER_TICKET = 0.12  # resolved by a person, back within 72 h on the same matter
 COME_BACK_AFTER_BOT = 0.08  # closed by the bot, back within 24 h on the same matter
+MISREAD = 0.15  # contacts whose first question the bot cannot read (the unanswered-question inbox's)
 
 
 class Bot:
@@ -106,6 +107,8 @@ class Bot:
     def _helped(self, story: Story, topic: str, path: str, entry: str) -> None:
         """The bot answers, looks up, asks which was meant, declines; then a person, or goodbye."""
         rng, turns = story.rng, self.turns
+        if path in ("faq", "lookup", "clarify") and rng.random() < MISREAD:
+            turns.miss(story, topic)  # then says it in words the bot knows
         if path in LOOKUP_PATHS:
             if not turns.look_up(story, entry, path):
                 return

@@ -11,10 +11,13 @@ message (language, entities, major complaint) is computed by the NLU's own funct
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from random import Random
 from typing import Any
 
@@ -82,6 +85,10 @@ class Talk:
             for script, found in by_script.items():
                 self._said[e.id, script] = tuple(found)
         self.products = tuple((p["zh"], p["en"], int(p["price"])) for p in catalogue_data()["products"])
+        self._unread: dict[tuple[str, Script], list[Said]] = {}
+        for text, topic in labelled():
+            said = read(text)
+            self._unread.setdefault((topic, _script(text, said.language)), []).append(said)
 
     # --- customers ------------------------------------------------------------------------
 
@@ -103,6 +110,12 @@ class Talk:
             found = [s for i in entry_ids for s in self.phrasings(i, script) if _FED_UP.search(s.text)]
             self._fed_up[key] = tuple(found)
         pool = self._fed_up[key]
+        return rng.choice(pool) if pool else None
+
+    def unread(self, rng: Random, topic: str, script: Script) -> Said | None:
+        """A customer's question on `topic` in words the knowledge base has not got (the team's
+        labelled evaluation messages, knowledge_base/eval): what the bot may fail to read."""
+        pool = self._unread.get((topic, script)) or self._unread.get((topic, "zh"))
         return rng.choice(pool) if pool else None
 
     # --- the bot --------------------------------------------------------------------------
@@ -148,6 +161,14 @@ class Talk:
 def person_button(lang: str) -> dict[str, str]:
     """The button that asks for a person, as the policy offers it."""
     return {"title": "转人工" if lang == "zh" else "Talk to a person", "payload": "/human_request"}
+
+
+def labelled() -> list[tuple[str, str]]:
+    """The evaluation sets' customer messages and their topics (dev*.csv, heldout.csv)."""
+    folder = resources.files("knowledge_base") / "eval"
+    names = sorted(f.name for f in folder.iterdir() if re.fullmatch(r"dev\d*\.csv|heldout\.csv", f.name))
+    rows = [row for name in names for row in csv.DictReader(io.StringIO((folder / name).read_text(encoding="utf-8")))]
+    return [(row["text"], row["label"]) for row in rows]
 
 
 def read(text: str) -> Said:

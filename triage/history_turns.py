@@ -83,10 +83,14 @@ class Turns:
         story.pressed(entry_id)
         story.bot(self.talk.answer(entry_id, story.lang), None, {"faq_id": entry_id, "topic": topic})
 
-    def miss(self, story: Story) -> None:
-        """Nothing understood: asked to rephrase; the second miss in a row hands over."""
+    def miss(self, story: Story, topic: str | None = None) -> None:
+        """Not understood (a question on `topic` in words the knowledge base lacks, or nothing one
+        can read): asked to rephrase, with the usual questions; the second miss in a row hands over."""
         rng = story.rng
-        said = self.says(story, "nonsense")
+        unread = self.talk.unread(rng, topic, story.script) if topic else None
+        if unread is not None:
+            story.typing(30.0 if not story.messages else 15.0)
+        said = unread or self.says(story, "nonsense")
         c = rng.uniform(0.02, 0.28)
         story.fallback_count += 1
         if story.fallback_count >= 2:
