@@ -10,6 +10,7 @@ COPY actions ./actions
 COPY bot ./bot
 COPY handoff ./handoff
 COPY learning ./learning
+COPY reports ./reports
 COPY staff ./staff
 COPY triage ./triage
 RUN pip install --no-cache-dir .

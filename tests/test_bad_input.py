@@ -289,7 +289,7 @@ def test_the_api_docs_keep_the_scripts_they_load(app_client: TestClient) -> None
     assert response.headers["x-frame-options"] == "DENY"
 
 
-@pytest.mark.parametrize("path", ["/", "/console", "/kb", "/embed", "/floor", "/quality"])
+@pytest.mark.parametrize("path", ["/", "/console", "/kb", "/embed", "/floor", "/quality", "/reports"])
 def test_the_pages_have_no_inline_script_or_style_the_policy_would_block(app_client: TestClient, path: str) -> None:
     """The policy allows scripts and styles from the app's own files only."""
     html = app_client.get(path).text
