@@ -400,21 +400,18 @@ def endpoints(db: Database, cache: DayCache) -> dict[str, Callable[[], object]]:
 
     def view(name: str, period: Period) -> Callable[[], object]:
         def go() -> object:
-            with db.session() as s:
-                return getattr(Reports(s, desk, cache, NOW), name)(period)
+            return getattr(Reports(db.session, desk, cache, NOW), name)(period)
 
         return go
 
     def listed(metric: str, period: Period) -> Callable[[], object]:
         def go() -> object:
-            with db.session() as s:
-                return drill.conversations(s, desk, cache, period, metric, NOW, limit=100, offset=0)
+            return drill.conversations(db.session, desk, cache, period, metric, NOW, limit=100, offset=0)
 
         return go
 
     def exported() -> object:
-        with db.session() as s:
-            return export.to_xlsx("daily", Reports(s, desk, cache, NOW).daily(month), "daily")
+        return export.to_xlsx("daily", Reports(db.session, desk, cache, NOW).daily(month), "daily")
 
     return {
         "summary": view("summary", month),

@@ -22,7 +22,7 @@ from handoff.models import Agent, Rating, Ticket
 from reports import bot, people
 from reports.bot import RATING_TOPIC
 from reports.daycache import DayCache
-from reports.gather import Figures
+from reports.gather import Figures, Sessions
 from reports.period import Period
 from reports.sql import Rows
 
@@ -99,7 +99,7 @@ def _narrowed(period: Period, queue: Any, agent: Any) -> list[Any]:
 
 
 def conversations(
-    session: Session,
+    sessions: Sessions,
     desk: Desk,
     cache: DayCache,
     period: Period,
@@ -111,14 +111,15 @@ def conversations(
 ) -> dict[str, Any]:
     """A page of the conversations behind `metric`, and how many there are in all."""
     if metric in ("contained", "not_contained"):
-        return _day_by_day(session, desk, cache, period, metric, now, limit=limit, offset=offset)
+        return _day_by_day(sessions, desk, cache, period, metric, now, limit=limit, offset=offset)
     rows = rows_of(desk, period, metric, now)
-    total = session.scalar(select(func.count()).select_from(rows.subquery("rows"))) or 0
-    return {"total": int(total), "conversations": _page(session, rows, metric, limit=limit, offset=offset)}
+    with sessions() as s:
+        total = s.scalar(select(func.count()).select_from(rows.subquery("rows"))) or 0
+        return {"total": int(total), "conversations": _page(s, rows, metric, limit=limit, offset=offset)}
 
 
 def _day_by_day(
-    session: Session,
+    sessions: Sessions,
     desk: Desk,
     cache: DayCache,
     period: Period,
@@ -130,7 +131,7 @@ def _day_by_day(
 ) -> dict[str, Any]:
     """Containment's lists, newest day first: its count per day is the kept figure's, so a page
     needs only the days it shows (a month's conversations are judged one day at a time)."""
-    per_day = Figures(session, desk, cache, now, period).containment
+    per_day = Figures(sessions, desk, cache, now, period).containment
     wanted = {
         d: (contained if metric == "contained" else total - contained) for d, (total, contained) in per_day.items()
     }
@@ -141,7 +142,8 @@ def _day_by_day(
         if count and before + count > offset and len(listed) < limit:
             skip = max(offset - before, 0)
             rows = rows_of(desk, period.of(day, day), metric, now)
-            listed += _page(session, rows, metric, limit=limit - len(listed), offset=skip)
+            with sessions() as s:
+                listed += _page(s, rows, metric, limit=limit - len(listed), offset=skip)
         before += count
     return {"total": sum(wanted.values()), "conversations": listed}
 

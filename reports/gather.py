@@ -8,6 +8,8 @@ per-second counts, so their percentiles can be read over any set of days, queues
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -30,24 +32,36 @@ SETTLED_RESOLUTIONS = timedelta(seconds=people.CAME_BACK_SECONDS) + SETTLED
 WAITS = ("wait", "first_response")
 
 
-class Figures:
-    """The cells of `period`, every queue and agent (the views filter), as of `now`."""
+Sessions = Callable[[], AbstractContextManager[Session]]  # core.db.Database.session
+PARALLEL = 4  # figures computed side by side: PostgreSQL runs each query on a core of its own
 
-    def __init__(self, session: Session, desk: Desk, cache: DayCache, now: datetime, period: Period) -> None:
-        self.session = session
+
+class Figures:
+    """The cells of `period`, every queue and agent (the views filter), as of `now`. Each query
+    runs in a session of its own, so `prefetch` can ask for several figures at once."""
+
+    def __init__(self, sessions: Sessions, desk: Desk, cache: DayCache, now: datetime, period: Period) -> None:
+        self.sessions = sessions
         self.desk = desk
         self.cache = cache
         self.now = now
         self.period = period
         self.days = list(period.days())
-        if session.get_bind().dialect.name == "postgresql":
-            # Report queries are few and long: compiling them (JIT) cost more than it saved, and
-            # their sorts and hashes fit in memory with a little more room than a turn needs.
-            session.execute(text("SET LOCAL jit = off"))
-            session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+    def prefetch(self, *names: str) -> None:
+        """Compute these figures side by side (on SQLite the sessions take turns)."""
+        with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="report") as pool:
+            for done in [pool.submit(getattr, self, name) for name in names]:
+                done.result()
 
     def _rows(self, query: Rows) -> list[Any]:
-        return [[_plain(v) for v in row] for row in self.session.execute(query)]
+        with self.sessions() as s:
+            if s.get_bind().dialect.name == "postgresql":
+                # Report queries are few and long: compiling them (JIT) cost more than it saved,
+                # and their sorts and hashes fit in memory with a little more room than a turn's.
+                s.execute(text("SET LOCAL jit = off"))
+                s.execute(text("SET LOCAL work_mem = '64MB'"))
+            return [[_plain(v) for v in row] for row in s.execute(query)]
 
     def _after(self, wait: timedelta) -> Callable[[date], bool]:
         return lambda day: day_start(day + timedelta(days=1)) + wait <= self.now
@@ -113,7 +127,7 @@ class Figures:
 
     @cached_property
     def entries(self) -> dict[date, list[list[Any]]]:
-        """[entry, handoffs] per day."""
+        """[entry (None: no FAQ answer before the handoff), handoffs] per day."""
         return self._figure("entries", self._after(SETTLED), self._per_day(content.handoff_entries), [])
 
     @cached_property

@@ -3,8 +3,8 @@ conversations behind a figure, and spreadsheets. Supervisors and admins only.
 
 Every route takes the period as `from` and `to` (China-time days, both included, at most 366
 days); `queue` and `agent` narrow the people's figures. What each figure means is in reports/
-(bot.py, people.py, content.py); the queries run off the event loop, in one read of the
-database each, with past days' figures kept in Redis (reports/daycache.py).
+(bot.py, people.py, content.py); the queries run off the event loop, several at once, with past
+days' figures kept in Redis (reports/daycache.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from handoff.access import SEES_ALL
 from handoff.models import Agent
@@ -48,16 +47,11 @@ def period_of(request: Request, first: date, last: date, queue: str | None = Non
     return Period.checked(first, last, queue or None, agent, queues=services(request).desk.desk.queues)
 
 
-async def run(request: Request, work: Callable[[Reports, Session], R]) -> R:
-    """Read the figures in one session, off the event loop, on the desk's clock."""
+async def run(request: Request, work: Callable[[Reports], R]) -> R:
+    """Read the figures off the event loop, on the desk's clock."""
     parts = services(request)
-    now = parts.desk.now()
-
-    def go() -> R:
-        with parts.db.session() as s:
-            return work(Reports(s, parts.desk.desk, DayCache(parts.runtime.sync), now), s)
-
-    return await run_in_threadpool(go)
+    reports = Reports(parts.db.session, parts.desk.desk, DayCache(parts.runtime.sync), parts.desk.now())
+    return await run_in_threadpool(work, reports)
 
 
 @router.get("/summary")
@@ -66,7 +60,7 @@ async def summary(
 ) -> dict[str, Any]:
     """The bot's, the people's and the content's figures for the period."""
     period = period_of(request, first, last, queue, agent)
-    return await run(request, lambda r, _: r.summary(period))
+    return await run(request, lambda r: r.summary(period))
 
 
 @router.get("/daily")
@@ -75,21 +69,21 @@ async def daily(
 ) -> dict[str, Any]:
     """A row per day: conversations, containment, handoffs, answer, FCR and SLA rates, both CSATs."""
     period = period_of(request, first, last, queue, agent)
-    return await run(request, lambda r, _: r.daily(period))
+    return await run(request, lambda r: r.daily(period))
 
 
 @router.get("/queues")
 async def queues(request: Request, who: Supervisor, first: From, last: To) -> dict[str, Any]:
     """A row per queue: tickets, answer and SLA rates, the median wait, handle time, CSAT."""
     period = period_of(request, first, last)
-    return await run(request, lambda r, _: r.queues(period))
+    return await run(request, lambda r: r.queues(period))
 
 
 @router.get("/agents")
 async def agents(request: Request, who: Supervisor, first: From, last: To) -> dict[str, Any]:
     """A row per agent with work in the period: tickets, handle time, transfers out, FCR, CSAT."""
     period = period_of(request, first, last)
-    return await run(request, lambda r, _: r.agents(period))
+    return await run(request, lambda r: r.agents(period))
 
 
 @router.get("/conversations")
@@ -113,7 +107,7 @@ async def conversations(
         period = period.of(day, day)
     return await run(
         request,
-        lambda r, s: drill.conversations(s, r.desk, r.cache, period, metric, r.now, limit=limit, offset=offset),
+        lambda r: drill.conversations(r.sessions, r.desk, r.cache, period, metric, r.now, limit=limit, offset=offset),
     )
 
 
@@ -130,7 +124,7 @@ async def export_view(
 ) -> Response:
     """The daily, queue or agent view as CSV (UTF-8 with a BOM, for Excel) or XLSX."""
     period = period_of(request, first, last, queue if view == "daily" else None, agent if view == "daily" else None)
-    data = await run(request, lambda r, _: getattr(r, view)(period))
+    data = await run(request, lambda r: getattr(r, view)(period))
     name = f"reports-{view}-{period.first.isoformat()}-{period.last.isoformat()}.{format}"
     if format == "csv":
         body, media = export.to_csv(view, data), "text/csv; charset=utf-8"

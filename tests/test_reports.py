@@ -352,8 +352,7 @@ def desk(backend: Backend) -> Desk:
 @contextmanager
 def reports(backend: Backend, cache: DayCache | None = None, now: datetime = NOW) -> Iterator[Reports]:
     """The views over one session; nothing kept between calls unless given a cache."""
-    with backend.db.session() as s:
-        yield Reports(s, load_desk(), cache or DayCache(None), now)
+    yield Reports(backend.db.session, load_desk(), cache or DayCache(None), now)
 
 
 def summary(backend: Backend, **filters: Any) -> dict[str, Any]:
@@ -523,20 +522,25 @@ def test_the_conversations_behind_each_figure(backend: Backend, desk: Desk) -> N
         "low_csat": ["c6", "c4"],  # a person's 1 and the bot's 2
     }
     assert set(behind) == set(drill.METRICS)
-    with backend.db.session() as s:
-        for metric, senders in behind.items():
-            found = drill.conversations(
-                s, load_desk(), DayCache(None), Period(MON, TUE), metric, NOW, limit=100, offset=0
-            )
-            assert ([c["sender_id"] for c in found["conversations"]], found["total"]) == (senders, len(senders)), metric
+    for metric, senders in behind.items():
+        found = drill.conversations(
+            backend.db.session, load_desk(), DayCache(None), Period(MON, TUE), metric, NOW, limit=100, offset=0
+        )
+        assert ([c["sender_id"] for c in found["conversations"]], found["total"]) == (senders, len(senders)), metric
 
 
 def test_a_drill_down_pages_across_days_and_shows_the_ticket_its_queue_and_agent(backend: Backend, desk: Desk) -> None:
     def page(offset: int) -> dict[str, Any]:
-        with backend.db.session() as s:
-            return drill.conversations(
-                s, load_desk(), DayCache(None), Period(MON, TUE), "not_contained", NOW, limit=2, offset=offset
-            )
+        return drill.conversations(
+            backend.db.session,
+            load_desk(),
+            DayCache(None),
+            Period(MON, TUE),
+            "not_contained",
+            NOW,
+            limit=2,
+            offset=offset,
+        )
 
     # newest first: c9, c10, c11, c8 (Tuesday), c7, c6, c5, c2 (Monday)
     second = page(1)
