@@ -29,6 +29,7 @@ PREFIX = "reports:v1"  # bump when a figure's definition changes: old entries ar
 GENERATION = "reports:generation"  # bumped by `forget`
 TTL_SECONDS = 400 * 24 * 3600  # a year's reports and a bit; unread days fall away
 LIVE_SECONDS = 60  # how long a day not settled yet is served as computed
+RUN_DAYS = 31  # the most days one query computes
 
 
 class Store(Protocol):
@@ -120,10 +121,11 @@ def _span(first: date, last: date) -> Iterable[date]:
 
 
 def _runs(days: list[date]) -> list[tuple[date, date]]:
-    """Consecutive days as (first, last) runs."""
+    """Consecutive days as (first, last) runs of at most RUN_DAYS: a long period never seen
+    before is computed a month at a time, each month kept as it is done."""
     runs: list[tuple[date, date]] = []
     for day in sorted(days):
-        if runs and runs[-1][1] + timedelta(days=1) == day:
+        if runs and runs[-1][1] + timedelta(days=1) == day and (day - runs[-1][0]).days < RUN_DAYS:
             runs[-1] = (runs[-1][0], day)
         else:
             runs.append((day, day))

@@ -567,6 +567,8 @@ def test_settled_days_are_kept_and_today_is_counted_again_after_a_minute(backend
             b = Builder(s)
             b.say(b.conversation(sender, at(day, 12, 15)), at(day, 12, 15), "几天能到", "answer", "shipping_speed")
 
+    with reports(backend, fresh, now=tuesday) as r:
+        r.keep(Period(MON, TUE))  # what a periodic job does: Monday's figures kept
     assert conversations(fresh) == 11  # c1..c11
     late(MON, "late-1")  # Monday was kept as it was
     late(TUE, "late-2")
