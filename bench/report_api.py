@@ -1,16 +1,19 @@
-"""The report API's queries over a month of 1,000,000 conversations on PostgreSQL.
+"""The report API's work over a month of 1,000,000 conversations on PostgreSQL.
 
-    python bench/report_api.py [--conversations 1000000] [--runs 5] [--keep]
+    python bench/report_api.py [--conversations 1000000] [--runs 5] [--keep] [--schema NAME]
 
 In a fresh schema of `TEST_DATABASE_URL` (default postgresql://postgres@127.0.0.1:5432/test),
-migrated like the product's, it generates a month (November 2026, China time) of conversations
-with set-based SQL: about 70% served by the bot alone (some coming back within a day, some
-rating it), the rest handed over to the desk's queues (after hours too), with their messages,
-tickets claimed, answered and resolved at lifelike times, transfers, customers coming back after
-a resolve, and ratings. Then VACUUM ANALYZE (what autovacuum does to a table at rest), and each
-report endpoint's work is run `--runs` times through the functions the API calls; it prints the
-median and the slowest seconds per endpoint and the row counts. The schema is dropped afterwards
-unless `--keep`.
+migrated like the product's (the report indexes are migration 0008's), it generates a month
+(November 2026, China time) of conversations with set-based SQL: about 70% served by the bot
+alone (some coming back within a day, some rating it), the rest handed over to the desk's queues
+(after hours too), with their messages, tickets picked up, answered and resolved at lifelike
+times (a few late), transfers, customers coming back after a resolve, and ratings; the desk's
+records are as of NOW, just after the month ended. Then VACUUM ANALYZE (what autovacuum does to
+tables at rest), and each endpoint's work is run through the functions the API calls, with the
+day cache in Redis database 14: first with nothing kept (the month computed whole), then `--runs`
+times with the settled days kept and the others computed (a request a minute after the last),
+then `--runs` times within the minute. It prints the median and slowest seconds of each and the
+row counts. The schema is dropped afterwards unless `--keep`; `--schema` reuses a kept one.
 """
 
 from __future__ import annotations
