@@ -321,7 +321,9 @@ def test_a_yaml_file_is_dry_run_then_imported_with_a_progress_bar(
 ) -> None:
     page = staff(browser, site, "limei")
     page.click('#entries .entry[data-id="shipping_dispatch_time"]')  # an entry open while importing
-    page.wait_for_function("document.getElementById('f-id').value === 'shipping_dispatch_time'")
+    from playwright.sync_api import expect
+
+    expect(page.locator("#f-id")).to_have_value("shipping_dispatch_time")  # no eval: the page's CSP forbids it
     page.click("#tab-transfer")
     choose_file(page, "spring.yml", [gift_wrapping()])
     assert page.inner_text("#import-format") == "YAML"
