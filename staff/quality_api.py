@@ -266,6 +266,9 @@ async def scores(
 ) -> dict[str, Any]:
     """Average review total per agent per week (Monday, desk time) of the chats' resolution;
     without a period, the twelve weeks up to today."""
+    for name, given in (("from", date_from), ("to", date_to)):
+        if given is not None and not 2000 <= given.year <= 2999:
+            raise HTTPException(422, f"{name}: a date between 2000 and 2999")
     today = services(request).desk.now().astimezone(quality.DESK_TZ).date()
     end = date_to or today
     start = date_from or end - timedelta(weeks=DEFAULT_WEEKS)
