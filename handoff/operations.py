@@ -84,7 +84,7 @@ class Operations:
         text = line("joined", conv.language or "zh", agent=agent.display_name)
         _agent_message(session, conv, agent, text)
         notices = [
-            Notice(conv.sender_id, text, custom={**_as_agent(agent, conv), "handoff": "joined"}),
+            Notice(conv.sender_id, text, custom={**as_agent(agent.display_name, conv.language), "handoff": "joined"}),
             Notice(desk_event=desk_event(session, ticket, "ticket_claimed", agent_id=agent.id)),
         ]
         return notices + positions(self.state, session, ticket.queue)
@@ -111,7 +111,7 @@ class Operations:
                 ticket.sla_breached = True
         files = [dict(a) for a in attachments]
         message = _agent_message(session, conv, agent, text, files)
-        custom: dict[str, Any] = _as_agent(agent, conv)
+        custom: dict[str, Any] = as_agent(agent.display_name, conv.language)
         if files:
             custom["attachments"] = [link(a) for a in files] if link is not None else files
         return [
@@ -238,7 +238,9 @@ class Operations:
         text = line("joined", conv.language or "zh", agent=supervisor.display_name)
         _agent_message(session, conv, supervisor, text)
         return [
-            Notice(conv.sender_id, text, custom={**_as_agent(supervisor, conv), "handoff": "joined"}),
+            Notice(
+                conv.sender_id, text, custom={**as_agent(supervisor.display_name, conv.language), "handoff": "joined"}
+            ),
             Notice(
                 desk_event=desk_event(
                     session, ticket, "ticket_taken_over", agent_id=supervisor.id, from_agent_id=previous
@@ -275,20 +277,16 @@ def _release(conv: Conversation) -> None:
     conv.slots = {k: v for k, v in (conv.slots or {}).items() if k not in dropped}
 
 
-def _as_agent(agent: Agent, conv: Conversation) -> dict[str, Any]:
+def as_agent(name: str, language: str | None) -> dict[str, Any]:
     """Who a person's message is from, as the customer's page labels it: their name, and what
     they are ("人工客服", "Agent") in the customer's language."""
-    return {
-        "author": "agent",
-        "agent_name": agent.display_name,
-        "agent_label": line("agent_label", conv.language or "zh"),
-    }
+    return {"author": "agent", "agent_name": name, "agent_label": line("agent_label", language or "zh")}
 
 
 def _agent_message(
     session: Session, conv: Conversation, agent: Agent, text: str, files: list[dict[str, Any]] | None = None
 ) -> Message:
-    custom: dict[str, Any] = {**_as_agent(agent, conv), "agent_id": agent.id}
+    custom: dict[str, Any] = {**as_agent(agent.display_name, conv.language), "agent_id": agent.id}
     if files:
         custom["attachments"] = files  # as kept: their links are made whenever the transcript is read
     message = Message(

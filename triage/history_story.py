@@ -21,6 +21,7 @@ from bot.nlu.language import reply_language
 from bot.policy import QUESTION_SLOTS
 from bot.store import BOT, Message
 from handoff.desk import DESK_TZ
+from handoff.operations import as_agent
 from triage.history_talk import Said, Talk, in_script, parse
 
 # A message row: conversation_id, direction, author, text, buttons, custom, parse, topic,
@@ -218,8 +219,7 @@ class Story:
 
     def agent(self, agent_id: int, name: str, text: str) -> None:
         """A person's message: who wrote it, labelled in the customer's language (handoff/operations.py)."""
-        label = self.talk.desk("agent_label", self.lang)
-        custom = {"author": "agent", "agent_name": name, "agent_label": label, "agent_id": agent_id}
+        custom = {**as_agent(name, self.lang), "agent_id": agent_id}
         self.messages.append(
             (self.conversation_id, "out", "agent", text, None, custom, None, None, None, self.lang, None, self.t, None)
         )
